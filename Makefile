@@ -1,0 +1,50 @@
+# Jili — the two commands: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export FLASK_APP := jili.wsgi:app
+
+.PHONY: run dev test test-sqlite test-postgres lint bench install translations db demo clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=..."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP) translations
+
+translations: $(STAMP)
+	@$(BIN)/pybabel compile --use-fuzzy -q -d platform/jili/translations 2>/dev/null || $(BIN)/pybabel compile -q -d platform/jili/translations
+
+db: install
+	@mkdir -p instance
+	$(BIN)/flask db upgrade
+
+demo: db
+	$(BIN)/jili demo load tenants
+
+run: demo
+	@$(BIN)/jili demo logins tenants
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py
+
+dev: demo
+	$(BIN)/flask run --debug --port 5000
+
+# SQLite always; PostgreSQL too when one answers (JILI_TEST_DATABASE_URL, or 127.0.0.1:5432/test).
+test: install
+	$(BIN)/python tests/run.py
+
+lint: install
+	$(BIN)/ruff check platform plugins tests
+	$(BIN)/ruff format --check platform plugins tests
+
+bench: install
+	$(BIN)/python -m jili.bench
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3

@@ -1,0 +1,90 @@
+"""Jili (激励): sales targets and incentive schemes for many companies."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, render_template, request
+
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parents[2]
+__all__ = ["create_app", "ROOT"]
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Application factory. ``config`` overrides the defaults and the environment."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    from . import config as defaults
+
+    app.config.from_object(defaults)
+    app.config.from_prefixed_env("JILI")
+    if config:
+        app.config.update(config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'jili.sqlite3'}"
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(app)
+
+    logging.basicConfig(level=logging.INFO)
+    _init_db(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from . import auth, i18n, web
+
+    i18n.init_app(app)
+    auth.init_app(app)
+    web.init_app(app)
+
+    from .cli import init_app as init_cli
+
+    init_cli(app)
+    return app
+
+
+def _init_db(app: Flask) -> None:
+    from flask_sqlalchemy.session import Session as FSASession
+    from sqlalchemy import event
+
+    from . import dbobjects, models  # noqa: F401  (register tables)
+    from .tenancy import install_backstop
+
+    db.init_app(app)
+    install_backstop(FSASession)
+    dbobjects.install(db.metadata)
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        with app.app_context():
+            engine = db.engine
+
+            @event.listens_for(engine, "connect")
+            def _sqlite_pragmas(dbapi_conn, _record) -> None:
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA foreign_keys=ON")
+                if ":memory:" not in uri:
+                    cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA busy_timeout=5000")
+                cur.close()
+
+
+def _instance_secret(app: Flask) -> str:
+    """A per-install secret kept in instance/, so sessions survive restarts."""
+    import secrets
+
+    path = Path(app.instance_path) / "secret_key"
+    os.makedirs(app.instance_path, exist_ok=True)
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,160 @@
+"""The ``jili`` command: operator tasks, demo data. Also available as ``flask jili …``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import func, select
+
+from . import audit
+from .extensions import db
+from .models import Membership, Person, Tenant, User
+from .models.accounts import TenantStatus
+from .passwords import hash_password, password_problem
+from .tenancy import all_tenants, bound_tenant
+
+
+@click.group("operator")
+def operator_cli():
+    """Platform operators."""
+
+
+@operator_cli.command("create")
+@click.argument("email")
+@click.option("--name", default="Operator")
+@click.password_option()
+@with_appcontext
+def operator_create(email: str, name: str, password: str):
+    """Create a platform operator (or make an existing user one)."""
+    email = email.strip().lower()
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+    if user is None:
+        if problem := password_problem(password, email=email, name=name):
+            raise click.ClickException(problem)
+        user = User(email=email, name=name, password_hash=hash_password(password))
+        db.session.add(user)
+    user.is_operator = True
+    db.session.commit()
+    click.echo(f"operator {email} ready")
+
+
+@click.group("tenant")
+def tenant_cli():
+    """Tenants (companies)."""
+
+
+@tenant_cli.command("list")
+@with_appcontext
+def tenant_list():
+    """List every tenant with its status and size (no tenant data is shown)."""
+    with all_tenants():
+        people = dict(db.session.execute(
+            select(Person.tenant_id, func.count(Person.id)).group_by(Person.tenant_id)
+            .execution_options(all_tenants=True)).all())
+        members = dict(db.session.execute(
+            select(Membership.tenant_id, func.count(Membership.id)).group_by(Membership.tenant_id)
+            .execution_options(all_tenants=True)).all())
+    rows = db.session.scalars(select(Tenant).order_by(Tenant.slug)).all()
+    click.echo(f"{'slug':<24} {'status':<10} {'members':>7} {'people':>7}  name")
+    for t in rows:
+        click.echo(f"{t.slug:<24} {t.status.value:<10} {members.get(t.id, 0):>7} "
+                   f"{people.get(t.id, 0):>7}  {t.name}")
+
+
+def _set_status(slug: str, status: TenantStatus) -> None:
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None:
+        raise click.ClickException(f"no tenant {slug!r}")
+    with bound_tenant(tenant.id):
+        before = tenant.status
+        tenant.status = status
+        audit.record("tenant.status", tenant, tenant_id=tenant.id,
+                     before={"status": before}, after={"status": status})
+        db.session.commit()
+    click.echo(f"{slug}: {status.value}")
+
+
+@tenant_cli.command("suspend")
+@click.argument("slug")
+@with_appcontext
+def tenant_suspend(slug: str):
+    """Suspend a tenant: its users are refused, its data kept."""
+    _set_status(slug, TenantStatus.SUSPENDED)
+
+
+@tenant_cli.command("resume")
+@click.argument("slug")
+@with_appcontext
+def tenant_resume(slug: str):
+    """Lift a suspension."""
+    _set_status(slug, TenantStatus.ACTIVE)
+
+
+@click.group("user")
+def user_cli():
+    """Logins."""
+
+
+@user_cli.command("disable")
+@click.argument("email")
+@with_appcontext
+def user_disable(email: str):
+    """Disable a login: it cannot log in and its open sessions end."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
+    if user is None:
+        raise click.ClickException(f"no user {email!r}")
+    user.active = False
+    user.rotate_sessions()
+    db.session.commit()
+    click.echo(f"{email} disabled")
+
+
+@click.group("demo")
+def demo_cli():
+    """Demo tenants from tenants/*.toml."""
+
+
+@demo_cli.command("load")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+def demo_load(directory: Path):
+    """Load every tenant file in DIRECTORY; tenants that exist are left alone."""
+    from .demo import load_dir
+
+    for slug, created in load_dir(directory):
+        click.echo(f"{slug}: {'loaded' if created else 'already there'}")
+
+
+@demo_cli.command("logins")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def demo_logins(directory: Path):
+    """Print the demo logins."""
+    from .demo import logins
+
+    click.echo("\nJili is starting on http://127.0.0.1:5000 — demo logins:")
+    for slug, role, email, password in logins(directory):
+        click.echo(f"  {slug:<16} {role:<11} {email:<32} {password}")
+    click.echo("")
+
+
+COMMANDS = (operator_cli, tenant_cli, user_cli, demo_cli)
+
+
+def init_app(app: Flask) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def _create_app(*_args):
+    from . import create_app
+
+    return create_app()
+
+
+def main() -> None:
+    cli = FlaskGroup(create_app=_create_app, add_default_commands=False, help="Jili operator tools.")
+    sys.exit(cli.main())

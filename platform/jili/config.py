@@ -1,0 +1,32 @@
+"""Defaults; override with JILI_* environment variables or create_app(config=...)."""
+
+from datetime import timedelta
+
+SQLALCHEMY_DATABASE_URI = None  # default: sqlite under instance/
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+SECRET_KEY = None  # default: generated once into instance/secret_key
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = False  # JILI_SESSION_COOKIE_SECURE=true behind HTTPS (deploy/ sets it)
+SESSION_COOKIE_NAME = "jili_session"
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+
+WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+RATELIMIT_STORAGE_URI = "memory://"  # JILI_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379 for many workers
+RATELIMIT_HEADERS_ENABLED = True
+LOGIN_RATE_LIMIT = "10 per minute;30 per hour"
+SIGNUP_RATE_LIMIT = "10 per hour"
+
+INVITATION_TTL_DAYS = 7
+SMTP_HOST = None  # when set, invitations are sent by mail as well as shown
+SMTP_PORT = 587
+SMTP_USER = None
+SMTP_PASSWORD = None
+SMTP_FROM = "jili@localhost"
+
+BABEL_DEFAULT_LOCALE = "zh_Hans"
+BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

@@ -1,0 +1,133 @@
+"""Languages: zh_Hans, zh_Hant and en. A user's choice wins, then the browser's."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel import numbers
+from flask import Blueprint, Flask, g, redirect, request, session, url_for
+from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from .extensions import babel, db
+
+LANGUAGES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}
+
+bp = Blueprint("i18n", __name__)
+
+
+def match_accept_language(header_value) -> str | None:
+    """Map the browser's languages onto ours: zh-TW/zh-HK/zh-MO/zh-Hant → zh_Hant."""
+    for lang, _quality in header_value:
+        tag = lang.replace("_", "-").lower()
+        if tag.startswith("zh"):
+            if any(part in tag for part in ("-tw", "-hk", "-mo", "-hant")):
+                return "zh_Hant"
+            return "zh_Hans"
+        if tag.startswith("en"):
+            return "en"
+    return None
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in LANGUAGES:
+        return chosen
+    browser = match_accept_language(request.accept_languages)
+    if browser:
+        return browser
+    tenant = getattr(g, "tenant", None)
+    if tenant is not None and tenant.locale in LANGUAGES:
+        return tenant.locale
+    return "zh_Hans"
+
+
+def select_timezone() -> str:
+    tenant = getattr(g, "tenant", None)
+    return tenant.timezone if tenant is not None else "Asia/Shanghai"
+
+
+def format_money(amount: Decimal | None, currency: str | None = None) -> str:
+    if amount is None:
+        return ""
+    if currency is None:
+        tenant = getattr(g, "tenant", None)
+        currency = tenant.currency if tenant is not None else "CNY"
+    return numbers.format_currency(amount, currency, locale=str(get_locale()))
+
+
+def format_any_date(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return format_datetime(value, "medium")
+    if isinstance(value, date):
+        return format_date(value, "medium")
+    return str(value)
+
+
+def _value(v) -> str:
+    return getattr(v, "value", v)
+
+
+@bp.route("/language/<code>", methods=["POST"])
+def set_language(code: str):
+    if code in LANGUAGES:
+        session["locale"] = code
+        if current_user.is_authenticated:
+            current_user.locale = code
+            db.session.commit()
+    target = request.form.get("next") or request.referrer or url_for("auth.home")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("auth.home")
+    return redirect(target)
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.register_blueprint(bp)
+    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["date"] = format_any_date
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals["role_label"] = lambda v: ROLE_LABELS[_value(v)]
+    app.jinja_env.globals["level_label"] = lambda v: LEVEL_LABELS[_value(v)]
+    app.jinja_env.globals["status_label"] = lambda v: STATUS_LABELS[_value(v)]
+    app.jinja_env.globals["kind_label"] = lambda v: KIND_LABELS[_value(v)]
+    app.jinja_env.filters["reject_key"] = lambda d, key: {k: v for k, v in d.items() if k != key}
+
+    from .periods import FORWARD
+
+    app.jinja_env.globals["next_status"] = lambda s: FORWARD.get(s)
+
+    @app.context_processor
+    def _locale():
+        return {"current_locale": str(get_locale())}
+
+
+ROLE_LABELS = {
+    "owner": _l("Owner"),
+    "admin": _l("Admin"),
+    "consultant": _l("Consultant"),
+    "manager": _l("Manager"),
+    "hr": _l("HR / finance"),
+    "staff": _l("Sales staff"),
+}
+LEVEL_LABELS = {"newcomer": _l("Newcomer"), "core": _l("Core"), "manager": _l("Manager")}
+STATUS_LABELS = {
+    "open": _l("Open"),
+    "calculated": _l("Calculated"),
+    "published": _l("Published"),
+    "closed": _l("Closed"),
+}
+KIND_LABELS = {
+    "year": _l("Year"),
+    "quarter": _l("Quarter"),
+    "month": _l("Month"),
+    "week": _l("Week"),
+    "region": _l("Region"),
+    "group": _l("Group"),
+}

@@ -1,0 +1,21 @@
+"""The domain's tables. Every tenant-owned model mixes in :class:`TenantScoped`."""
+
+from .accounts import Invitation, Membership, Role, Tenant, User
+from .audit import AuditLog
+from .org import Level, Person, Team
+from .periods import Period, PeriodKind, PeriodStatus
+
+__all__ = [
+    "AuditLog",
+    "Invitation",
+    "Level",
+    "Membership",
+    "Period",
+    "PeriodKind",
+    "PeriodStatus",
+    "Person",
+    "Role",
+    "Team",
+    "Tenant",
+    "User",
+]

@@ -1,0 +1,52 @@
+"""What each role may do in a tenant. Enforced on the server by :func:`require`."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, g
+
+from .models import Role
+
+O, A, C, M, H, S = Role.OWNER, Role.ADMIN, Role.CONSULTANT, Role.MANAGER, Role.HR, Role.STAFF
+
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "tenant.view": frozenset({O, A, C, M, H, S}),
+    "config.view": frozenset({O, A, C, M, H}),
+    "settings.edit": frozenset({O, A}),
+    "org.view": frozenset({O, A, C, M, H}),
+    "org.edit": frozenset({O, A, C, H}),
+    "periods.view": frozenset({O, A, C, M, H}),
+    "periods.edit": frozenset({O, A, H}),
+    "periods.reopen": frozenset({O, A}),
+    "members.view": frozenset({O, A}),
+    "members.edit": frozenset({O, A}),
+    "audit.view": frozenset({O, A}),
+}
+
+# Which roles an inviter may hand out: nobody but an owner makes an owner.
+GRANTABLE: dict[Role, frozenset[Role]] = {
+    O: frozenset(Role),
+    A: frozenset({A, C, M, H, S}),
+}
+
+
+def can(permission: str, role: Role | None = None) -> bool:
+    role = role if role is not None else getattr(g, "role", None)
+    return role is not None and role in PERMISSIONS[permission]
+
+
+def require(permission: str):
+    """View decorator: 403 unless the member's role in ``g.tenant`` has ``permission``."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not can(permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.permission = permission
+        return wrapped
+
+    return decorator

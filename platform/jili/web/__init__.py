@@ -1,0 +1,133 @@
+"""The tenant area ``/t/<slug>/…``: resolves the tenant once per request."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, g, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Membership, Role, Tenant
+from ..roles import can
+from ..tenancy import bind_tenant
+
+bp = Blueprint("tenant", __name__, url_prefix="/t/<slug>")
+
+
+class TenantSuspended(Exception):
+    pass
+
+
+@bp.url_value_preprocessor
+def resolve_tenant(endpoint, values) -> None:
+    slug = values.pop("slug", None)
+    g.tenant = None
+    if not current_user.is_authenticated:
+        return  # before_request sends them to the login page, whether or not the slug exists
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None:
+        abort(404)
+    bind_tenant(tenant.id)
+    membership = db.session.scalar(
+        select(Membership).where(
+            Membership.tenant_id == tenant.id, Membership.user_id == current_user.id
+        )
+    )
+    if membership is None:
+        bind_tenant(None)
+        abort(404)  # never confirm that another company exists
+    if tenant.is_suspended:
+        raise TenantSuspended()
+    g.tenant = tenant
+    g.membership = membership
+    g.role = membership.role
+
+
+@bp.url_defaults
+def add_slug(endpoint, values) -> None:
+    if "slug" not in values and getattr(g, "tenant", None) is not None:
+        values["slug"] = g.tenant.slug
+
+
+@bp.before_request
+def require_login():
+    if not current_user.is_authenticated:
+        from ..extensions import login_manager
+
+        return login_manager.unauthorized()
+    return None
+
+
+def is_htmx() -> bool:
+    """An htmx request that wants a fragment (boosted and history restores get the page)."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-Boosted") != "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def init_app(app: Flask) -> None:
+    from . import audit_views, members, org, periods, settings  # noqa: F401 (routes)
+
+    app.register_blueprint(bp)
+    periods.init_errors(app)
+
+    @app.before_request
+    def _htmx_flag():
+        g.htmx = is_htmx()
+
+    @app.after_request
+    def _vary(response):
+        response.vary.add("HX-Request")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.teardown_request
+    def _unbind(exc):
+        bind_tenant(None)
+
+    @app.context_processor
+    def _helpers():
+        return {"can": can, "Role": Role, "htmx": getattr(g, "htmx", False)}
+
+    @app.errorhandler(TenantSuspended)
+    def _suspended(e):
+        return render_template(
+            "error.html",
+            code=403,
+            title=_("This company's account is suspended"),
+            message=_(
+                "Access to this company on Jili is suspended. Its data is kept. "
+                "Contact the company's owner or Jili support."
+            ),
+        ), 403
+
+    for code in (403, 404, 409, 410):
+        app.register_error_handler(code, _error_page(code))
+
+
+def _error_page(code: int):
+    titles = {
+        403: lambda: _("Not allowed"),
+        404: lambda: _("Not found"),
+        409: lambda: _("Refused"),
+        410: lambda: _("Gone"),
+    }
+    messages = {
+        403: lambda: _("Your role in this company does not allow this."),
+        404: lambda: _("There is nothing here, or it is not yours to see."),
+        409: lambda: _("This change was refused."),
+        410: lambda: _("This link is no longer valid."),
+    }
+
+    def handler(e):
+        message = getattr(e, "description", None)
+        if not message or message == type(e).description:
+            message = messages[code]()
+        return render_template("error.html", code=code, title=titles[code](), message=message), code
+
+    return handler
