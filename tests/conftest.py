@@ -9,6 +9,7 @@ import re
 import secrets
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from jili import create_app
@@ -50,9 +51,22 @@ def _reset_pg() -> None:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context (own ``g`` and db session), as in production.
+
+    Without this, requests made while the fixture's app context is pushed would share
+    ``g`` (and the CSRF token cached on it) with each other and with the test.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(tmp_path):
     app = create_app(_config(tmp_path))
+    app.test_client_class = FreshContextClient
     with app.app_context():
         if PG_URL:
             _reset_pg()
