@@ -10,9 +10,10 @@ import secrets
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
-from jili import create_app
+from jili import create_app, dbobjects
 from jili.extensions import db
 from jili.models import Membership, Role, Tenant, User
 from jili.passwords import hash_password
@@ -24,31 +25,118 @@ _PW_HASH = hash_password(PASSWORD)  # hashing is slow on purpose; do it once
 
 
 def _config(tmp_path) -> dict:
-    return {
+    config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": PG_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": "localhost",
     }
+    if _pg is not None:
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = _pg.app_engine_options()
+    return config
 
 
-_pg_schema_ready = False
+# --- PostgreSQL ------------------------------------------------------------------
+#
+# Once per test session the connecting (super)user creates a private schema
+# ``jili_test_<hex>`` with every table, trigger and row-level-security policy, and a
+# role ``jili_test_app`` (NOSUPERUSER NOBYPASSRLS) with plain DML rights on it. The
+# app under test connects with ``-c role=jili_test_app``, so every query it makes is
+# subject to RLS exactly as a production app role would be. Between tests the
+# superuser TRUNCATEs. A private schema per run keeps concurrent runs on the same
+# database apart; a run that died leaves its schema behind, and the next run drops it
+# (each live run holds an advisory lock named after its schema).
+
+PG_APP_ROLE = "jili_test_app"
+_STALE_SCHEMA = r"^jili_test_[0-9a-f]{8}$"
 
 
-def _reset_pg() -> None:
-    global _pg_schema_ready
-    if not _pg_schema_ready:
-        db.drop_all()
-        with db.engine.begin() as conn:
-            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        db.create_all()
-        _pg_schema_ready = True
+class PgRun:
+    def __init__(self, url: str):
+        self.schema = f"jili_test_{secrets.token_hex(4)}"
+        self.admin = create_engine(
+            url, connect_args={"options": f"-c search_path={self.schema}"}, poolclass=NullPool
+        )
+        self.lock = self.admin.connect().execution_options(isolation_level="AUTOCOMMIT")
+        self.lock.execute(text("select pg_advisory_lock(hashtext(:s))"), {"s": self.schema})
+        self._drop_stale_schemas()
+        with self.admin.begin() as conn:
+            privileged = conn.scalar(
+                text("select rolsuper or rolbypassrls from pg_roles where rolname = current_user")
+            )
+            # A non-superuser owner is already subject to RLS (the tables FORCE it).
+            self.app_role = PG_APP_ROLE if privileged else None
+            if self.app_role:
+                conn.exec_driver_sql(
+                    f"DO $$ BEGIN CREATE ROLE {PG_APP_ROLE} NOLOGIN NOSUPERUSER NOBYPASSRLS; "
+                    "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$"
+                )
+            conn.exec_driver_sql(f"CREATE SCHEMA {self.schema}")
+        self.tables_ready = False
+
+    def _drop_stale_schemas(self) -> None:
+        names = self.lock.scalars(
+            text("select nspname from pg_namespace where nspname ~ :pattern"),
+            {"pattern": _STALE_SCHEMA},
+        ).all()
+        for name in names:
+            if name != self.schema and self.lock.scalar(
+                text("select pg_try_advisory_lock(hashtext(:s))"), {"s": name}
+            ):
+                self.lock.exec_driver_sql(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+                self.lock.execute(text("select pg_advisory_unlock(hashtext(:s))"), {"s": name})
+
+    def app_engine_options(self) -> dict:
+        options = f"-c search_path={self.schema}"
+        if self.app_role:
+            options += f" -c role={self.app_role}"
+        return {"pool_pre_ping": True, "connect_args": {"options": options}}
+
+    def create_tables(self) -> None:
+        """Once, after the first create_app (which registers every model)."""
+        dbobjects.install(db.metadata)
+        db.metadata.create_all(self.admin)
+        if self.app_role:
+            with self.admin.begin() as conn:
+                for stmt in (
+                    "GRANT USAGE ON SCHEMA {s} TO {r}",
+                    "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {s} TO {r}",
+                    "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {r}",
+                ):
+                    conn.exec_driver_sql(stmt.format(s=self.schema, r=self.app_role))
+        self.tables_ready = True
+
+    def truncate(self) -> None:
+        tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+        with self.admin.begin() as conn:
+            conn.exec_driver_sql("SET LOCAL lock_timeout = '20s'")  # a leaked transaction fails, not hangs
+            # The append-only trigger fires on DELETE, not on TRUNCATE.
+            conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+    def close(self) -> None:
+        with self.admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
+        self.lock.close()  # releases the advisory lock
+        self.admin.dispose()
+
+
+_pg: PgRun | None = None
+
+
+@pytest.fixture(scope="session")
+def pg_run():
+    """The session's PostgreSQL schema and superuser engine (``None`` on SQLite)."""
+    global _pg
+    if not PG_URL:
+        yield None
         return
-    tables = ", ".join(t.name for t in db.metadata.sorted_tables)
-    with db.engine.begin() as conn:
-        # The append-only trigger fires on DELETE, not on TRUNCATE.
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    _pg = PgRun(PG_URL)
+    try:
+        yield _pg
+    finally:
+        _pg.close()
+        _pg = None
 
 
 class FreshContextClient(FlaskClient):
@@ -60,23 +148,27 @@ class FreshContextClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         with self.application.app_context():
-            return super().open(*args, **kwargs)
+            response = super().open(*args, **kwargs)
+        # The test's own session must see what the request committed.
+        db.session.expire_all()
+        return response
 
 
 @pytest.fixture
-def app(tmp_path):
+def app(tmp_path, pg_run):
     app = create_app(_config(tmp_path))
     app.test_client_class = FreshContextClient
     with app.app_context():
-        if PG_URL:
-            _reset_pg()
-        else:
+        if pg_run is None:
             db.create_all()
+        elif not pg_run.tables_ready:
+            pg_run.create_tables()
+        else:
+            pg_run.truncate()
         yield app
         db.session.remove()
         bind_tenant(None)
-        if not PG_URL:
-            db.engine.dispose()
+        db.engine.dispose()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from babel import numbers
-from flask import Blueprint, Flask, g, redirect, request, session, url_for
+from flask import Blueprint, Flask, g, has_request_context, redirect, request, session, url_for
 from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -32,6 +32,8 @@ def match_accept_language(header_value) -> str | None:
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return "zh_Hans"
     if current_user and current_user.is_authenticated and current_user.locale in LANGUAGES:
         return current_user.locale
     chosen = session.get("locale")
@@ -47,6 +49,8 @@ def select_locale() -> str:
 
 
 def select_timezone() -> str:
+    if not has_request_context():
+        return "Asia/Shanghai"
     tenant = getattr(g, "tenant", None)
     return tenant.timezone if tenant is not None else "Asia/Shanghai"
 

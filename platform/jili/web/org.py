@@ -13,6 +13,7 @@ from ..extensions import db
 from ..forms import PersonForm, TeamForm
 from ..models import Person, Team
 from ..models.org import Level, TeamKind
+from ..money import to_decimal
 from ..people_import import import_people, read_rows
 from ..roles import can, require
 from ..tenancy import get_scoped_or_404
@@ -209,7 +210,7 @@ def _save_person(person: Person | None):
             person.team_id = form.team_id.data or None
             person.manager_id = form.manager_id.data or None
             person.mentor_id = form.mentor_id.data or None
-            person.base_salary = Decimal(form.base_salary.data.strip() or "0").quantize(Decimal("0.01"))
+            person.base_salary = to_decimal(form.base_salary.data or "0").quantize(Decimal("0.01"))
             db.session.flush()
             audit.record("person.create" if before is None else "person.update", person,
                          before=before, after=audit.snapshot(person, PERSON_FIELDS))

@@ -1,0 +1,96 @@
+"""Walk every route as a member of tenant A with tenant B's object ids: each is a 404.
+
+A route this test does not know makes it fail, so new routes must be classified here.
+"""
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from jili.extensions import db
+from jili.models import Invitation, Membership, Period, Person, Role, Team
+from jili.models._common import utcnow
+from jili.models.periods import PeriodKind
+from jili.tenancy import bound_tenant
+
+# Routes outside any tenant, and why they need no isolation check.
+PUBLIC = {
+    "static": "static files",
+    "i18n.set_language": "sets the visitor's language only",
+    "auth.home": "lists only the user's own memberships",
+    "auth.login": "no tenant data",
+    "auth.logout": "no tenant data",
+    "auth.signup": "creates a new tenant",
+    "auth.account": "the user's own account",
+    "auth.accept_invitation": "keyed by a secret token; tested in test_invitations",
+}
+
+
+@pytest.fixture
+def two_tenants(make_tenant, member):
+    a = make_tenant(slug="alpha")
+    b = make_tenant(slug="bravo")
+    with bound_tenant(b.id):
+        team = Team(tenant_id=b.id, name="B 组")
+        db.session.add(team)
+        db.session.flush()
+        person = Person(tenant_id=b.id, employee_no="B1", name="乙", team_id=team.id)
+        period = Period(tenant_id=b.id, kind=PeriodKind.MONTH, label="2024-07",
+                        start_date=date(2024, 7, 1), end_date=date(2024, 7, 31))
+        inv = Invitation(tenant_id=b.id, email="x@b.example", role=Role.STAFF, token_hash="0" * 64,
+                         expires_at=utcnow() + timedelta(days=1))
+        db.session.add_all([person, period, inv])
+        db.session.commit()
+        membership = db.session.scalar(select(Membership).where(Membership.tenant_id == b.id))
+        ids = {
+            "team_id": team.id, "person_id": person.id, "period_id": period.id,
+            "invitation_id": inv.id, "membership_id": membership.id,
+        }
+    return a, b, ids
+
+
+def _tenant_rules(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC:
+            continue
+        yield rule
+
+
+def test_every_route_is_classified(app):
+    unknown = [
+        r.rule for r in app.url_map.iter_rules()
+        if r.endpoint not in PUBLIC and not r.rule.startswith("/t/<slug>")
+    ]
+    assert unknown == [], f"classify these routes in test_isolation.py: {unknown}"
+
+
+def test_other_tenants_objects_are_404_for_every_route(app, two_tenants, browser):
+    a, b, ids = two_tenants
+    owner_a = browser(a.owner)
+    checked = 0
+    for rule in _tenant_rules(app):
+        args = set(rule.arguments) - {"slug"}
+        unknown = args - set(ids)
+        assert not unknown, f"{rule.rule}: teach test_isolation.py about {unknown}"
+        for slug in ("alpha", "bravo"):
+            if not args and slug == "alpha":
+                continue  # A's own pages without object ids are A's to see
+            url = rule.build({"slug": slug, **{k: ids[k] for k in args}}, append_unknown=False)[1]
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                resp = owner_a.client.open(url, method=method, data={"csrf_token": owner_a.token})
+                assert resp.status_code == 404, f"{method} {url} gave {resp.status_code}"
+                checked += 1
+    assert checked > 20
+    # And nothing of B's changed.
+    with bound_tenant(b.id):
+        assert db.session.get(Team, ids["team_id"]).name == "B 组"
+        assert db.session.get(Membership, ids["membership_id"]) is not None
+
+
+def test_anonymous_visitor_gets_login_not_a_hint_of_existence(client, make_tenant):
+    make_tenant(slug="alpha")
+    known = client.get("/t/alpha/people")
+    unknown = client.get("/t/no-such-company/people")
+    assert known.status_code == unknown.status_code == 302
+    assert "/login" in known.headers["Location"]
