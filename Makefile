@@ -13,13 +13,14 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e '.[test]'
+	@echo "Installing Jili and its dependencies into $(VENV) (log: $(VENV)/install.log)"
+	@$(BIN)/pip install --disable-pip-version-check -e '.[test]' > $(VENV)/install.log 2>&1 || { tail -40 $(VENV)/install.log; exit 1; }
 	@touch $(STAMP)
 
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	@$(BIN)/pybabel compile --use-fuzzy -q -d platform/jili/translations 2>/dev/null || $(BIN)/pybabel compile -q -d platform/jili/translations
+	@if [ -d platform/jili/translations ]; then $(BIN)/pybabel compile -d platform/jili/translations > $(VENV)/babel.log 2>&1 || { cat $(VENV)/babel.log; exit 1; }; fi
 
 db: install
 	@mkdir -p instance

@@ -136,8 +136,16 @@ def demo_logins(directory: Path):
     from .demo import logins
 
     click.echo("\nJili is starting on http://127.0.0.1:5000 — demo logins:")
+    seen: dict[str, list[str]] = {}
+    rows = []
     for slug, role, email, password in logins(directory):
-        click.echo(f"  {slug:<16} {role:<11} {email:<32} {password}")
+        if email in seen:
+            seen[email].append(f"{slug} ({role})")
+            continue
+        seen[email] = [f"{slug} ({role})"]
+        rows.append((email, password))
+    for email, password in rows:
+        click.echo(f"  {email:<30} {password:<22} {', '.join(seen[email])}")
     click.echo("")
 
 
