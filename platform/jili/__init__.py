@@ -41,10 +41,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from . import auth, i18n, web
+    from . import auth, feedback, i18n, web
 
     i18n.init_app(app)
     auth.init_app(app)
+    feedback.init_app(app)  # before web: nests its blueprint into the tenant area
     web.init_app(app)
 
     from .cli import init_app as init_cli

@@ -22,6 +22,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "members.view": frozenset({O, A}),
     "members.edit": frozenset({O, A}),
     "audit.view": frozenset({O, A}),
+    # Anonymous feedback: consultants get inbox/summary only by the tenant's explicit
+    # grant, kept in its feedback settings (see jili.feedback.views.allowed).
+    "feedback.inbox": frozenset({O, A, H}),
+    "feedback.summary": frozenset({O, A, M, H}),
+    "feedback.settings": frozenset({O, A}),
 }
 
 # Which roles an inviter may hand out: nobody but an owner makes an owner.

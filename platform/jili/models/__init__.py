@@ -1,5 +1,6 @@
 """The domain's tables. Every tenant-owned model mixes in :class:`TenantScoped`."""
 
+from ..feedback.models import FeedbackMessage, FeedbackSetting, FeedbackThread
 from .accounts import Invitation, Membership, Role, Tenant, User
 from .audit import AuditLog
 from .org import Level, Person, Team
@@ -7,6 +8,9 @@ from .periods import Period, PeriodKind, PeriodStatus
 
 __all__ = [
     "AuditLog",
+    "FeedbackMessage",
+    "FeedbackSetting",
+    "FeedbackThread",
     "Invitation",
     "Level",
     "Membership",
