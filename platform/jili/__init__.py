@@ -10,9 +10,10 @@ from typing import Any
 from flask import Flask, g, render_template, request
 
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .hookspecs import hookimpl
 
 ROOT = Path(__file__).resolve().parents[2]
-__all__ = ["create_app", "ROOT"]
+__all__ = ["create_app", "hookimpl", "ROOT"]
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -1,0 +1,142 @@
+"""Budget control (成本可控): a ceiling on a period's total incentive cost.
+
+The ceiling is a fixed sum, a percentage of the period's revenue, or the lower
+of the two; it may be raised by a released extra (seed 002: above 150 % of
+target, 10 % more budget). When the lines add up to more than the ceiling the
+tenant's rule applies:
+
+- ``proportional``: every positive line shrinks by the same factor, split with
+  the largest-remainder method so the lines add up exactly to the ceiling;
+- ``priority``: plans are paid in priority order (lower number first) while
+  the budget lasts; the plan where it runs out is scaled down proportionally,
+  the plans after it pay nothing.
+
+Negative lines (claw-backs) are never scaled: they stay and make room.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from .lines import PayoutLine, fmt_money, quantize
+from .split import split_largest_remainder
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+
+
+class BudgetRule(enum.StrEnum):
+    PROPORTIONAL = "proportional"
+    PRIORITY = "priority"
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetPolicy:
+    """A tenant's budget settings (all optional: no amount and no percentage
+    means no ceiling)."""
+
+    amount: Decimal | None = None
+    pct_of_revenue: Decimal | None = None
+    rule: BudgetRule = BudgetRule.PROPORTIONAL
+    plan_priority: Mapping[str, int] = field(default_factory=dict)
+    release_from_attainment_pct: Decimal | None = None
+    release_pct: Decimal = ZERO
+
+    def ceiling(
+        self, revenue: Decimal, attainment: Decimal | None = None, places: int = 2
+    ) -> Decimal | None:
+        """The period's ceiling, rounded to the minor unit; ``attainment`` is the
+        company's attainment as a fraction (1.5 = 150 %) for the released extra."""
+        candidates = []
+        if self.amount is not None:
+            candidates.append(self.amount)
+        if self.pct_of_revenue is not None:
+            candidates.append(max(ZERO, revenue) * self.pct_of_revenue / HUNDRED)
+        if not candidates:
+            return None
+        ceiling = min(candidates)
+        released = (
+            self.release_from_attainment_pct is not None
+            and attainment is not None
+            and attainment * HUNDRED >= self.release_from_attainment_pct
+        )
+        if released:
+            ceiling = ceiling * (HUNDRED + self.release_pct) / HUNDRED
+        return quantize(ceiling, places)
+
+
+@dataclass(frozen=True, slots=True)
+class BudgetOutcome:
+    """What the ceiling did: ``applied`` is True when lines were cut."""
+
+    lines: list[PayoutLine]
+    ceiling: Decimal | None
+    total_before: Decimal
+    total_after: Decimal
+    applied: bool
+    rule: BudgetRule
+
+
+def apply_budget(
+    lines: Sequence[PayoutLine],
+    ceiling: Decimal | None,
+    rule: BudgetRule = BudgetRule.PROPORTIONAL,
+    *,
+    plan_priority: Mapping[str, int] | None = None,
+    places: int = 2,
+) -> BudgetOutcome:
+    """Cut ``lines`` down to ``ceiling`` by ``rule``; lines keep their order,
+    and a changed line says so in its explanation."""
+    lines = list(lines)
+    total = sum((line.amount for line in lines), ZERO)
+    if ceiling is None or total <= ceiling:
+        return BudgetOutcome(lines, ceiling, total, total, False, rule)
+    if ceiling < 0:
+        raise ValueError("a budget ceiling cannot be negative")
+    # Claw-backs stay as they are, so the positive lines may use the ceiling
+    # plus whatever the negative lines take back.
+    room = ceiling - sum((line.amount for line in lines if line.amount < 0), ZERO)
+    positive = [i for i, line in enumerate(lines) if line.amount > 0]
+    if rule is BudgetRule.PROPORTIONAL:
+        new = _scale(lines, positive, room, places)
+    else:
+        new = {}
+        priority = plan_priority or {}
+        plans = sorted({lines[i].plan_key for i in positive})
+        plans.sort(key=lambda p: priority.get(p, len(priority) + 1_000_000))
+        for plan in plans:
+            members = [i for i in positive if lines[i].plan_key == plan]
+            plan_total = sum((lines[i].amount for i in members), ZERO)
+            if plan_total <= room:
+                room -= plan_total
+                continue
+            new.update(_scale(lines, members, room, places))
+            room = ZERO
+    note = f"{fmt_money(ceiling, places)} ({rule.value})"
+    result = list(lines)
+    for i, amount in new.items():
+        old = lines[i]
+        step = (
+            f"budget ceiling {note}: {fmt_money(old.amount, places)} → {fmt_money(amount, places)}"
+        )
+        result[i] = replace(
+            old,
+            amount=amount,
+            explanation=old.explanation.with_step(step, budget_ceiling=note),
+        )
+    total_after = sum((line.amount for line in result), ZERO)
+    return BudgetOutcome(result, ceiling, total, total_after, True, rule)
+
+
+def _scale(
+    lines: list[PayoutLine], indexes: list[int], room: Decimal, places: int
+) -> dict[int, Decimal]:
+    """New amounts for ``lines[indexes]`` so that they add up to ``room``."""
+    if room <= 0:
+        return {i: quantize(ZERO, places) for i in indexes}
+    return split_largest_remainder(
+        quantize(room, places), {i: lines[i].amount for i in indexes}, places
+    )

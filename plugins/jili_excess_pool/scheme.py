@@ -1,0 +1,250 @@
+"""Excess pool: a team's sales over its target feed a pool, split by contribution.
+
+Pool = pool rate × (team sales − team target), optionally capped, then — for
+teams in the top X % by collaboration score — raised by Y % (seed 002: top
+20 % get 5 % more). The pool is rounded to the minor unit and split among the
+team's members with the largest-remainder method, so the parts add up to it:
+
+- ``excess``: by each member's positive individual excess (sales − own target);
+- ``sales``: by each member's share of the team's sales;
+- ``composite``: a team part split equally and an individual part by positive
+  excess (seed 002: team 70 % + individual 30 %).
+
+Example (DOMAIN.md): team target 10,000,000; A 4.0 M → 4.6 M, B 3.0 M →
+3.5 M, C 3.0 M → 2.9 M; excess 1,000,000 × 20 % = 200,000; by excess
+600,000 : 500,000 → A 109,090.91, B 90,909.09, C 0.
+
+When nobody has a positive weight the split falls back to sales, then to
+equal parts, and says so.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+from math import ceil
+
+from flask_babel import lazy_gettext as _l
+from jili.schemes import (
+    N_,
+    Basis,
+    CalculationContext,
+    ChoiceField,
+    Explanation,
+    Fact,
+    OptionalDecimalField,
+    PercentField,
+    PeriodFacts,
+    SchemeType,
+    Settings,
+    TeamFacts,
+    fmt_money,
+    fmt_pct,
+    quantize,
+    split_largest_remainder,
+)
+
+HUNDRED = Decimal(100)
+ZERO = Decimal(0)
+
+SPLIT_WORDS = {
+    "excess": N_("individual excess"),
+    "sales": N_("share of sales"),
+    "composite": N_("team and individual parts"),
+    "equal": N_("equal parts"),
+}
+
+
+class ExcessPool(SchemeType):
+    """A pool from each team's sales over target, split among its members."""
+
+    key = "excess_pool"
+    label = _l("Excess pool")
+    description = _l("A share of the team's sales over target, split by contribution (超额奖金池).")
+    facts_needed = frozenset({Fact.SALES, Fact.TARGETS, Fact.TEAMS})
+    settings_fields = (
+        ChoiceField(
+            "basis",
+            _l("Basis"),
+            choices=(
+                (Basis.BOOKED.value, _l("Booked revenue")),
+                (Basis.COLLECTED.value, _l("Collected cash")),
+                (Basis.MARGIN.value, _l("Margin")),
+            ),
+            default=Basis.BOOKED.value,
+        ),
+        ChoiceField(
+            "team_kind",
+            _l("Teams"),
+            choices=(("group", _l("Groups")), ("region", _l("Regions")), ("any", _l("All teams"))),
+            default="group",
+        ),
+        PercentField(
+            "pool_rate_pct",
+            _l("Pool rate (% of excess)"),
+            minimum=ZERO,
+            maximum=HUNDRED,
+            default="20",
+        ),
+        OptionalDecimalField("pool_cap", _l("Pool cap per team"), minimum=ZERO, default=None),
+        ChoiceField(
+            "split",
+            _l("Split"),
+            choices=(
+                ("excess", _l("By positive individual excess")),
+                ("sales", _l("By share of sales")),
+                ("composite", _l("Team part equally + individual part by excess")),
+            ),
+            default="excess",
+        ),
+        PercentField(
+            "team_part_pct",
+            _l("Team part (composite split, %)"),
+            minimum=ZERO,
+            maximum=HUNDRED,
+            default="70",
+        ),
+        OptionalDecimalField(
+            "collaboration_top_pct",
+            _l("Collaboration bonus for the top (% of teams)"),
+            minimum=ZERO,
+            maximum=HUNDRED,
+            default=None,
+            help_text=_l(
+                "Teams in this top share by collaboration score get a larger pool. Empty: off."
+            ),
+        ),
+        PercentField(
+            "collaboration_bonus_pct",
+            _l("Collaboration bonus (% more pool)"),
+            minimum=ZERO,
+            default="5",
+        ),
+    )
+
+    @classmethod
+    def calculate(cls, facts: PeriodFacts, settings, context: CalculationContext):
+        """One line per member of every team with a target (0 when no pool)."""
+        s = cls.load_settings(settings)
+        basis = Basis(s.basis)
+        teams = [
+            facts.teams[k]
+            for k in sorted(facts.teams)
+            if s.team_kind == "any" or facts.teams[k].kind == s.team_kind
+        ]
+        top = _collaboration_top(teams, s.collaboration_top_pct)
+        lines = []
+        for team in teams:
+            if team.target is None or team.target <= 0:
+                continue
+            lines.extend(cls._team_lines(facts, team, basis, team.team_id in top, s, context))
+        return lines
+
+    @classmethod
+    def _team_lines(cls, facts, team: TeamFacts, basis, in_top: bool, s: Settings, context):
+        places = context.places
+        members = [facts.people[m] for m in sorted(set(team.member_ids)) if m in facts.people]
+        actual = team.amount(basis)
+        excess = actual - team.target
+        inputs = {
+            "team": team.name or str(team.team_id),
+            "team_sales": fmt_money(actual, places),
+            "team_target": fmt_money(team.target, places),
+            "team_excess": fmt_money(max(excess, ZERO), places),
+        }
+        if excess <= 0 or not members:
+            explanation = Explanation(
+                N_(
+                    "Team %(team)s sold %(team_sales)s against %(team_target)s: no excess, no pool."
+                ),
+                inputs,
+            )
+            return [cls.line(context, p.person_id, ZERO, explanation) for p in members]
+
+        steps = []
+        pool = excess * s.pool_rate_pct / HUNDRED
+        steps.append(
+            f"pool {fmt_money(excess, places)} × {fmt_pct(s.pool_rate_pct)} = {fmt_money(pool, places)}"
+        )
+        if s.pool_cap is not None and pool > s.pool_cap:
+            pool = s.pool_cap
+            steps.append(f"capped at {fmt_money(pool, places)}")
+        if in_top:
+            pool = pool * (HUNDRED + s.collaboration_bonus_pct) / HUNDRED
+            steps.append(
+                f"collaboration top: + {fmt_pct(s.collaboration_bonus_pct)} = {fmt_money(pool, places)}"
+            )
+        pool = quantize(pool, places)
+        inputs["pool"] = fmt_money(pool, places)
+
+        method, weights, formulas = _weights(members, basis, s, places)
+        parts = split_largest_remainder(pool, weights, places)
+        lines = []
+        for person in members:
+            pid = person.person_id
+            explanation = Explanation(
+                N_(
+                    "Team %(team)s sold %(team_sales)s against %(team_target)s; "
+                    "pool %(pool)s split by %(split)s (largest remainder)."
+                ),
+                inputs,
+                {"split": SPLIT_WORDS[method]},
+                (
+                    *steps,
+                    f"{fmt_money(pool, places)} × {formulas[pid]} = {fmt_money(parts[pid], places)}",
+                ),
+            )
+            lines.append(cls.line(context, pid, parts[pid], explanation))
+        return lines
+
+
+def _weights(members, basis: Basis, s: Settings, places: int):
+    """(method used, exact weight per person, the weight as a formula to show)."""
+    excess = {p.person_id: _positive_excess(p, basis) for p in members}
+    sales = {p.person_id: max(ZERO, p.amount(basis)) for p in members}
+    individual, method = excess, "excess"
+    if s.split == "sales" or not any(excess.values()):
+        individual, method = sales, "sales"
+    n = len(members)
+    if not any(individual.values()):
+        return "equal", {k: Fraction(1) for k in individual}, {k: f"1 / {n}" for k in individual}
+    total = sum(individual.values(), ZERO)
+    shown = {
+        k: f"{fmt_money(v, places)} / {fmt_money(total, places)}" for k, v in individual.items()
+    }
+    if s.split != "composite":
+        return method, {k: Fraction(v) for k, v in individual.items()}, shown
+    team_part = Fraction(s.team_part_pct) / 100
+    weights = {
+        k: team_part / n + (1 - team_part) * Fraction(v) / Fraction(total)
+        for k, v in individual.items()
+    }
+    formulas = {
+        k: f"({fmt_pct(s.team_part_pct)} / {n} + {fmt_pct(HUNDRED - s.team_part_pct)} × {shown[k]})"
+        for k in individual
+    }
+    return "composite", weights, formulas
+
+
+def _positive_excess(person, basis: Basis) -> Decimal:
+    """Sales over the person's own target; nothing without a target."""
+    target = person.target_for(basis)
+    if target is None:
+        return ZERO
+    return max(ZERO, person.amount(basis) - target)
+
+
+def _collaboration_top(teams: list[TeamFacts], top_pct: Decimal | None) -> set[int]:
+    """Ids of the teams in the top ``top_pct`` % by collaboration score: the
+    best ceil(n × pct / 100) of the n scored teams, ties at the edge included."""
+    if top_pct is None:
+        return set()
+    scored = sorted(
+        (t for t in teams if t.collaboration_score is not None),
+        key=lambda t: (-t.collaboration_score, t.team_id),
+    )
+    count = ceil(len(scored) * top_pct / HUNDRED)
+    if count == 0:
+        return set()
+    edge = scored[count - 1].collaboration_score
+    return {t.team_id for t in scored if t.collaboration_score >= edge}
