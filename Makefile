@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export FLASK_APP := jili.wsgi:app
 
-.PHONY: run dev test test-sqlite test-postgres lint bench install translations db demo clean
+.PHONY: run dev test lint bench install translations db demo clean browser-deps
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=..."; exit 1; }
@@ -37,8 +37,15 @@ dev: demo
 	$(BIN)/flask run --debug --port 5000
 
 # SQLite always; PostgreSQL too when one answers (JILI_TEST_DATABASE_URL, or 127.0.0.1:5432/test).
-test: install
+test: install browser-deps
 	$(BIN)/python tests/run.py
+
+# The browser tests drive Debian's Chromium; install it (and CJK fonts) when we can.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1 || { \
+	  echo "Installing Chromium and CJK fonts for the browser tests (log: /tmp/jili-apt.log)"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk) \
+	    > /tmp/jili-apt.log 2>&1 || echo "Chromium could not be installed: the browser tests will be SKIPPED"; }
 
 lint: install
 	$(BIN)/ruff check platform plugins tests

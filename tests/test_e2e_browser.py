@@ -1,0 +1,132 @@
+"""End to end: real gunicorn with deploy/gunicorn.conf.py, a migrated SQLite database with
+the demo tenants, and headless Chromium (Debian's /usr/bin/chromium) driven by Playwright."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from jili import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="no /usr/bin/chromium (apt-get install chromium)"),
+    pytest.mark.skipif(bool(os.environ.get("JILI_TEST_DATABASE_URL")),
+                       reason="browser run happens once, in the SQLite pass"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("e2e")
+    port = _free_port()
+    env = dict(os.environ, JILI_SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp / 'e2e.sqlite3'}",
+               JILI_SECRET_KEY="e2e", FLASK_APP="jili.wsgi:app", JILI_BIND=f"127.0.0.1:{port}",
+               JILI_WORKERS="1")
+    bindir = Path(sys.executable).parent
+    subprocess.run([str(bindir / "flask"), "db", "upgrade"], env=env, cwd=ROOT, check=True,
+                   capture_output=True)
+    subprocess.run([str(bindir / "jili"), "demo", "load", "tenants"], env=env, cwd=ROOT, check=True,
+                   capture_output=True)
+    proc = subprocess.Popen([str(bindir / "gunicorn"), "-c", "deploy/gunicorn.conf.py"], env=env,
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/login", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail("gunicorn did not start: " + proc.stdout.read().decode())
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+def _login(page, base, email, password):
+    page.goto(base + "/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("form button[type=submit]")
+    page.wait_for_load_state("networkidle")
+
+
+def test_owner_edits_teams_with_htmx_partial_swaps(server, chromium, tmp_path):
+    page = chromium.new_page(locale="zh-CN")
+    _login(page, server, "owner@huadong.example", "jili-demo-owner")
+    assert "/t/huadong/" in page.url
+    page.goto(server + "/t/huadong/teams")
+    page.evaluate("window.__noReload = true")
+    page.click("a[hx-get$='/teams/new']")
+    page.wait_for_selector("#editor input[name=name]")
+    page.fill("#editor input[name=name]", "南京组")
+    page.select_option("#editor select[name=parent_id]", label="华东大区")
+    page.click("#editor button.primary")
+    page.wait_for_selector("text=南京组")
+    assert page.evaluate("window.__noReload") is True  # swapped in place, no full page load
+    assert page.locator("#content table").inner_text().count("南京组") == 1
+    page.screenshot(path=str(tmp_path / "teams.png"), full_page=True)
+    # An error keeps the typed input and says why, still without a reload.
+    page.click("a[hx-get$='/teams/new']")
+    page.wait_for_selector("#editor input[name=name]")
+    page.fill("#editor input[name=name]", "南京组")
+    page.click("#editor button.primary")
+    page.wait_for_selector("#editor small.error")
+    assert page.input_value("#editor input[name=name]") == "南京组"
+    assert page.evaluate("window.__noReload") is True
+
+
+def test_consultant_switches_between_client_companies(server, chromium):
+    page = chromium.new_page(locale="zh-TW")
+    _login(page, server, "consultant@jili.example", "jili-demo-consultant")
+    links = page.locator("ul.switcher a")
+    assert sorted(links.all_inner_texts()) == sorted(["华东智造销售有限公司", "信義精密貿易股份有限公司"])
+    links.filter(has_text="信義").click()
+    page.wait_for_load_state("networkidle")
+    assert "/t/xinyi/" in page.url
+    page.goto(server + "/t/huadong/people")
+    assert "孙小雨" in page.content()
+
+
+def test_pages_work_without_javascript(server):
+    """Plain links and forms still work with no JavaScript at all (urllib, no htmx)."""
+    import http.cookiejar
+    import re
+    from urllib.parse import urlencode
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    html = opener.open(server + "/login").read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+    opener.open(server + "/login", urlencode({"email": "hr@huadong.example", "password": "jili-demo-hr",
+                                              "csrf_token": token}).encode())
+    html = opener.open(server + "/t/huadong/teams/new").read().decode()
+    assert "<html" in html and 'name="name"' in html
