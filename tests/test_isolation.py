@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from jili.extensions import db
+from jili.feedback import service as feedback_service
+from jili.feedback.models import Category
 from jili.models import Invitation, Membership, Period, Person, Role, Team
 from jili.models._common import utcnow
 from jili.models.periods import PeriodKind
@@ -24,6 +26,9 @@ PUBLIC = {
     "auth.signup": "creates a new tenant",
     "auth.account": "the user's own account",
     "auth.accept_invitation": "keyed by a secret token; tested in test_invitations",
+    "feedback_public.submit": "anonymous feedback, keyed by the tenant's link; tested in test_feedback",
+    "feedback_public.receipt": "anonymous feedback, keyed by link and receipt code; test_feedback",
+    "feedback_public.reply": "anonymous feedback, keyed by link and receipt code; test_feedback",
 }
 
 
@@ -43,7 +48,10 @@ def two_tenants(make_tenant, member):
         db.session.add_all([person, period, inv])
         db.session.commit()
         membership = db.session.scalar(select(Membership).where(Membership.tenant_id == b.id))
+        thread, _code = feedback_service.create_thread(b, Category.OTHER, "B 的反馈")
+        db.session.commit()
         ids = {
+            "thread_id": thread.id,
             "team_id": team.id, "person_id": person.id, "period_id": period.id,
             "invitation_id": inv.id, "membership_id": membership.id,
         }
