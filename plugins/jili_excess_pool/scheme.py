@@ -25,6 +25,7 @@ from fractions import Fraction
 from math import ceil
 
 from flask_babel import lazy_gettext as _l
+
 from jili.schemes import (
     N_,
     Basis,

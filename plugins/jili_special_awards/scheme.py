@@ -20,6 +20,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
+
 from jili.schemes import (
     N_,
     BoolField,

@@ -1,0 +1,70 @@
+"""Special awards (专项奖励): over-target bonus, one-off awards, attainment award."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from scheme_kit import amounts, context, facts, person, settings_for
+
+from jili.schemes import OneOffAward, SchemeInputError
+from jili_special_awards import SpecialAwards
+
+NO_ATTAINMENT_AWARD = {"attainment_award_enabled": False}
+
+
+def pay(*people, awards=(), **settings) -> dict[int, Decimal]:
+    lines = SpecialAwards.calculate(
+        facts(*people, one_off_awards=tuple(awards)),
+        settings_for(SpecialAwards, **settings),
+        context(),
+    )
+    return amounts(lines)
+
+
+def test_fifteen_percent_over_a_1m_target_pays_3000():
+    assert pay(person(1, target=1_000_000, booked_revenue=1_150_000), **NO_ATTAINMENT_AWARD) == {
+        1: Decimal("3000.00")
+    }
+
+
+def test_eight_percent_over_pays_nothing():
+    assert pay(person(1, target=1_000_000, booked_revenue=1_080_000), **NO_ATTAINMENT_AWARD) == {}
+
+
+def test_exactly_ten_percent_over_is_not_more_than_ten_percent():
+    assert pay(person(1, target=1_000_000, booked_revenue=1_100_000), **NO_ATTAINMENT_AWARD) == {}
+
+
+def test_a_strategic_client_award_within_range_is_paid_with_its_reason():
+    award = OneOffAward(
+        1, "strategic_client", Decimal(12_000), "Signed 华为 framework deal", "王总"
+    )
+    lines = SpecialAwards.calculate(
+        facts(person(1), one_off_awards=(award,)), SpecialAwards.default_settings(), context()
+    )
+    (line,) = lines
+    assert (line.amount, line.component) == (Decimal("12000.00"), "one_off:strategic_client")
+    assert "Signed 华为 framework deal" in line.explanation.text()
+
+
+@pytest.mark.parametrize(
+    "award, field",
+    [
+        (OneOffAward(1, "strategic_client", Decimal(4_999), "too small"), "amount"),
+        (OneOffAward(1, "strategic_client", Decimal(20_001), "too big"), "amount"),
+        (OneOffAward(1, "strategic_client", Decimal(6_000), "  "), "reason"),
+        (OneOffAward(1, "golden_handshake", Decimal(6_000), "unknown kind"), "kind"),
+    ],
+)
+def test_a_one_off_award_outside_its_rules_fails_the_run_loudly(award, field):
+    assert field in SpecialAwards.one_off_errors(award, SpecialAwards.default_settings())
+    with pytest.raises(SchemeInputError):
+        pay(person(1), awards=[award])
+
+
+def test_eighty_percent_attainment_earns_ten_percent_of_monthly_salary():
+    assert pay(
+        person(1, target=100, booked_revenue=80, base_salary=12_000), over_target_enabled=False
+    ) == {1: Decimal("1200.00")}
+    assert pay(person(1, target=100, booked_revenue="79.99", base_salary=12_000)) == {}
