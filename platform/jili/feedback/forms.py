@@ -36,7 +36,9 @@ class SubmitForm(_Anonymous):
         _l("Your feedback"),
         validators=[DataRequired(), Length(max=MAX_TEXT)],
         filters=[_strip],
-        description=_l("At most %(n)d characters. Avoid details that only you would know.", n=MAX_TEXT),
+        description=_l(
+            "At most %(n)d characters. Avoid details that only you would know.", n=MAX_TEXT
+        ),
     )
     nonce = HiddenField()
 
@@ -75,6 +77,8 @@ class FeedbackSettingsForm(FlaskForm):
     aggregate_threshold = IntegerField(
         _l("Smallest group shown in the monthly summary"),
         validators=[DataRequired(), NumberRange(min=3, max=100)],
-        description=_l("Counts below this are withheld, so that a small team cannot be singled out. Default 5."),
+        description=_l(
+            "Counts below this are withheld, so that a small team cannot be singled out. Default 5."
+        ),
     )
     consultant_access = BooleanField(_l("Consultants may read and answer feedback"))

@@ -107,7 +107,9 @@ def _limited_message() -> str:
 
 
 def _lookup_limited_message() -> str:
-    return _("Too many receipt codes were tried from your network. Please wait an hour and try again.")
+    return _(
+        "Too many receipt codes were tried from your network. Please wait an hour and try again."
+    )
 
 
 def _wrong_code_message() -> str:
@@ -150,7 +152,9 @@ def _open_thread(code: str | None, *, form: CodeForm | None = None, reply_form=N
     tenant = g.fb_tenant
     form = form or CodeForm(formdata=None)
     if not ratelimit.check("lookup", tenant.id):
-        return _render("feedback/public_lookup.html", 429, form=form, error=_lookup_limited_message())
+        return _render(
+            "feedback/public_lookup.html", 429, form=form, error=_lookup_limited_message()
+        )
     ratelimit.count("lookup", tenant.id)
     thread = service.find_thread(tenant.id, code)  # one argon2 verification, hit or miss
     if thread is None:
@@ -178,22 +182,37 @@ def reply():
     if not form.validate():
         return _open_thread(code, reply_form=form)
     if not ratelimit.check("submit", tenant.id):
-        return _render("feedback/public_lookup.html", 429, form=CodeForm(formdata=None),
-                       error=_limited_message())
+        return _render(
+            "feedback/public_lookup.html",
+            429,
+            form=CodeForm(formdata=None),
+            error=_limited_message(),
+        )
     if not ratelimit.check("lookup", tenant.id):
-        return _render("feedback/public_lookup.html", 429, form=CodeForm(formdata=None),
-                       error=_lookup_limited_message())
+        return _render(
+            "feedback/public_lookup.html",
+            429,
+            form=CodeForm(formdata=None),
+            error=_lookup_limited_message(),
+        )
     ratelimit.count("lookup", tenant.id)
     thread = service.find_thread(tenant.id, code)
     if thread is None:
-        return _render("feedback/public_lookup.html", form=CodeForm(formdata=None),
-                       error=_wrong_code_message())
+        return _render(
+            "feedback/public_lookup.html", form=CodeForm(formdata=None), error=_wrong_code_message()
+        )
     try:
         service.author_reply(tenant, thread, form.text.data)
     except service.ThreadClosed:
-        return _render("feedback/public_thread.html", 409, thread=thread, messages=thread.messages,
-                       reply_form=None, closed_error=True,
-                       deadline=service.due_day(thread, g.fb_setting.deadline_days))
+        return _render(
+            "feedback/public_thread.html",
+            409,
+            thread=thread,
+            messages=thread.messages,
+            reply_form=None,
+            closed_error=True,
+            deadline=service.due_day(thread, g.fb_setting.deadline_days),
+        )
     ratelimit.count("submit", tenant.id)
     db.session.commit()
     return _render(

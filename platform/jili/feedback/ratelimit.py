@@ -64,7 +64,9 @@ class SaltedLimiter:
 
     # -- limits --------------------------------------------------------------------
     def allowed(self, limit_string: str, *identifiers: str) -> bool:
-        return all(self.strategy.test(item, NAMESPACE, *identifiers) for item in parse_many(limit_string))
+        return all(
+            self.strategy.test(item, NAMESPACE, *identifiers) for item in parse_many(limit_string)
+        )
 
     def hit(self, limit_string: str, *identifiers: str) -> None:
         for item in parse_many(limit_string):

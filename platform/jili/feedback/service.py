@@ -154,7 +154,9 @@ def find_thread(tenant_id: int, code: str | None) -> FeedbackThread | None:
     return thread if ok else None
 
 
-def _add_message(thread: FeedbackThread, text: str, *, from_staff: bool, day: date) -> FeedbackMessage:
+def _add_message(
+    thread: FeedbackThread, text: str, *, from_staff: bool, day: date
+) -> FeedbackMessage:
     last = db.session.scalar(
         select(func.max(FeedbackMessage.seq)).where(
             FeedbackMessage.tenant_id == thread.tenant_id, FeedbackMessage.thread_id == thread.id
@@ -211,7 +213,9 @@ class MonthRow:
     cells: dict[Category, int | None] = field(default_factory=dict)  # None: below threshold
 
 
-def monthly_summary(tenant_id: int, threshold: int, today: date, months: int = 12) -> list[MonthRow]:
+def monthly_summary(
+    tenant_id: int, threshold: int, today: date, months: int = 12
+) -> list[MonthRow]:
     """Submissions per month and category, counts below ``threshold`` withheld.
 
     A month with fewer than ``threshold`` submissions shows nothing but that

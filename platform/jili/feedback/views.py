@@ -173,8 +173,9 @@ def answer(thread_id: str):
     )
     db.session.commit()
     flash(_("Answer sent. The author sees it with their receipt code."), "success")
-    return saved(url_for(".thread", thread_id=thread.id), "feedback/thread.html",
-                 **_thread_context(thread))
+    return saved(
+        url_for(".thread", thread_id=thread.id), "feedback/thread.html", **_thread_context(thread)
+    )
 
 
 @bp.route("/inbox/<thread_id>/close", methods=["POST"])
@@ -196,8 +197,9 @@ def close(thread_id: str):
     )
     db.session.commit()
     flash(_("Closed."), "success")
-    return saved(url_for(".thread", thread_id=thread.id), "feedback/thread.html",
-                 **_thread_context(thread))
+    return saved(
+        url_for(".thread", thread_id=thread.id), "feedback/thread.html", **_thread_context(thread)
+    )
 
 
 def _thread_context(thread: FeedbackThread) -> dict:
@@ -235,8 +237,13 @@ def settings():
     if form.validate_on_submit():
         before = audit.snapshot(setting, SETTINGS_FIELDS)
         form.populate_obj(setting)
-        audit.record("feedback.settings", setting, tenant_id=g.tenant.id, before=before,
-                     after=audit.snapshot(setting, SETTINGS_FIELDS))
+        audit.record(
+            "feedback.settings",
+            setting,
+            tenant_id=g.tenant.id,
+            before=before,
+            after=audit.snapshot(setting, SETTINGS_FIELDS),
+        )
         db.session.commit()
         flash(_("Feedback settings saved."), "success")
         return saved(url_for(".settings"), "feedback/settings.html", form=form, setting=setting)
@@ -251,10 +258,16 @@ def new_link():
     setting.link_key = new_link_key()
     audit.record("feedback.link", setting, tenant_id=g.tenant.id, after={"link": "renewed"})
     db.session.commit()
-    flash(_("A new public link was made; the old one no longer works. Receipt codes keep working."),
-          "success")
-    return saved(url_for(".settings"), "feedback/settings.html",
-                 form=FeedbackSettingsForm(obj=setting), setting=setting)
+    flash(
+        _("A new public link was made; the old one no longer works. Receipt codes keep working."),
+        "success",
+    )
+    return saved(
+        url_for(".settings"),
+        "feedback/settings.html",
+        form=FeedbackSettingsForm(obj=setting),
+        setting=setting,
+    )
 
 
 tenant_bp.register_blueprint(bp)
