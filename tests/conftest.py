@@ -4,6 +4,7 @@ tenants, users and logins."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import secrets
@@ -110,9 +111,25 @@ class PgRun:
     def truncate(self) -> None:
         tables = ", ".join(t.name for t in db.metadata.sorted_tables)
         with self.admin.begin() as conn:
-            conn.exec_driver_sql("SET LOCAL lock_timeout = '20s'")  # a leaked transaction fails, not hangs
+            conn.exec_driver_sql(
+                "SET LOCAL lock_timeout = '20s'"
+            )  # a leaked transaction fails, not hangs
             # The append-only trigger fires on DELETE, not on TRUNCATE.
             conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+
+    @contextlib.contextmanager
+    def scratch_schema(self):
+        """A fresh, empty schema for one test (dropped after); yields its name."""
+        name = f"jili_test_{secrets.token_hex(4)}"
+        self.lock.execute(text("select pg_advisory_lock(hashtext(:s))"), {"s": name})
+        try:
+            with self.admin.begin() as conn:
+                conn.exec_driver_sql(f"CREATE SCHEMA {name}")
+            yield name
+        finally:
+            with self.admin.begin() as conn:
+                conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+            self.lock.execute(text("select pg_advisory_unlock(hashtext(:s))"), {"s": name})
 
     def close(self) -> None:
         with self.admin.begin() as conn:

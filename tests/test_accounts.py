@@ -1,9 +1,8 @@
 from sqlalchemy import select
 
+from conftest import PASSWORD, Browser, csrf_from
 from jili.extensions import db
 from jili.models import User
-
-from conftest import PASSWORD, Browser, csrf_from
 
 
 def test_login_wrong_password_says_so_and_logs_nobody_in(app, make_user):
@@ -20,8 +19,10 @@ def test_login_starts_a_new_session(app, make_user):
     with client.session_transaction() as s:
         s["planted"] = "by-attacker"
     page = client.get("/login")
-    client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                "csrf_token": csrf_from(page.text)})
+    client.post(
+        "/login",
+        data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_from(page.text)},
+    )
     with client.session_transaction() as s:
         assert "planted" not in s
         assert s["_user_id"].startswith(f"{user.id}:")
@@ -30,8 +31,10 @@ def test_login_starts_a_new_session(app, make_user):
 def test_password_change_ends_other_sessions_but_keeps_this_one(app, make_user, browser):
     user = make_user(email="a@example.com")
     first, second = browser(user), browser(user)
-    resp = second.post("/account", data={"pw-current_password": PASSWORD,
-                                         "pw-new_password": "another-long-secret-77"})
+    resp = second.post(
+        "/account",
+        data={"pw-current_password": PASSWORD, "pw-new_password": "another-long-secret-77"},
+    )
     assert resp.status_code == 302
     assert second.get("/account").status_code == 200
     assert first.get("/account").status_code == 302  # sent to login
@@ -42,8 +45,10 @@ def test_password_change_ends_other_sessions_but_keeps_this_one(app, make_user, 
 def test_password_change_refuses_weak_or_wrong_current(make_user, browser):
     user = make_user(email="a@example.com")
     b = browser(user)
-    resp = b.post("/account", data={"pw-current_password": "nope-nope-nope",
-                                    "pw-new_password": "another-long-secret-77"})
+    resp = b.post(
+        "/account",
+        data={"pw-current_password": "nope-nope-nope", "pw-new_password": "another-long-secret-77"},
+    )
     assert resp.status_code == 422 and "current password is wrong" in resp.text
     resp = b.post("/account", data={"pw-current_password": PASSWORD, "pw-new_password": "short"})
     assert resp.status_code == 422
@@ -77,9 +82,15 @@ def test_login_is_rate_limited_with_a_clear_message(app, make_user):
     codes = []
     for _ in range(11):
         page = client.get("/login", headers={"Accept-Language": "en"})
-        resp = client.post("/login", headers={"Accept-Language": "en"},
-                           data={"email": user.email, "password": "wrong-wrong-wrong",
-                                 "csrf_token": csrf_from(page.text)})
+        resp = client.post(
+            "/login",
+            headers={"Accept-Language": "en"},
+            data={
+                "email": user.email,
+                "password": "wrong-wrong-wrong",
+                "csrf_token": csrf_from(page.text),
+            },
+        )
         codes.append(resp.status_code)
     assert codes[:10] == [401] * 10
     assert codes[10] == 429
@@ -90,8 +101,10 @@ def test_session_cookie_is_httponly_and_samesite(app, make_user):
     user = make_user()
     client = app.test_client()
     page = client.get("/login")
-    resp = client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                       "csrf_token": csrf_from(page.text)})
+    resp = client.post(
+        "/login",
+        data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_from(page.text)},
+    )
     cookie = resp.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 

@@ -7,8 +7,13 @@ from jili.models import AuditLog
 from jili.models.audit import AuditLogIsAppendOnly
 from jili.tenancy import bound_tenant
 
-SETTINGS = {"name": "新名字", "currency": "HKD", "locale": "zh_Hant", "timezone": "Asia/Hong_Kong",
-            "fiscal_year_start_month": "1"}
+SETTINGS = {
+    "name": "新名字",
+    "currency": "HKD",
+    "locale": "zh_Hant",
+    "timezone": "Asia/Hong_Kong",
+    "fiscal_year_start_month": "1",
+}
 
 
 def test_settings_change_is_audited_before_and_after(make_tenant, browser):
@@ -26,8 +31,11 @@ def test_settings_change_is_audited_before_and_after(make_tenant, browser):
 def test_bad_timezone_is_refused_and_typed_values_kept(make_tenant, browser):
     tenant = make_tenant()
     b = browser(tenant.owner)
-    resp = b.post(f"/t/{tenant.slug}/settings", data=dict(SETTINGS, timezone="Mars/Olympus"),
-                  headers={"Accept-Language": "en"})
+    resp = b.post(
+        f"/t/{tenant.slug}/settings",
+        data=dict(SETTINGS, timezone="Mars/Olympus"),
+        headers={"Accept-Language": "en"},
+    )
     assert resp.status_code == 422 and "Unknown time zone" in resp.text
     assert 'value="Mars/Olympus"' in resp.text and 'value="新名字"' in resp.text
 
@@ -50,7 +58,9 @@ def test_audit_page_filters(make_tenant, browser):
     tenant = make_tenant()
     b = browser(tenant.owner)
     b.post(f"/t/{tenant.slug}/settings", data=SETTINGS)
-    b.post(f"/t/{tenant.slug}/teams/new", data={"name": "审计组", "kind": "group", "parent_id": "0"})
+    b.post(
+        f"/t/{tenant.slug}/teams/new", data={"name": "审计组", "kind": "group", "parent_id": "0"}
+    )
     page = b.get(f"/t/{tenant.slug}/audit?action=team")
     assert "<code>team.create</code>" in page.text
     assert "<code>settings.update</code>" not in page.text

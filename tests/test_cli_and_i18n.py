@@ -12,8 +12,9 @@ def test_operator_create_list_and_suspend(runner, make_tenant, member, browser):
     tenant = make_tenant(slug="acme")
     staff = member(tenant, "staff")
     b = browser(staff)
-    result = runner.invoke(args=["operator", "create", "op@jili.example", "--password",
-                                 "platform-long-secret-1"])
+    result = runner.invoke(
+        args=["operator", "create", "op@jili.example", "--password", "platform-long-secret-1"]
+    )
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(User.is_operator).where(User.email == "op@jili.example"))
     result = runner.invoke(args=["tenant", "list"])
@@ -22,7 +23,9 @@ def test_operator_create_list_and_suspend(runner, make_tenant, member, browser):
     assert result.exit_code == 0
     resp = b.get("/t/acme/", headers={"Accept-Language": "en"})
     assert resp.status_code == 403 and "suspended" in resp.text
-    assert db.session.scalar(select(Tenant.status).where(Tenant.slug == "acme")).value == "suspended"
+    assert (
+        db.session.scalar(select(Tenant.status).where(Tenant.slug == "acme")).value == "suspended"
+    )
     runner.invoke(args=["tenant", "resume", "acme"])
     assert b.get("/t/acme/").status_code == 200
 
@@ -36,7 +39,10 @@ def test_demo_load_is_idempotent(runner):
     second = runner.invoke(args=["demo", "load", str(tenants)])
     assert "already there" in second.output
     with all_tenants():
-        assert len(db.session.scalars(select(Person).execution_options(all_tenants=True)).all()) == count
+        assert (
+            len(db.session.scalars(select(Person).execution_options(all_tenants=True)).all())
+            == count
+        )
     assert count > 0
 
 

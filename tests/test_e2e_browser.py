@@ -16,14 +16,25 @@ import pytest
 from jili import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="no /usr/bin/chromium (apt-get install chromium)"),
-    pytest.mark.skipif(bool(os.environ.get("JILI_TEST_DATABASE_URL")),
-                       reason="browser run happens once, in the SQLite pass"),
+    pytest.mark.skipif(
+        not os.path.exists(CHROMIUM), reason="no /usr/bin/chromium (apt-get install chromium)"
+    ),
+    pytest.mark.skipif(
+        bool(os.environ.get("JILI_TEST_DATABASE_URL")),
+        reason="browser run happens once, in the SQLite pass",
+    ),
 ]
 
 
@@ -37,16 +48,32 @@ def _free_port() -> int:
 def server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("e2e")
     port = _free_port()
-    env = dict(os.environ, JILI_SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp / 'e2e.sqlite3'}",
-               JILI_SECRET_KEY="e2e", FLASK_APP="jili.wsgi:app", JILI_BIND=f"127.0.0.1:{port}",
-               JILI_WORKERS="1")
+    env = dict(
+        os.environ,
+        JILI_SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp / 'e2e.sqlite3'}",
+        JILI_SECRET_KEY="e2e",
+        FLASK_APP="jili.wsgi:app",
+        JILI_BIND=f"127.0.0.1:{port}",
+        JILI_WORKERS="1",
+    )
     bindir = Path(sys.executable).parent
-    subprocess.run([str(bindir / "flask"), "db", "upgrade"], env=env, cwd=ROOT, check=True,
-                   capture_output=True)
-    subprocess.run([str(bindir / "jili"), "demo", "load", "tenants"], env=env, cwd=ROOT, check=True,
-                   capture_output=True)
-    proc = subprocess.Popen([str(bindir / "gunicorn"), "-c", "deploy/gunicorn.conf.py"], env=env,
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    subprocess.run(
+        [str(bindir / "flask"), "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True
+    )
+    subprocess.run(
+        [str(bindir / "jili"), "demo", "load", "tenants"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    proc = subprocess.Popen(
+        [str(bindir / "gunicorn"), "-c", "deploy/gunicorn.conf.py"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
@@ -108,7 +135,9 @@ def test_consultant_switches_between_client_companies(server, chromium):
     page = chromium.new_page(locale="zh-TW")
     _login(page, server, "consultant@jili.example", "jili-demo-consultant")
     links = page.locator("ul.switcher a")
-    assert sorted(links.all_inner_texts()) == sorted(["华东智造销售有限公司", "信義精密貿易股份有限公司"])
+    assert sorted(links.all_inner_texts()) == sorted(
+        ["华东智造销售有限公司", "信義精密貿易股份有限公司"]
+    )
     links.filter(has_text="信義").click()
     page.wait_for_load_state("networkidle")
     assert "/t/xinyi/" in page.url
@@ -126,7 +155,11 @@ def test_pages_work_without_javascript(server):
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     html = opener.open(server + "/login").read().decode()
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    opener.open(server + "/login", urlencode({"email": "hr@huadong.example", "password": "jili-demo-hr",
-                                              "csrf_token": token}).encode())
+    opener.open(
+        server + "/login",
+        urlencode(
+            {"email": "hr@huadong.example", "password": "jili-demo-hr", "csrf_token": token}
+        ).encode(),
+    )
     html = opener.open(server + "/t/huadong/teams/new").read().decode()
     assert "<html" in html and 'name="name"' in html

@@ -3,12 +3,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from conftest import Browser, csrf_from
 from jili.extensions import db
 from jili.models import Invitation, Membership, Role
 from jili.models._common import utcnow
 from jili.tenancy import bound_tenant
-
-from conftest import Browser, csrf_from
 
 EN = {"Accept-Language": "en"}
 
@@ -30,8 +29,14 @@ def test_invitation_link_is_shown_and_logged_then_works_once(app, make_tenant, b
     guest = Browser(app.test_client())
     page = guest.get(path, headers=EN)
     assert page.status_code == 200 and "new.person@example.com" in page.text
-    resp = guest.client.post(path, data={"name": "新同事", "password": "a-fresh-long-secret",
-                                         "csrf_token": csrf_from(page.text)})
+    resp = guest.client.post(
+        path,
+        data={
+            "name": "新同事",
+            "password": "a-fresh-long-secret",
+            "csrf_token": csrf_from(page.text),
+        },
+    )
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/t/{tenant.slug}/")
     with bound_tenant(tenant.id):
         roles = {m.role for m in db.session.scalars(select(Membership))}
@@ -78,10 +83,15 @@ def test_wrong_account_cannot_use_someone_elses_invitation(make_tenant, make_use
 def test_admin_cannot_invite_an_owner_and_nobody_duplicates_a_member(make_tenant, member, browser):
     tenant = make_tenant()
     admin = browser(member(tenant, Role.ADMIN))
-    resp = admin.post(f"/t/{tenant.slug}/members/invite", data={"email": "x@example.com", "role": "owner"})
+    resp = admin.post(
+        f"/t/{tenant.slug}/members/invite", data={"email": "x@example.com", "role": "owner"}
+    )
     assert resp.status_code == 422
-    resp = admin.post(f"/t/{tenant.slug}/members/invite",
-                      data={"email": tenant.owner.email, "role": "staff"}, headers=EN)
+    resp = admin.post(
+        f"/t/{tenant.slug}/members/invite",
+        data={"email": tenant.owner.email, "role": "staff"},
+        headers=EN,
+    )
     assert resp.status_code == 422 and "already a member" in resp.text
 
 
@@ -92,7 +102,9 @@ def test_role_change_and_revoke_take_effect_at_once(make_tenant, member, browser
     with bound_tenant(tenant.id):
         m = db.session.scalar(select(Membership).where(Membership.user_id == staff_user.id))
     assert staff.get(f"/t/{tenant.slug}/people").status_code == 403
-    assert owner.post(f"/t/{tenant.slug}/members/{m.id}/role", data={"role": "hr"}).status_code == 302
+    assert (
+        owner.post(f"/t/{tenant.slug}/members/{m.id}/role", data={"role": "hr"}).status_code == 302
+    )
     assert staff.get(f"/t/{tenant.slug}/people").status_code == 200
     assert owner.post(f"/t/{tenant.slug}/members/{m.id}/revoke").status_code == 302
     assert staff.get(f"/t/{tenant.slug}/").status_code == 404
@@ -104,5 +116,8 @@ def test_last_owner_cannot_be_demoted_and_admin_cannot_touch_owner(make_tenant, 
     admin = browser(member(tenant, Role.ADMIN))
     with bound_tenant(tenant.id):
         m = db.session.scalar(select(Membership).where(Membership.user_id == tenant.owner.id))
-    assert owner.post(f"/t/{tenant.slug}/members/{m.id}/role", data={"role": "admin"}).status_code == 409
+    assert (
+        owner.post(f"/t/{tenant.slug}/members/{m.id}/role", data={"role": "admin"}).status_code
+        == 409
+    )
     assert admin.post(f"/t/{tenant.slug}/members/{m.id}/revoke").status_code == 403

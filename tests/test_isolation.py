@@ -41,10 +41,20 @@ def two_tenants(make_tenant, member):
         db.session.add(team)
         db.session.flush()
         person = Person(tenant_id=b.id, employee_no="B1", name="乙", team_id=team.id)
-        period = Period(tenant_id=b.id, kind=PeriodKind.MONTH, label="2024-07",
-                        start_date=date(2024, 7, 1), end_date=date(2024, 7, 31))
-        inv = Invitation(tenant_id=b.id, email="x@b.example", role=Role.STAFF, token_hash="0" * 64,
-                         expires_at=utcnow() + timedelta(days=1))
+        period = Period(
+            tenant_id=b.id,
+            kind=PeriodKind.MONTH,
+            label="2024-07",
+            start_date=date(2024, 7, 1),
+            end_date=date(2024, 7, 31),
+        )
+        inv = Invitation(
+            tenant_id=b.id,
+            email="x@b.example",
+            role=Role.STAFF,
+            token_hash="0" * 64,
+            expires_at=utcnow() + timedelta(days=1),
+        )
         db.session.add_all([person, period, inv])
         db.session.commit()
         membership = db.session.scalar(select(Membership).where(Membership.tenant_id == b.id))
@@ -52,8 +62,11 @@ def two_tenants(make_tenant, member):
         db.session.commit()
         ids = {
             "thread_id": thread.id,
-            "team_id": team.id, "person_id": person.id, "period_id": period.id,
-            "invitation_id": inv.id, "membership_id": membership.id,
+            "team_id": team.id,
+            "person_id": person.id,
+            "period_id": period.id,
+            "invitation_id": inv.id,
+            "membership_id": membership.id,
         }
     return a, b, ids
 
@@ -67,7 +80,8 @@ def _tenant_rules(app):
 
 def test_every_route_is_classified(app):
     unknown = [
-        r.rule for r in app.url_map.iter_rules()
+        r.rule
+        for r in app.url_map.iter_rules()
         if r.endpoint not in PUBLIC and not r.rule.startswith("/t/<slug>")
     ]
     assert unknown == [], f"classify these routes in test_isolation.py: {unknown}"

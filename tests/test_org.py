@@ -31,11 +31,17 @@ def test_team_hierarchy_and_cycle_refused(make_tenant, browser):
     group = _team(tenant, "上海一组", parent=region)
     resp = b.get(f"/t/{tenant.slug}/teams")
     assert resp.text.index("华东大区") < resp.text.index("上海一组")
-    resp = b.post(f"/t/{tenant.slug}/teams/{region.id}/edit",
-                  data={"name": "华东大区", "kind": "region", "parent_id": str(group.id)}, headers=EN)
+    resp = b.post(
+        f"/t/{tenant.slug}/teams/{region.id}/edit",
+        data={"name": "华东大区", "kind": "region", "parent_id": str(group.id)},
+        headers=EN,
+    )
     assert resp.status_code == 422 and "own sub-teams" in resp.text
-    resp = b.post(f"/t/{tenant.slug}/teams/new", data={"name": "上海一组", "kind": "group", "parent_id": "0"},
-                  headers=EN)
+    resp = b.post(
+        f"/t/{tenant.slug}/teams/new",
+        data={"name": "上海一组", "kind": "group", "parent_id": "0"},
+        headers=EN,
+    )
     assert resp.status_code == 422 and "exists already" in resp.text
 
 
@@ -48,8 +54,11 @@ def test_htmx_edit_returns_fragment_and_vary_header(make_tenant, browser):
     assert "HX-Request" in resp.headers["Vary"]
     full = b.get(f"/t/{tenant.slug}/teams/new")
     assert "<html" in full.text
-    resp = b.post(f"/t/{tenant.slug}/teams/new", data={"name": "新组", "kind": "group", "parent_id": "0"},
-                  headers={"HX-Request": "true"})
+    resp = b.post(
+        f"/t/{tenant.slug}/teams/new",
+        data={"name": "新组", "kind": "group", "parent_id": "0"},
+        headers={"HX-Request": "true"},
+    )
     assert resp.status_code == 200 and resp.headers["HX-Retarget"] == "#content"
     assert "新组" in resp.text and "<html" not in resp.text
 
@@ -57,8 +66,16 @@ def test_htmx_edit_returns_fragment_and_vary_header(make_tenant, browser):
 def test_person_form_keeps_input_on_error_and_saves_decimal_salary(make_tenant, browser):
     tenant = make_tenant()
     b = browser(tenant.owner)
-    data = {"employee_no": "E1", "name": "张伟", "level": "core", "hire_date": "2021-03-01",
-            "team_id": "0", "manager_id": "0", "mentor_id": "0", "base_salary": "8000.505"}
+    data = {
+        "employee_no": "E1",
+        "name": "张伟",
+        "level": "core",
+        "hire_date": "2021-03-01",
+        "team_id": "0",
+        "manager_id": "0",
+        "mentor_id": "0",
+        "base_salary": "8000.505",
+    }
     resp = b.post(f"/t/{tenant.slug}/people/new", data=data, headers=EN)
     assert resp.status_code == 422 and "two decimal places" in resp.text
     assert 'value="张伟"' in resp.text and 'value="8000.505"' in resp.text
@@ -77,7 +94,8 @@ def _upload(b, tenant, name, payload):
     return b.client.post(
         f"/t/{tenant.slug}/people/import",
         data={"csrf_token": b.token, "file": (io.BytesIO(payload), name)},
-        content_type="multipart/form-data", headers=EN,
+        content_type="multipart/form-data",
+        headers=EN,
     )
 
 
@@ -112,8 +130,14 @@ def test_import_is_all_or_nothing_with_row_column_reason(make_tenant, browser):
     resp = _upload(b, tenant, "people.csv", bad.encode())
     assert resp.status_code == 422
     text = resp.text
-    for fragment in ("Name is empty", "Not a date 2024-13-01", "No team named 火星组",
-                     "No person with employee number NOPE", "Not an amount 12abc", "Duplicate of row 3"):
+    for fragment in (
+        "Name is empty",
+        "Not a date 2024-13-01",
+        "No team named 火星组",
+        "No person with employee number NOPE",
+        "Not an amount 12abc",
+        "Duplicate of row 3",
+    ):
         assert fragment in text, fragment
     assert "<td>5</td>" in text  # the bad row's number as the user sees it
     assert _people(tenant) == {}

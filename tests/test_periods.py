@@ -75,7 +75,10 @@ def test_status_moves_forward_then_a_closed_period_refuses_changes(make_tenant, 
             db.session.commit()
         db.session.rollback()
     # hr may not reopen; an admin may, with a reason, and it is audited.
-    assert hr.post(f"/t/{tenant.slug}/periods/{july.id}/reopen", data={"reason": "x"}).status_code == 403
+    assert (
+        hr.post(f"/t/{tenant.slug}/periods/{july.id}/reopen", data={"reason": "x"}).status_code
+        == 403
+    )
     owner = browser(tenant.owner)
     owner.post(f"/t/{tenant.slug}/periods/{july.id}/reopen", data={"reason": ""})
     assert _periods(tenant)["2024-07"].status == PeriodStatus.CLOSED

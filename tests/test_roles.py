@@ -30,25 +30,42 @@ def test_pages_allowed_per_role(role, make_tenant, member, browser):
         assert resp.status_code == expected, f"{role} {path}: {resp.status_code}"
 
 
-@pytest.mark.parametrize("role,allowed", [
-    ("owner", True), ("admin", True), ("consultant", False), ("manager", False),
-    ("hr", False), ("staff", False),
-])
+@pytest.mark.parametrize(
+    "role,allowed",
+    [
+        ("owner", True),
+        ("admin", True),
+        ("consultant", False),
+        ("manager", False),
+        ("hr", False),
+        ("staff", False),
+    ],
+)
 def test_only_owner_and_admin_change_settings(role, allowed, make_tenant, member, browser):
     tenant = make_tenant()
     b = browser(tenant.owner if role == "owner" else member(tenant, role))
-    resp = b.post(f"/t/{tenant.slug}/settings", data={
-        "name": "Renamed", "currency": "CNY", "locale": "en", "timezone": "Asia/Shanghai",
-        "fiscal_year_start_month": "1"})
+    resp = b.post(
+        f"/t/{tenant.slug}/settings",
+        data={
+            "name": "Renamed",
+            "currency": "CNY",
+            "locale": "en",
+            "timezone": "Asia/Shanghai",
+            "fiscal_year_start_month": "1",
+        },
+    )
     assert resp.status_code == (302 if allowed else 403)
 
 
-@pytest.mark.parametrize("role,allowed", [
-    ("hr", True), ("consultant", True), ("manager", False), ("staff", False)])
+@pytest.mark.parametrize(
+    "role,allowed", [("hr", True), ("consultant", True), ("manager", False), ("staff", False)]
+)
 def test_who_may_edit_the_organisation(role, allowed, make_tenant, member, browser):
     tenant = make_tenant()
     b = browser(member(tenant, role))
-    resp = b.post(f"/t/{tenant.slug}/teams/new", data={"name": "新组", "kind": "group", "parent_id": "0"})
+    resp = b.post(
+        f"/t/{tenant.slug}/teams/new", data={"name": "新组", "kind": "group", "parent_id": "0"}
+    )
     assert resp.status_code == (302 if allowed else 403)
 
 

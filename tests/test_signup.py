@@ -1,10 +1,9 @@
 from sqlalchemy import func, select
 
+from conftest import csrf_from
 from jili.extensions import db
 from jili.models import AuditLog, Membership, Role, Tenant, User
 from jili.tenancy import all_tenants
-
-from conftest import csrf_from
 
 GOOD = {
     "company_name": "华南贸易有限公司",
@@ -29,7 +28,9 @@ def _counts():
         return (
             db.session.scalar(select(func.count(Tenant.id))),
             db.session.scalar(select(func.count(User.id))),
-            db.session.scalar(select(func.count(Membership.id)).execution_options(all_tenants=True)),
+            db.session.scalar(
+                select(func.count(Membership.id)).execution_options(all_tenants=True)
+            ),
         )
 
 
@@ -46,9 +47,10 @@ def test_signup_creates_company_and_owner_and_lands_on_home(client):
     with all_tenants():
         m = db.session.scalar(select(Membership).execution_options(all_tenants=True))
         assert m.role == Role.OWNER and m.user_id == user.id
-        assert db.session.scalar(
-            select(AuditLog.action).execution_options(all_tenants=True)
-        ) == "tenant.create"
+        assert (
+            db.session.scalar(select(AuditLog.action).execution_options(all_tenants=True))
+            == "tenant.create"
+        )
 
 
 def test_duplicate_slug_is_refused_and_keeps_what_was_typed(client, make_tenant):

@@ -7,9 +7,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, render_template, request
+from flask import Flask
 
-from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .extensions import csrf, db, limiter, migrate
 from .hookspecs import hookimpl
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +32,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         os.makedirs(app.instance_path, exist_ok=True)
-        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'jili.sqlite3'}"
+        app.config["SQLALCHEMY_DATABASE_URI"] = (
+            f"sqlite:///{Path(app.instance_path) / 'jili.sqlite3'}"
+        )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app)
 

@@ -182,7 +182,9 @@ def signup():
                 db.session.commit()
             if not current_user.is_authenticated:
                 start_session(user)
-            flash(_("Welcome to Jili. Your company %(name)s is ready.", name=tenant.name), "success")
+            flash(
+                _("Welcome to Jili. Your company %(name)s is ready.", name=tenant.name), "success"
+            )
             return redirect(url_for("tenant.home", slug=tenant.slug))
     status = 422 if request.method == "POST" else 200
     return render_template("auth/signup.html", form=form), status

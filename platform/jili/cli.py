@@ -52,17 +52,27 @@ def tenant_cli():
 def tenant_list():
     """List every tenant with its status and size (no tenant data is shown)."""
     with all_tenants():
-        people = dict(db.session.execute(
-            select(Person.tenant_id, func.count(Person.id)).group_by(Person.tenant_id)
-            .execution_options(all_tenants=True)).all())
-        members = dict(db.session.execute(
-            select(Membership.tenant_id, func.count(Membership.id)).group_by(Membership.tenant_id)
-            .execution_options(all_tenants=True)).all())
+        people = dict(
+            db.session.execute(
+                select(Person.tenant_id, func.count(Person.id))
+                .group_by(Person.tenant_id)
+                .execution_options(all_tenants=True)
+            ).all()
+        )
+        members = dict(
+            db.session.execute(
+                select(Membership.tenant_id, func.count(Membership.id))
+                .group_by(Membership.tenant_id)
+                .execution_options(all_tenants=True)
+            ).all()
+        )
     rows = db.session.scalars(select(Tenant).order_by(Tenant.slug)).all()
     click.echo(f"{'slug':<24} {'status':<10} {'members':>7} {'people':>7}  name")
     for t in rows:
-        click.echo(f"{t.slug:<24} {t.status.value:<10} {members.get(t.id, 0):>7} "
-                   f"{people.get(t.id, 0):>7}  {t.name}")
+        click.echo(
+            f"{t.slug:<24} {t.status.value:<10} {members.get(t.id, 0):>7} "
+            f"{people.get(t.id, 0):>7}  {t.name}"
+        )
 
 
 def _set_status(slug: str, status: TenantStatus) -> None:
@@ -72,8 +82,13 @@ def _set_status(slug: str, status: TenantStatus) -> None:
     with bound_tenant(tenant.id):
         before = tenant.status
         tenant.status = status
-        audit.record("tenant.status", tenant, tenant_id=tenant.id,
-                     before={"status": before}, after={"status": status})
+        audit.record(
+            "tenant.status",
+            tenant,
+            tenant_id=tenant.id,
+            before={"status": before},
+            after={"status": status},
+        )
         db.session.commit()
     click.echo(f"{slug}: {status.value}")
 
@@ -164,5 +179,7 @@ def _create_app(*_args):
 
 
 def main() -> None:
-    cli = FlaskGroup(create_app=_create_app, add_default_commands=False, help="Jili operator tools.")
+    cli = FlaskGroup(
+        create_app=_create_app, add_default_commands=False, help="Jili operator tools."
+    )
     sys.exit(cli.main())

@@ -16,7 +16,9 @@ PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
 
 WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
-RATELIMIT_STORAGE_URI = "memory://"  # JILI_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379 for many workers
+RATELIMIT_STORAGE_URI = (
+    "memory://"  # JILI_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379 for many workers
+)
 RATELIMIT_HEADERS_ENABLED = True
 LOGIN_RATE_LIMIT = "10 per minute;30 per hour"
 SIGNUP_RATE_LIMIT = "10 per hour"

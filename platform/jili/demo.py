@@ -31,8 +31,11 @@ def load_file(path: Path) -> tuple[str, bool]:
     if existing is not None:
         return t["slug"], False
     tenant = Tenant(
-        slug=t["slug"], name=t["name"], currency=t.get("currency", "CNY"),
-        locale=t.get("locale", "zh_Hans"), timezone=t.get("timezone", "Asia/Shanghai"),
+        slug=t["slug"],
+        name=t["name"],
+        currency=t.get("currency", "CNY"),
+        locale=t.get("locale", "zh_Hans"),
+        timezone=t.get("timezone", "Asia/Shanghai"),
         fiscal_year_start_month=t.get("fiscal_year_start_month", 1),
     )
     db.session.add(tenant)
@@ -43,23 +46,33 @@ def load_file(path: Path) -> tuple[str, bool]:
             email = u["email"].lower()
             user = db.session.scalar(select(User).where(func.lower(User.email) == email))
             if user is None:
-                user = User(email=email, name=u["name"], password_hash=hash_password(u["password"]),
-                            locale=u.get("locale"))
+                user = User(
+                    email=email,
+                    name=u["name"],
+                    password_hash=hash_password(u["password"]),
+                    locale=u.get("locale"),
+                )
                 db.session.add(user)
                 db.session.flush()
             users[email] = user
             db.session.add(Membership(tenant_id=tenant.id, user_id=user.id, role=Role(u["role"])))
         teams: dict[str, Team] = {}
         for row in data.get("teams", []):
-            team = Team(tenant_id=tenant.id, name=row["name"], kind=TeamKind(row.get("kind", "group")),
-                        parent_id=teams[row["parent"]].id if row.get("parent") else None)
+            team = Team(
+                tenant_id=tenant.id,
+                name=row["name"],
+                kind=TeamKind(row.get("kind", "group")),
+                parent_id=teams[row["parent"]].id if row.get("parent") else None,
+            )
             db.session.add(team)
             db.session.flush()
             teams[row["name"]] = team
         people: dict[str, Person] = {}
         for row in data.get("people", []):
             p = Person(
-                tenant_id=tenant.id, employee_no=row["employee_no"], name=row["name"],
+                tenant_id=tenant.id,
+                employee_no=row["employee_no"],
+                name=row["name"],
                 level=Level(row.get("level", "core")),
                 hire_date=row.get("hire_date") if isinstance(row.get("hire_date"), date) else None,
                 team_id=teams[row["team"]].id if row.get("team") else None,
@@ -77,8 +90,12 @@ def load_file(path: Path) -> tuple[str, bool]:
                 p.mentor_id = people[row["mentor"]].id
         for year in t.get("years", []):
             generate_year(tenant.id, year, tenant.fiscal_year_start_month)
-        audit.record("tenant.load", tenant, tenant_id=tenant.id,
-                     after={"file": path.name, "people": len(people), "teams": len(teams)})
+        audit.record(
+            "tenant.load",
+            tenant,
+            tenant_id=tenant.id,
+            after={"file": path.name, "people": len(people), "teams": len(teams)},
+        )
         db.session.commit()
     return tenant.slug, True
 

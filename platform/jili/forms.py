@@ -56,7 +56,9 @@ class CompanyFieldsMixin:
             raise ValidationError(_l("This address is reserved; choose another."))
         if not SLUG_RE.match(value):
             raise ValidationError(
-                _l("Use 3–40 lower-case letters, digits or hyphens, not starting or ending with a hyphen.")
+                _l(
+                    "Use 3–40 lower-case letters, digits or hyphens, not starting or ending with a hyphen."
+                )
             )
 
 

@@ -22,7 +22,15 @@ HEADERS = {
     "level": {"level", "级别", "級別", "职级", "職級"},
     "hire_date": {"hire_date", "hire date", "入职日期", "入職日期"},
     "team": {"team", "团队", "團隊", "小组", "小組"},
-    "manager_no": {"manager", "manager_no", "manager employee_no", "上级工号", "上級工號", "经理工号", "經理工號"},
+    "manager_no": {
+        "manager",
+        "manager_no",
+        "manager employee_no",
+        "上级工号",
+        "上級工號",
+        "经理工号",
+        "經理工號",
+    },
     "mentor_no": {"mentor", "mentor_no", "导师工号", "導師工號", "师傅工号", "師傅工號"},
     "base_salary": {"base_salary", "base salary", "底薪", "月底薪", "基本工资", "基本工資"},
 }
@@ -88,7 +96,9 @@ def _cell_text(value) -> str:
         return value.date().isoformat()
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, float):  # float ok: openpyxl hands numbers as float; go via repr to Decimal
+    if isinstance(
+        value, float
+    ):  # float ok: openpyxl hands numbers as float; go via repr to Decimal
         return format(Decimal(repr(value)).normalize(), "f")
     return str(value).strip()
 
@@ -122,7 +132,8 @@ def import_people(tenant_id: int, rows: list[list[str]]) -> ImportResult:
 
     teams = {t.name: t for t in db.session.scalars(select(Team).where(Team.tenant_id == tenant_id))}
     existing = {
-        p.employee_no: p for p in db.session.scalars(select(Person).where(Person.tenant_id == tenant_id))
+        p.employee_no: p
+        for p in db.session.scalars(select(Person).where(Person.tenant_id == tenant_id))
     }
 
     def cell(row: list[str], key: str) -> str:
@@ -151,7 +162,11 @@ def import_people(tenant_id: int, rows: list[list[str]]) -> ImportResult:
             lv = LEVEL_WORDS.get(level.lower()) or LEVEL_WORDS.get(level)
             if lv is None:
                 result.errors.append(
-                    RowError(line, "level", _("Unknown level %(v)s: use newcomer, core or manager.", v=level))
+                    RowError(
+                        line,
+                        "level",
+                        _("Unknown level %(v)s: use newcomer, core or manager.", v=level),
+                    )
                 )
             rec["level"] = lv
         hire = cell(row, "hire_date")
@@ -177,7 +192,11 @@ def import_people(tenant_id: int, rows: list[list[str]]) -> ImportResult:
                 rec["base_salary"] = amount
             except MoneyError:
                 result.errors.append(
-                    RowError(line, "base_salary", _("Not an amount %(v)s: e.g. 8000 or 8000.50.", v=salary))
+                    RowError(
+                        line,
+                        "base_salary",
+                        _("Not an amount %(v)s: e.g. 8000 or 8000.50.", v=salary),
+                    )
                 )
         rec["manager_no"] = cell(row, "manager_no")
         rec["mentor_no"] = cell(row, "mentor_no")

@@ -25,8 +25,10 @@ class PeriodClosed(Exception):
     def __init__(self, period: Period):
         self.period = period
         super().__init__(
-            _("Period %(label)s is closed: nothing in it can change. An admin can reopen it.",
-              label=period.label)
+            _(
+                "Period %(label)s is closed: nothing in it can change. An admin can reopen it.",
+                label=period.label,
+            )
         )
 
 
@@ -54,8 +56,15 @@ def generate_year(tenant_id: int, year: int, start_month: int) -> list[Period]:
     def get_or_make(kind, label, start, end, parent):
         if label in existing:
             return existing[label]
-        p = Period(tenant_id=tenant_id, kind=kind, label=label, start_date=start, end_date=end,
-                   parent_id=parent.id if parent else None, status=PeriodStatus.OPEN)
+        p = Period(
+            tenant_id=tenant_id,
+            kind=kind,
+            label=label,
+            start_date=start,
+            end_date=end,
+            parent_id=parent.id if parent else None,
+            status=PeriodStatus.OPEN,
+        )
         db.session.add(p)
         db.session.flush()
         existing[label] = p
@@ -73,7 +82,11 @@ def generate_year(tenant_id: int, year: int, start_month: int) -> list[Period]:
             m_end = _add_months(m_start, 1) - timedelta(days=1)
             # Months are named by the calendar month, with the fiscal year as prefix
             # when they differ (FY2024 starting in April has 2024-M10 = January 2025).
-            label = f"{year}-{m_start.month:02d}" if start_month == 1 else f"{year}-M{3 * q + m + 1:02d}"
+            label = (
+                f"{year}-{m_start.month:02d}"
+                if start_month == 1
+                else f"{year}-M{3 * q + m + 1:02d}"
+            )
             get_or_make(PeriodKind.MONTH, label, m_start, m_end, qp)
     return created
 
@@ -90,13 +103,23 @@ def generate_weeks(tenant_id: int, month: Period) -> list[Period]:
         thursday = day + timedelta(days=3)
         if month.start_date <= thursday <= month.end_date:
             iso_year, iso_week, _wd = thursday.isocalendar()
-            label = f"{month.label}-W{iso_week:02d}" if "-M" in month.label else f"{iso_year}-W{iso_week:02d}"
+            label = (
+                f"{month.label}-W{iso_week:02d}"
+                if "-M" in month.label
+                else f"{iso_year}-W{iso_week:02d}"
+            )
             exists = db.session.scalar(
                 select(Period.id).where(Period.tenant_id == tenant_id, Period.label == label)
             )
             if exists is None:
-                p = Period(tenant_id=tenant_id, kind=PeriodKind.WEEK, label=label, start_date=day,
-                           end_date=day + timedelta(days=6), parent_id=month.id)
+                p = Period(
+                    tenant_id=tenant_id,
+                    kind=PeriodKind.WEEK,
+                    label=label,
+                    start_date=day,
+                    end_date=day + timedelta(days=6),
+                    parent_id=month.id,
+                )
                 db.session.add(p)
                 created.append(p)
         day += timedelta(days=7)
@@ -127,7 +150,11 @@ def _refuse_changes_in_closed_periods(session: Session, flush_context, instances
             if was == PeriodStatus.CLOSED:
                 changed = {a.key for a in state.attrs if a.history.has_changes()}
                 # The only change allowed on a closed period is reopening it.
-                if obj in session.deleted or changed != {"status"} or obj.status != PeriodStatus.OPEN:
+                if (
+                    obj in session.deleted
+                    or changed != {"status"}
+                    or obj.status != PeriodStatus.OPEN
+                ):
                     raise PeriodClosed(obj)
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         period_id = getattr(obj, "period_id", None)

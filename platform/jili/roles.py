@@ -8,7 +8,8 @@ from flask import abort, g
 
 from .models import Role
 
-O, A, C, M, H, S = Role.OWNER, Role.ADMIN, Role.CONSULTANT, Role.MANAGER, Role.HR, Role.STAFF
+# Short names keep the permission table readable.
+O, A, C, M, H, S = Role.OWNER, Role.ADMIN, Role.CONSULTANT, Role.MANAGER, Role.HR, Role.STAFF  # noqa: E741
 
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "tenant.view": frozenset({O, A, C, M, H, S}),

@@ -40,7 +40,12 @@ class Tenant(db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     fiscal_year_start_month: Mapped[int] = mapped_column(Integer, default=1)
     status: Mapped[TenantStatus] = mapped_column(
-        SAEnum(TenantStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        SAEnum(
+            TenantStatus,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        ),
         default=TenantStatus.ACTIVE,
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

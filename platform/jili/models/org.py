@@ -4,7 +4,15 @@ import enum
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, ForeignKeyConstraint, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -38,7 +46,9 @@ class Team(TenantScoped, db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[TeamKind] = mapped_column(
-        SAEnum(TeamKind, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        SAEnum(
+            TeamKind, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]
+        ),
         default=TeamKind.GROUP,
     )
     parent_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -38,14 +38,21 @@ class Period(TenantScoped, db.Model):
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[PeriodKind] = mapped_column(
-        SAEnum(PeriodKind, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+        SAEnum(
+            PeriodKind, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]
+        )
     )
     label: Mapped[str] = mapped_column(String(20))
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date] = mapped_column(Date)  # inclusive
     parent_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     status: Mapped[PeriodStatus] = mapped_column(
-        SAEnum(PeriodStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        SAEnum(
+            PeriodStatus,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        ),
         default=PeriodStatus.OPEN,
     )
 

@@ -41,7 +41,11 @@ def audit_log():
     if until := _day(args.get("until")):
         stmt = stmt.where(AuditLog.at < datetime.combine(until + timedelta(days=1), time.min, tz))
     page = max(int(args.get("page", "1") or 1) if str(args.get("page", "1")).isdigit() else 1, 1)
-    rows = list(db.session.scalars(stmt.order_by(AuditLog.id.desc()).limit(PAGE + 1).offset((page - 1) * PAGE)))
+    rows = list(
+        db.session.scalars(
+            stmt.order_by(AuditLog.id.desc()).limit(PAGE + 1).offset((page - 1) * PAGE)
+        )
+    )
     actions = sorted(
         db.session.scalars(select(AuditLog.action).where(AuditLog.tenant_id == tid).distinct())
     )
@@ -49,6 +53,11 @@ def audit_log():
         db.session.scalars(select(AuditLog.object_type).where(AuditLog.tenant_id == tid).distinct())
     )
     return render_template(
-        "tenant/audit.html", rows=rows[:PAGE], more=len(rows) > PAGE, page=page,
-        actions=actions, types=types, args=args,
+        "tenant/audit.html",
+        rows=rows[:PAGE],
+        more=len(rows) > PAGE,
+        page=page,
+        actions=actions,
+        types=types,
+        args=args,
     )

@@ -38,8 +38,11 @@ def _context(invite_form=None, new_link=None):
     invitations = list(
         db.session.scalars(
             select(Invitation)
-            .where(Invitation.tenant_id == tid, Invitation.accepted_at.is_(None),
-                   Invitation.revoked_at.is_(None))
+            .where(
+                Invitation.tenant_id == tid,
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+            )
             .order_by(Invitation.created_at.desc())
         )
     )
@@ -79,8 +82,11 @@ def member_invite():
         else:
             token = secrets.token_urlsafe(32)
             inv = Invitation(
-                tenant_id=g.tenant.id, email=email, role=Role(form.role.data),
-                token_hash=token_hash(token), invited_by_id=g.membership.user_id,
+                tenant_id=g.tenant.id,
+                email=email,
+                role=Role(form.role.data),
+                token_hash=token_hash(token),
+                invited_by_id=g.membership.user_id,
                 expires_at=utcnow() + timedelta(days=current_app.config["INVITATION_TTL_DAYS"]),
             )
             db.session.add(inv)
@@ -134,7 +140,9 @@ def member_revoke(membership_id: int):
     user = db.session.get(User, membership.user_id)
     audit.record("member.revoke", membership, before={"email": user.email, "role": membership.role})
     db.session.execute(
-        delete(Membership).where(Membership.tenant_id == g.tenant.id, Membership.id == membership.id)
+        delete(Membership).where(
+            Membership.tenant_id == g.tenant.id, Membership.id == membership.id
+        )
     )
     db.session.commit()
     flash(_("%(email)s no longer has access.", email=user.email), "success")
@@ -150,5 +158,3 @@ def invitation_revoke(invitation_id: int):
         audit.record("member.invite_revoke", inv, before={"email": inv.email})
         db.session.commit()
     return saved(url_for("tenant.members"), "tenant/members.html", **_context())
-
-

@@ -27,7 +27,9 @@ PERSON_FIELDS = [
 
 
 def _teams() -> list[Team]:
-    return list(db.session.scalars(select(Team).where(Team.tenant_id == g.tenant.id).order_by(Team.name)))
+    return list(
+        db.session.scalars(select(Team).where(Team.tenant_id == g.tenant.id).order_by(Team.name))
+    )
 
 
 def _team_tree(teams: list[Team]) -> list[tuple[Team, int]]:
@@ -105,20 +107,27 @@ def _save_team(team: Team | None):
                 db.session.add(team)
             team.name, team.kind, team.parent_id = name, TeamKind(form.kind.data), parent_id
             db.session.flush()
-            audit.record("team.create" if before is None else "team.update", team,
-                         before=before, after=audit.snapshot(team, TEAM_FIELDS))
+            audit.record(
+                "team.create" if before is None else "team.update",
+                team,
+                before=before,
+                after=audit.snapshot(team, TEAM_FIELDS),
+            )
             db.session.commit()
             flash(_("Team %(name)s saved.", name=team.name), "success")
-            return saved(url_for("tenant.teams"), "tenant/teams.html",
-                         tree=_team_tree(_teams()), members={})
+            return saved(
+                url_for("tenant.teams"), "tenant/teams.html", tree=_team_tree(_teams()), members={}
+            )
     status = 422 if request.method == "POST" else 200
     return render_template("tenant/team_form.html", form=form, team=team), status
 
 
 def _would_cycle(team_id: int, parent_id: int) -> bool:
-    parents = dict(db.session.execute(
-        select(Team.id, Team.parent_id).where(Team.tenant_id == g.tenant.id)
-    ).all())
+    parents = dict(
+        db.session.execute(
+            select(Team.id, Team.parent_id).where(Team.tenant_id == g.tenant.id)
+        ).all()
+    )
     node, seen = parent_id, set()
     while node is not None and node not in seen:
         if node == team_id:
@@ -145,16 +154,25 @@ def team_edit(team_id: int):
 def team_delete(team_id: int):
     team = get_scoped_or_404(Team, team_id, g.tenant.id)
     tid = g.tenant.id
-    in_use = db.session.scalar(select(func.count(Person.id)).where(Person.tenant_id == tid, Person.team_id == team.id))
-    subteams = db.session.scalar(select(func.count(Team.id)).where(Team.tenant_id == tid, Team.parent_id == team.id))
+    in_use = db.session.scalar(
+        select(func.count(Person.id)).where(Person.tenant_id == tid, Person.team_id == team.id)
+    )
+    subteams = db.session.scalar(
+        select(func.count(Team.id)).where(Team.tenant_id == tid, Team.parent_id == team.id)
+    )
     if in_use or subteams:
-        flash(_("Team %(name)s still has people or sub-teams; move them first.", name=team.name), "error")
+        flash(
+            _("Team %(name)s still has people or sub-teams; move them first.", name=team.name),
+            "error",
+        )
     else:
         audit.record("team.delete", team, before=audit.snapshot(team, TEAM_FIELDS))
         db.session.execute(delete(Team).where(Team.tenant_id == tid, Team.id == team.id))
         db.session.commit()
         flash(_("Team %(name)s deleted.", name=team.name), "success")
-    return saved(url_for("tenant.teams"), "tenant/teams.html", tree=_team_tree(_teams()), members={})
+    return saved(
+        url_for("tenant.teams"), "tenant/teams.html", tree=_team_tree(_teams()), members={}
+    )
 
 
 # --- people ----------------------------------------------------------------------
@@ -212,8 +230,12 @@ def _save_person(person: Person | None):
             person.mentor_id = form.mentor_id.data or None
             person.base_salary = to_decimal(form.base_salary.data or "0").quantize(Decimal("0.01"))
             db.session.flush()
-            audit.record("person.create" if before is None else "person.update", person,
-                         before=before, after=audit.snapshot(person, PERSON_FIELDS))
+            audit.record(
+                "person.create" if before is None else "person.update",
+                person,
+                before=before,
+                after=audit.snapshot(person, PERSON_FIELDS),
+            )
             db.session.commit()
             flash(_("%(name)s saved.", name=person.name), "success")
             return saved(url_for("tenant.people"), "tenant/people.html", people=_people(), q="")
@@ -249,13 +271,28 @@ def people_import():
             else:
                 result = import_people(g.tenant.id, rows)
                 if result.ok:
-                    audit.record("people.import", tenant_id=g.tenant.id, object_type="Person",
-                                 after={"file": upload.filename, "created": result.created,
-                                        "updated": result.updated})
+                    audit.record(
+                        "people.import",
+                        tenant_id=g.tenant.id,
+                        object_type="Person",
+                        after={
+                            "file": upload.filename,
+                            "created": result.created,
+                            "updated": result.updated,
+                        },
+                    )
                     db.session.commit()
-                    flash(_("Imported: %(c)d new, %(u)d updated.", c=result.created, u=result.updated),
-                          "success")
-                    return saved(url_for("tenant.people"), "tenant/people.html", people=_people(), q="")
+                    flash(
+                        _(
+                            "Imported: %(c)d new, %(u)d updated.",
+                            c=result.created,
+                            u=result.updated,
+                        ),
+                        "success",
+                    )
+                    return saved(
+                        url_for("tenant.people"), "tenant/people.html", people=_people(), q=""
+                    )
                 db.session.rollback()
                 errors = [e.__dict__ for e in result.errors]
     status = 422 if errors else 200

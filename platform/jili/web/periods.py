@@ -65,8 +65,12 @@ def periods_generate():
     if not form.validate_on_submit():
         return _page(form, 422)
     created = generate_year(g.tenant.id, form.year.data, g.tenant.fiscal_year_start_month)
-    audit.record("periods.generate", tenant_id=g.tenant.id, object_type="Period",
-                 after={"year": form.year.data, "created": [p.label for p in created]})
+    audit.record(
+        "periods.generate",
+        tenant_id=g.tenant.id,
+        object_type="Period",
+        after={"year": form.year.data, "created": [p.label for p in created]},
+    )
     db.session.commit()
     flash(_("%(n)d periods created for %(year)s.", n=len(created), year=form.year.data), "success")
     return saved(url_for("tenant.periods"), "tenant/periods.html", tree=_tree(), form=form)
@@ -82,7 +86,9 @@ def periods_weeks(period_id: int):
     audit.record("periods.generate_weeks", month, after={"weeks": [p.label for p in created]})
     db.session.commit()
     flash(_("%(n)d weeks created under %(label)s.", n=len(created), label=month.label), "success")
-    return saved(url_for("tenant.periods"), "tenant/periods.html", tree=_tree(), form=GenerateYearForm())
+    return saved(
+        url_for("tenant.periods"), "tenant/periods.html", tree=_tree(), form=GenerateYearForm()
+    )
 
 
 @bp.route("/periods/<int:period_id>/advance", methods=["POST"])
@@ -91,10 +97,17 @@ def period_advance(period_id: int):
     period = get_scoped_or_404(Period, period_id, g.tenant.id)
     before = period.status
     advance(period)
-    audit.record("period.status", period, before={"status": before}, after={"status": period.status})
+    audit.record(
+        "period.status", period, before={"status": before}, after={"status": period.status}
+    )
     db.session.commit()
-    flash(_("%(label)s is now %(status)s.", label=period.label, status=_(period.status.value)), "success")
-    return saved(url_for("tenant.periods"), "tenant/periods.html", tree=_tree(), form=GenerateYearForm())
+    flash(
+        _("%(label)s is now %(status)s.", label=period.label, status=_(period.status.value)),
+        "success",
+    )
+    return saved(
+        url_for("tenant.periods"), "tenant/periods.html", tree=_tree(), form=GenerateYearForm()
+    )
 
 
 @bp.route("/periods/<int:period_id>/reopen", methods=["POST"])
@@ -107,17 +120,23 @@ def period_reopen(period_id: int):
     else:
         before = period.status
         reopen(period)
-        audit.record("period.reopen", period, before={"status": before},
-                     after={"status": period.status, "reason": reason})
+        audit.record(
+            "period.reopen",
+            period,
+            before={"status": before},
+            after={"status": period.status, "reason": reason},
+        )
         db.session.commit()
         flash(_("%(label)s reopened.", label=period.label), "success")
-    return saved(url_for("tenant.periods"), "tenant/periods.html", tree=_tree(), form=GenerateYearForm())
+    return saved(
+        url_for("tenant.periods"), "tenant/periods.html", tree=_tree(), form=GenerateYearForm()
+    )
 
 
 def init_errors(app) -> None:
     @app.errorhandler(PeriodClosed)
     def _closed(e: PeriodClosed):
         db.session.rollback()
-        return render_template("error.html", code=409, title=_("Period closed"), message=str(e)), 409
-
-
+        return render_template(
+            "error.html", code=409, title=_("Period closed"), message=str(e)
+        ), 409

@@ -20,11 +20,15 @@ SETTINGS_FIELDS = ["name", "currency", "locale", "timezone", "fiscal_year_start_
 @require("tenant.view")
 def home():
     tid = g.tenant.id
-    me = db.session.scalar(select(Person).where(Person.tenant_id == tid, Person.user_id == g.membership.user_id))
+    me = db.session.scalar(
+        select(Person).where(Person.tenant_id == tid, Person.user_id == g.membership.user_id)
+    )
     counts = {}
     if g.role != "staff":
         counts = {
-            "people": db.session.scalar(select(func.count(Person.id)).where(Person.tenant_id == tid)),
+            "people": db.session.scalar(
+                select(func.count(Person.id)).where(Person.tenant_id == tid)
+            ),
             "teams": db.session.scalar(select(func.count(Team.id)).where(Team.tenant_id == tid)),
             "members": db.session.scalar(
                 select(func.count(Membership.id)).where(Membership.tenant_id == tid)
@@ -54,8 +58,13 @@ def settings():
             before = audit.snapshot(tenant, SETTINGS_FIELDS)
             form.timezone.data = form.timezone.data.strip()
             form.populate_obj(tenant)
-            audit.record("settings.update", tenant, tenant_id=tenant.id, before=before,
-                         after=audit.snapshot(tenant, SETTINGS_FIELDS))
+            audit.record(
+                "settings.update",
+                tenant,
+                tenant_id=tenant.id,
+                before=before,
+                after=audit.snapshot(tenant, SETTINGS_FIELDS),
+            )
             db.session.commit()
             flash(_("Settings saved."), "success")
             if not g.htmx:
