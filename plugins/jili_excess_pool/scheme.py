@@ -82,7 +82,7 @@ class ExcessPool(SchemeType):
         ),
         PercentField(
             "pool_rate_pct",
-            _l("Pool rate (% of excess)"),
+            _l("Pool rate (%), on the team's excess"),
             minimum=ZERO,
             maximum=HUNDRED,
             default="20",
@@ -107,7 +107,7 @@ class ExcessPool(SchemeType):
         ),
         OptionalDecimalField(
             "collaboration_top_pct",
-            _l("Collaboration bonus for the top (% of teams)"),
+            _l("Collaboration bonus for the top teams (%)"),
             minimum=ZERO,
             maximum=HUNDRED,
             default=None,

@@ -60,7 +60,7 @@ class ProfitSharing(SchemeType):
     facts_needed = frozenset({Fact.PROFIT, Fact.KPI_SCORES})
     settings_fields = (
         PercentField(
-            "pool_pct", _l("Pool (% of profit)"), minimum=ZERO, maximum=HUNDRED, default="2"
+            "pool_pct", _l("Pool (%), on the profit"), minimum=ZERO, maximum=HUNDRED, default="2"
         ),
         IdListField("people", _l("Designated people (empty: everyone eligible)"), default=[]),
         StrListField("levels", _l("Levels (empty: all)"), choices=LEVELS, default=[]),

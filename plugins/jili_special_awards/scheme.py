@@ -97,7 +97,7 @@ class SpecialAwards(SchemeType):
         ),
         PercentField(
             "attainment_award_salary_pct",
-            _l("Attainment award (% of monthly base salary)"),
+            _l("Attainment award (%), on the monthly base salary"),
             minimum=ZERO,
             default="10",
         ),

@@ -85,7 +85,9 @@ class TieredCommission(SchemeType):
             value_field=PercentField("rate_pct", _l("Rate (%)"), minimum=ZERO, maximum=HUNDRED),
             rising=True,
             default=[{"from_pct": "0", "rate_pct": "1.2"}, {"from_pct": "120", "rate_pct": "1.8"}],
-            help_text=_l("A band from 120 covers attainment ≥ 120 % up to the next band."),
+            help_text=_l(
+                "A band from 120 covers attainment from 120 %, inclusive, up to the next band."
+            ),
         ),
         OptionalDecimalField(
             "attainment_cap_pct",
