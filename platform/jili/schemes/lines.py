@@ -10,16 +10,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ..money import quantize
+_UNITS = {places: Decimal(1).scaleb(-places) for places in range(7)}
 
 
 def N_(message: str) -> str:
     """Mark ``message`` for translation without translating it now (``pybabel
     extract`` picks up ``N_``); :meth:`Explanation.text` translates it."""
     return message
+
+
+def quantize(amount: Decimal, places: int = 2) -> Decimal:
+    """Round half-up to ``places`` decimals, the currency's minor unit (same as
+    ``jili.money.quantize``, with the exponent looked up: it runs per line)."""
+    unit = _UNITS.get(places) or Decimal(1).scaleb(-places)
+    return amount.quantize(unit, rounding=ROUND_HALF_UP)
 
 
 def fmt_money(amount: Decimal, places: int = 2) -> str:
