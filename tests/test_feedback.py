@@ -476,3 +476,14 @@ def test_settings_validation(acme, browser):
     assert ok.status_code == 302
     with bound_tenant(acme.id):
         assert service.settings_for(acme.id).deadline_days == 2
+
+
+def test_language_by_link_browser_or_company_never_stored(make_tenant, client):
+    tenant = make_tenant(slug="hant", locale="zh_Hant")
+    link = link_for(tenant)
+    assert 'lang="en"' in client.get(link + "?lang=en").text
+    assert 'lang="en"' in client.get(link, headers=EN).text
+    assert 'lang="zh-Hant"' in client.get(link).text  # no preference: the company's language
+    resp = client.get(link + "?lang=zh_Hans")
+    assert 'lang="zh-Hans"' in resp.text and "Set-Cookie" not in resp.headers
+    assert "?lang=zh_Hans" in resp.text  # links keep the choice, in the URL only

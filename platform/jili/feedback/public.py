@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ..extensions import csrf, db
-from ..i18n import LANGUAGES
+from ..i18n import LANGUAGES, match_accept_language
 from ..models import Tenant
 from ..tenancy import all_tenants, bind_tenant
 from . import ratelimit, service
@@ -81,12 +81,16 @@ def _cross_site() -> bool:
 
 
 def localized(view):
-    """Honour ``?lang=`` (or the form's ``lang``) without storing the choice anywhere."""
+    """Honour ``?lang=`` (or the form's ``lang``) without storing the choice anywhere;
+    then the browser's languages; then the company's language."""
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        if g.fb_lang:
-            with force_locale(g.fb_lang):
+        lang = g.fb_lang
+        if lang is None and match_accept_language(request.accept_languages) is None:
+            lang = g.fb_tenant.locale if g.fb_tenant.locale in LANGUAGES else None
+        if lang:
+            with force_locale(lang):
                 return view(*args, **kwargs)
         return view(*args, **kwargs)
 
