@@ -22,6 +22,17 @@ install: $(STAMP) translations
 translations: $(STAMP)
 	@if [ -d platform/jili/translations ]; then $(BIN)/pybabel compile -d platform/jili/translations > $(VENV)/babel.log 2>&1 || { cat $(VENV)/babel.log; exit 1; }; fi
 
+# Re-extract every UI string (babel.cfg) into messages.pot and merge it into the zh_Hans,
+# zh_Hant and en catalogues; then translate what is new or fuzzy (tests/test_translations.py
+# fails until every entry is translated and nothing is fuzzy), and `make translations`.
+.PHONY: translations-update
+translations-update: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+		--add-comments=TRANSLATORS: --sort-by-file --project=Jili --version=0.1.0 \
+		--copyright-holder=Jili -o platform/jili/translations/messages.pot .
+	$(BIN)/pybabel update -i platform/jili/translations/messages.pot -d platform/jili/translations \
+		--previous --ignore-obsolete
+
 db: install
 	@mkdir -p instance
 	$(BIN)/flask db upgrade

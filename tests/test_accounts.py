@@ -43,7 +43,7 @@ def test_password_change_ends_other_sessions_but_keeps_this_one(app, make_user, 
 
 
 def test_password_change_refuses_weak_or_wrong_current(make_user, browser):
-    user = make_user(email="a@example.com")
+    user = make_user(email="a@example.com", locale="en")
     b = browser(user)
     resp = b.post(
         "/account",
@@ -60,7 +60,9 @@ def test_disabled_user_is_signed_out_and_cannot_log_in(app, make_user, browser, 
     result = runner.invoke(args=["user", "disable", "a@example.com"])
     assert result.exit_code == 0, result.output
     assert b.get("/account").status_code == 302
-    again = Browser(app.test_client()).login(user.email)
+    fresh = Browser(app.test_client())
+    fresh.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    again = fresh.login(user.email)
     assert again.status_code == 401 and "disabled" in again.text
 
 
