@@ -2,27 +2,57 @@
 
 Shared by ``db.create_all()`` (tests) and the Alembic migrations, so both paths
 build the same database.
+
+A migration that adds a tenant-owned table must also give it its policy on
+PostgreSQL (``create_all`` does it by itself)::
+
+    if op.get_bind().dialect.name == "postgresql":
+        for stmt in dbobjects.pg_rls_statements("my_table"):
+            op.execute(stmt)
+
+and an append-only table its triggers:
+``for stmt in dbobjects.append_only_statements(dialect, "my_table"): op.execute(stmt)``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import event
 
-SQLITE_APPEND_ONLY = [
-    """CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
-       BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
-    """CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
-       BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
-]
+#: Tables whose rows are never updated or deleted once written.
+APPEND_ONLY_TABLES = ("audit_log",)
 
-PG_APPEND_ONLY = [
-    """CREATE OR REPLACE FUNCTION jili_refuse_rewrite() RETURNS trigger LANGUAGE plpgsql AS $$
-       BEGIN RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only'; END $$""",
-    "DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log",
-    """CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+PG_REFUSE_FUNCTION = """CREATE OR REPLACE FUNCTION jili_refuse_rewrite() RETURNS trigger
+   LANGUAGE plpgsql AS $$
+   BEGIN RAISE EXCEPTION USING MESSAGE = TG_TABLE_NAME || ' is append-only'; END $$"""
+
+
+def append_only_statements(dialect_name: str, table: str) -> list[str]:
+    """Triggers refusing UPDATE and DELETE on ``table`` (TRUNCATE stays possible)."""
+    if dialect_name == "sqlite":
+        return [
+            f"""CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table}
+       BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END""",
+            f"""CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table}
+       BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END""",
+        ]
+    if dialect_name == "postgresql":
+        return [
+            PG_REFUSE_FUNCTION,
+            f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+            f"""CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
        FOR EACH ROW EXECUTE FUNCTION jili_refuse_rewrite()""",
-]
+        ]
+    return []
 
+
+SQLITE_APPEND_ONLY = append_only_statements("sqlite", "audit_log")
+PG_APPEND_ONLY = append_only_statements("postgresql", "audit_log")
+
+#: Rows are visible and writable only for the tenant bound in this transaction
+#: (``jili.tenant_id``), or for every tenant when ``jili.bypass`` is on; with neither
+#: set, nothing. Both are set by :mod:`jili.tenancy` with ``set_config(..., true)``.
 RLS_CONDITION = (
     "(current_setting('jili.bypass', true) = 'on' OR "
     "tenant_id = nullif(current_setting('jili.tenant_id', true), '')::integer)"
@@ -30,6 +60,7 @@ RLS_CONDITION = (
 
 
 def pg_rls_statements(table: str) -> list[str]:
+    """Enable and force (the owner too) the tenant policy on ``table``."""
     return [
         f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
         f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
@@ -39,24 +70,36 @@ def pg_rls_statements(table: str) -> list[str]:
 
 
 def tenant_tables(metadata) -> list[str]:
+    """Every table of ``metadata`` with a ``tenant_id`` column."""
     return sorted(t.name for t in metadata.sorted_tables if "tenant_id" in t.c)
 
 
-def statements_for(dialect_name: str, metadata) -> list[str]:
-    if dialect_name == "sqlite":
-        return list(SQLITE_APPEND_ONLY)
+def statements_for(
+    dialect_name: str,
+    metadata=None,
+    *,
+    tables: Iterable[str] | None = None,
+    append_only: Iterable[str] = APPEND_ONLY_TABLES,
+) -> list[str]:
+    """Everything for a database: the tenant tables of ``metadata`` (or ``tables``)."""
+    names = sorted(tables) if tables is not None else tenant_tables(metadata)
+    out: list[str] = []
+    for table in append_only:
+        out += append_only_statements(dialect_name, table)
     if dialect_name == "postgresql":
-        out = list(PG_APPEND_ONLY)
-        for table in tenant_tables(metadata):
+        for table in names:
             out += pg_rls_statements(table)
-        return out
-    return []
+    return out
 
 
 def install(metadata) -> None:
-    """Create the triggers and policies whenever ``metadata.create_all`` runs."""
+    """Create the triggers and policies whenever ``metadata.create_all`` runs (idempotent)."""
+    if not event.contains(metadata, "after_create", _after_create):
+        event.listen(metadata, "after_create", _after_create)
 
-    @event.listens_for(metadata, "after_create")
-    def _after_create(target, connection, **kw) -> None:
-        for stmt in statements_for(connection.dialect.name, target):
-            connection.exec_driver_sql(stmt)
+
+def _after_create(target, connection, **kw) -> None:
+    existing = {t.name for t in target.sorted_tables}
+    append_only = [t for t in APPEND_ONLY_TABLES if t in existing]
+    for stmt in statements_for(connection.dialect.name, target, append_only=append_only):
+        connection.exec_driver_sql(stmt)
