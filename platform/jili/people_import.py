@@ -20,7 +20,7 @@ HEADERS = {
     "employee_no": {"employee_no", "employee number", "工号", "員工編號", "员工编号", "工號"},
     "name": {"name", "姓名"},
     "level": {"level", "级别", "級別", "职级", "職級"},
-    "hire_date": {"hire_date", "hire date", "入职日期", "入職日期"},
+    "hire_date": {"hire_date", "hire date", "入职日期", "入職日期", "到職日期"},
     "team": {"team", "团队", "團隊", "小组", "小組"},
     "manager_no": {
         "manager",

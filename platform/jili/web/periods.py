@@ -9,6 +9,7 @@ from sqlalchemy import select
 from .. import audit
 from ..extensions import db
 from ..forms import GenerateYearForm
+from ..i18n import STATUS_LABELS
 from ..models import Period, PeriodKind
 from ..models._common import utcnow
 from ..periods import PeriodClosed, advance, generate_weeks, generate_year, reopen
@@ -102,7 +103,7 @@ def period_advance(period_id: int):
     )
     db.session.commit()
     flash(
-        _("%(label)s is now %(status)s.", label=period.label, status=_(period.status.value)),
+        _("%(label)s is now %(status)s.", label=period.label, status=STATUS_LABELS[period.status.value]),
         "success",
     )
     return saved(
