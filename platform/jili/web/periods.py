@@ -103,7 +103,11 @@ def period_advance(period_id: int):
     )
     db.session.commit()
     flash(
-        _("%(label)s is now %(status)s.", label=period.label, status=STATUS_LABELS[period.status.value]),
+        _(
+            "%(label)s is now %(status)s.",
+            label=period.label,
+            status=STATUS_LABELS[period.status.value],
+        ),
         "success",
     )
     return saved(
