@@ -163,14 +163,7 @@ def answer(thread_id: str):
         service.staff_answer(g.tenant, thread, form.text.data)
     except service.ThreadClosed:
         abort(409, _("This feedback is closed; it takes no more answers."))
-    audit.record(
-        "feedback.answer",
-        object_type="FeedbackThread",
-        object_id=thread.id,
-        tenant_id=g.tenant.id,
-        before={"status": before},
-        after={"status": thread.status},
-    )
+    _audit_status("feedback.answer", thread, before)
     db.session.commit()
     flash(_("Answer sent. The author sees it with their receipt code."), "success")
     return saved(
@@ -187,18 +180,23 @@ def close(thread_id: str):
         service.close(thread)
     except service.ThreadClosed:
         abort(409, _("This feedback is already closed."))
+    _audit_status("feedback.close", thread, before)
+    db.session.commit()
+    flash(_("Closed."), "success")
+    return saved(
+        url_for(".thread", thread_id=thread.id), "feedback/thread.html", **_thread_context(thread)
+    )
+
+
+def _audit_status(action: str, thread: FeedbackThread, before) -> None:
+    """Staff actions on a thread are audited under the staff member, never the author."""
     audit.record(
-        "feedback.close",
+        action,
         object_type="FeedbackThread",
         object_id=thread.id,
         tenant_id=g.tenant.id,
         before={"status": before},
         after={"status": thread.status},
-    )
-    db.session.commit()
-    flash(_("Closed."), "success")
-    return saved(
-        url_for(".thread", thread_id=thread.id), "feedback/thread.html", **_thread_context(thread)
     )
 
 
