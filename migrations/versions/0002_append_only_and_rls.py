@@ -24,7 +24,7 @@ TENANT_TABLES = ["audit_log", "invitation", "membership", "period", "person", "t
 
 def upgrade():
     dialect = op.get_bind().dialect.name
-    for stmt in dbobjects.statements_for(dialect, tables=TENANT_TABLES):
+    for stmt in dbobjects.statements_for(dialect, tables=TENANT_TABLES, append_only=("audit_log",)):
         op.execute(stmt)
 
 

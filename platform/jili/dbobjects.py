@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from sqlalchemy import event
 
 #: Tables whose rows are never updated or deleted once written.
-APPEND_ONLY_TABLES = ("audit_log",)
+APPEND_ONLY_TABLES = ("audit_log", "calculation_run", "payout_line")
 
 PG_REFUSE_FUNCTION = """CREATE OR REPLACE FUNCTION jili_refuse_rewrite() RETURNS trigger
    LANGUAGE plpgsql AS $$

@@ -23,6 +23,20 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "members.view": frozenset({O, A}),
     "members.edit": frozenset({O, A}),
     "audit.view": frozenset({O, A}),
+    # Incentives (issue 3)
+    "schemes.edit": frozenset({O, A}),  # enable / disable scheme plugins, budget
+    "plans.view": frozenset({O, A, C, M, H}),
+    "plans.edit": frozenset({O, A, C}),
+    "inputs.view": frozenset({O, A, C, M, H}),
+    "inputs.edit": frozenset({O, A, C, H}),  # transactions, targets, metric values
+    "profit.edit": frozenset({O, A, H}),  # hr / finance
+    "awards.approve": frozenset({O, A}),
+    "runs.view": frozenset({O, A, C, M, H}),
+    "runs.calculate": frozenset({O, A, C, H}),
+    "runs.publish": frozenset({O, A}),
+    "runs.export": frozenset({O, A, H}),
+    "statements.all": frozenset({O, A, C, H}),  # every person's statement
+    "statements.team": frozenset({O, A, C, M, H}),  # managers: their team's
     # Anonymous feedback: consultants get inbox/summary only by the tenant's explicit
     # grant, kept in its feedback settings (see jili.feedback.views.allowed).
     "feedback.inbox": frozenset({O, A, H}),
