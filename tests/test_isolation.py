@@ -4,6 +4,7 @@ A route this test does not know makes it fail, so new routes must be classified 
 """
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
@@ -11,7 +12,19 @@ from sqlalchemy import select
 from jili.extensions import db
 from jili.feedback import service as feedback_service
 from jili.feedback.models import Category
-from jili.models import Invitation, Membership, Period, Person, Role, Team
+from jili.models import (
+    CalculationRun,
+    Invitation,
+    Membership,
+    OneOffAwardGrant,
+    Period,
+    Person,
+    Plan,
+    PlanVersion,
+    Role,
+    Team,
+    Transaction,
+)
 from jili.models._common import utcnow
 from jili.models.periods import PeriodKind
 from jili.tenancy import bound_tenant
@@ -56,6 +69,8 @@ def two_tenants(make_tenant, member):
             expires_at=utcnow() + timedelta(days=1),
         )
         db.session.add_all([person, period, inv])
+        db.session.flush()
+        incentive_ids = _incentive_objects(b.id, person, period)
         db.session.commit()
         membership = db.session.scalar(select(Membership).where(Membership.tenant_id == b.id))
         thread, _code = feedback_service.create_thread(b, Category.OTHER, "B 的反馈")
@@ -67,8 +82,59 @@ def two_tenants(make_tenant, member):
             "period_id": period.id,
             "invitation_id": inv.id,
             "membership_id": membership.id,
+            **incentive_ids,
         }
     return a, b, ids
+
+
+def _incentive_objects(tenant_id, person, period) -> dict:
+    """One of each incentive object in tenant B; URL arguments use these names."""
+    plan = Plan(tenant_id=tenant_id, name="B 提成", scheme_key="tiered_commission")
+    db.session.add(plan)
+    db.session.flush()
+    version = PlanVersion(
+        tenant_id=tenant_id,
+        plan_id=plan.id,
+        number=1,
+        effective_period_id=period.id,
+        effective_from=period.start_date,
+        settings={},
+    )
+    txn = Transaction(
+        tenant_id=tenant_id,
+        external_id="B-1",
+        deal_date=period.start_date,
+        person_id=person.id,
+        amount=Decimal("100"),
+        row_hash="0" * 64,
+    )
+    award = OneOffAwardGrant(
+        tenant_id=tenant_id,
+        period_id=period.id,
+        person_id=person.id,
+        kind="strategic_client",
+        amount=Decimal("5000"),
+        reason="B",
+    )
+    run = CalculationRun(
+        tenant_id=tenant_id,
+        period_id=period.id,
+        number=1,
+        fingerprint="0" * 64,
+        plans=[],
+        budget={},
+        total=Decimal("0"),
+        line_count=0,
+    )
+    db.session.add_all([version, txn, award, run])
+    db.session.flush()
+    return {
+        "plan_id": plan.id,
+        "version_id": version.id,
+        "transaction_id": txn.id,
+        "award_id": award.id,
+        "run_id": run.id,
+    }
 
 
 def _tenant_rules(app):
