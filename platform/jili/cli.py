@@ -168,6 +168,9 @@ COMMANDS = (operator_cli, tenant_cli, user_cli, demo_cli)
 
 
 def init_app(app: Flask) -> None:
+    from .cli_calc import calc_command
+
+    app.cli.add_command(calc_command)
     for command in COMMANDS:
         app.cli.add_command(command)
 
