@@ -273,7 +273,8 @@ def upgrade():
     sa.UniqueConstraint('tenant_id', 'transaction_id', 'person_id', name=op.f('uq_sales_credit_tenant_id_transaction_id_person_id'))
     )
     with op.batch_alter_table('sales_credit', schema=None) as batch_op:
-        batch_op.create_index('ix_sales_credit_facts', ['tenant_id', 'deal_date', 'person_id', 'amount', 'collected_amount', 'margin'], unique=False)
+        batch_op.create_index('ix_sales_credit_facts', ['tenant_id', 'deal_date', 'person_id', 'region', 'product_line', 'amount', 'collected_amount', 'margin'], unique=False)
+        batch_op.create_index('ix_sales_credit_person_date', ['tenant_id', 'person_id', 'deal_date'], unique=False)
         batch_op.create_index(batch_op.f('ix_sales_credit_tenant_id'), ['tenant_id'], unique=False)
 
     # ### end Alembic commands ###
@@ -294,6 +295,7 @@ def downgrade():
     with op.batch_alter_table('sales_credit', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_sales_credit_tenant_id'))
         batch_op.drop_index('ix_sales_credit_facts')
+        batch_op.drop_index('ix_sales_credit_person_date')
 
     op.drop_table('sales_credit')
     with op.batch_alter_table('sales_transaction', schema=None) as batch_op:
