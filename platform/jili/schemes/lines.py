@@ -79,6 +79,15 @@ class Explanation:
             return f"{sentence} {'; '.join(self.arithmetic)}"
         return sentence
 
+    def plain_text(self) -> str:
+        """The explanation in English, without a translation lookup (what a run
+        stores beside the structured form; pages translate the structured form)."""
+        params = {**self.inputs, **self.rule}
+        sentence = self.message % params if params else self.message
+        if self.arithmetic:
+            return f"{sentence} {'; '.join(self.arithmetic)}"
+        return sentence
+
     def with_step(self, step: str, **rule: str) -> Explanation:
         """A copy with one more arithmetic step (e.g. the budget ceiling)."""
         return replace(self, arithmetic=(*self.arithmetic, step), rule={**self.rule, **rule})

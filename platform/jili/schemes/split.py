@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Mapping
 from decimal import Decimal
 from fractions import Fraction
-from math import floor
+from math import gcd
 from typing import TypeVar
 
 from .lines import quantize
@@ -34,22 +34,48 @@ def split_largest_remainder(
     """
     if pool != quantize(pool, places):
         raise ValueError(f"pool {pool} is not in whole minor units of {places} places")
-    shares = {k: Fraction(w) for k, w in weights.items()}
-    if any(w < 0 for w in shares.values()):
-        raise ValueError("weights must not be negative")
-    total = sum(shares.values(), Fraction(0))
+    keys, ints, total = _integer_weights(weights)
     if total == 0:
         raise ValueError("nothing to split by: all weights are zero")
 
     units = int(pool.scaleb(places))
     sign, units = (-1 if units < 0 else 1), abs(units)
-    exact = {k: units * w / total for k, w in shares.items()}
-    parts = {k: floor(e) for k, e in exact.items()}
+    # Exact share of k = units × w_k / total; integer floor and remainder, no Fractions.
+    parts: dict = {}
+    remainders: dict = {}
+    for k, w in zip(keys, ints, strict=True):
+        parts[k], remainders[k] = divmod(units * w, total)
     left = units - sum(parts.values())
-    by_remainder = sorted(parts, key=lambda k: (-(exact[k] - parts[k]), -shares[k], k))
-    for k in by_remainder[:left]:
-        parts[k] += 1
-    return {k: quantize(Decimal(sign * parts[k]).scaleb(-places), places) for k in sorted(parts)}
+    if left:
+        weight_of = dict(zip(keys, ints, strict=True))
+        by_remainder = sorted(parts, key=lambda k: (-remainders[k], -weight_of[k], k))
+        for k in by_remainder[:left]:
+            parts[k] += 1
+    step = Decimal(1).scaleb(-places)
+    return {k: (Decimal(sign * parts[k]) * step) for k in sorted(parts)}
+
+
+def _integer_weights(weights: Mapping[K, Weight]) -> tuple[list, list[int], int]:
+    """The weights scaled to integers with one common factor (exact)."""
+    keys = list(weights)
+    values = list(weights.values())
+    if any(isinstance(w, Fraction) for w in values):
+        fractions = [Fraction(w) for w in values]
+        denominator = 1
+        for f in fractions:
+            denominator = denominator * f.denominator // gcd(denominator, f.denominator)
+        ints = [int(f * denominator) for f in fractions]
+    else:
+        decimals = [w if isinstance(w, Decimal) else Decimal(w) for w in values]
+        for d in decimals:
+            if not d.is_finite():
+                raise ValueError("weights must be finite")
+        scale = max((-d.as_tuple().exponent for d in decimals), default=0)
+        scale = max(scale, 0)
+        ints = [int(d.scaleb(scale)) for d in decimals]
+    if any(w < 0 for w in ints):
+        raise ValueError("weights must not be negative")
+    return keys, ints, sum(ints)
 
 
 def exact_shares(pool: Decimal, weights: Mapping[K, Weight]) -> dict[K, Fraction]:
