@@ -14,6 +14,8 @@ PAGES = {
     "/people/import": {"owner", "admin", "consultant", "hr"},
     "/periods": {"owner", "admin", "consultant", "manager", "hr"},
     "/schemes": {"owner", "admin", "consultant", "manager", "hr"},
+    "/plans": {"owner", "admin", "consultant", "manager", "hr"},
+    "/plans/new": {"owner", "admin", "consultant"},
     "/members": {"owner", "admin"},
     "/audit": {"owner", "admin"},
 }

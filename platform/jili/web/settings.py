@@ -1,4 +1,4 @@
-"""Tenant home, company settings and the scheme-plugin area."""
+"""Tenant home and company settings (schemes and plans: :mod:`jili.web.plans`)."""
 
 from __future__ import annotations
 
@@ -71,9 +71,3 @@ def settings():
                 return redirect(url_for("tenant.settings"))
     status = 422 if form.errors else 200
     return render_template("tenant/settings.html", form=form), status
-
-
-@bp.route("/schemes")
-@require("config.view")
-def schemes():
-    return render_template("tenant/schemes.html")
