@@ -109,6 +109,87 @@ def tenant_resume(slug: str):
     _set_status(slug, TenantStatus.ACTIVE)
 
 
+@tenant_cli.command("export")
+@click.argument("slug")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+@with_appcontext
+def tenant_export(slug: str, output: Path | None):
+    """Write tenant SLUG as a TOML plan file: org, plans with every version, inputs."""
+    from .tenant_toml import export_toml
+
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None:
+        raise click.ClickException(f"no tenant {slug!r}")
+    text = export_toml(tenant)
+    with bound_tenant(tenant.id):
+        audit.record(
+            "tenant.export",
+            tenant,
+            tenant_id=tenant.id,
+            after={"file": str(output) if output else "-"},
+        )
+        db.session.commit()
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"{slug}: written to {output}", err=True)
+
+
+@tenant_cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--slug", "new_slug", help="Create the tenant under this slug instead.")
+@with_appcontext
+def tenant_import(file: Path, new_slug: str | None):
+    """Create a tenant from a TOML plan file (all or nothing)."""
+    from .tenant_toml import TenantFileError, import_tenant, read_toml
+
+    try:
+        data = read_toml(file.read_bytes())
+        tenant = import_tenant(data, slug=new_slug, source=file.name)
+    except TenantFileError as exc:
+        lines = "\n".join(f"  {e}" for e in exc.errors)
+        raise click.ClickException(f"{file.name}: nothing imported:\n{lines}") from None
+    click.echo(f"{tenant.slug}: imported from {file.name}")
+
+
+@click.group("plugins")
+def plugins_cli():
+    """Scheme plugins."""
+
+
+@plugins_cli.command("list")
+@with_appcontext
+def plugins_list():
+    """Every installed scheme: key, label, where it comes from."""
+    from flask_babel import force_locale
+
+    from .schemes import get_registry
+
+    registry = get_registry()
+    rows = []
+    with force_locale("en"):
+        for key, scheme in registry.all().items():
+            origin = registry.origin(key)
+            where = f"{origin.kind}: {origin.plugin}"
+            if origin.distribution:
+                where += f" ({origin.distribution})"
+            rows.append((key, str(scheme.label), where))
+    if not rows:
+        click.echo("no scheme installed")
+        return
+    wk = max(len(r[0]) for r in rows + [("key", "", "")])
+    wl = max(len(r[1]) for r in rows + [("", "label", "")])
+    click.echo(f"{'key':<{wk}}  {'label':<{wl}}  origin")
+    for key, label, where in rows:
+        click.echo(f"{key:<{wk}}  {label:<{wl}}  {where}")
+
+
 @click.group("user")
 def user_cli():
     """Logins."""
@@ -164,7 +245,7 @@ def demo_logins(directory: Path):
     click.echo("")
 
 
-COMMANDS = (operator_cli, tenant_cli, user_cli, demo_cli)
+COMMANDS = (operator_cli, tenant_cli, user_cli, demo_cli, plugins_cli)
 
 
 def init_app(app: Flask) -> None:

@@ -1,21 +1,27 @@
-"""Loading tenant plan files (TOML) from tenants/: the demo tenants and their people."""
+"""Loading the demo tenants from tenants/*.toml.
+
+A demo file is a tenant file (plan as code, :mod:`jili.tenant_toml`) plus a
+``[[demo_logins]]`` table that only this loader reads: logins with their
+passwords, their role in the tenant and, optionally, the person (employee
+number) they are, so "my statement" works. A tenant export never writes it.
+Loading is idempotent: a tenant whose slug exists is left alone.
+"""
 
 from __future__ import annotations
 
 import tomllib
-from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import func, select
 
 from . import audit
 from .extensions import db
-from .models import Membership, Person, Role, Team, Tenant, User
-from .models.org import Level, TeamKind
+from .models import Membership, Person, Role, Tenant, User
 from .passwords import hash_password
-from .periods import generate_year
 from .tenancy import bound_tenant
+from .tenant_toml import TenantFileError, import_tenant
+
+LOGIN_KEYS = ("email", "name", "password", "role", "person", "locale")
 
 
 def read(path: Path) -> dict:
@@ -26,78 +32,57 @@ def read(path: Path) -> dict:
 def load_file(path: Path) -> tuple[str, bool]:
     """Load one tenant file. Returns (slug, created); an existing slug is left alone."""
     data = read(path)
-    t = data["tenant"]
-    existing = db.session.scalar(select(Tenant).where(Tenant.slug == t["slug"]))
-    if existing is not None:
-        return t["slug"], False
-    tenant = Tenant(
-        slug=t["slug"],
-        name=t["name"],
-        currency=t.get("currency", "CNY"),
-        locale=t.get("locale", "zh_Hans"),
-        timezone=t.get("timezone", "Asia/Shanghai"),
-        fiscal_year_start_month=t.get("fiscal_year_start_month", 1),
-    )
-    db.session.add(tenant)
-    db.session.flush()
-    with bound_tenant(tenant.id):
-        users: dict[str, User] = {}
-        for u in data.get("users", []):
-            email = u["email"].lower()
-            user = db.session.scalar(select(User).where(func.lower(User.email) == email))
-            if user is None:
-                user = User(
-                    email=email,
-                    name=u["name"],
-                    password_hash=hash_password(u["password"]),
-                    locale=u.get("locale"),
-                )
-                db.session.add(user)
-                db.session.flush()
-            users[email] = user
-            db.session.add(Membership(tenant_id=tenant.id, user_id=user.id, role=Role(u["role"])))
-        teams: dict[str, Team] = {}
-        for row in data.get("teams", []):
-            team = Team(
-                tenant_id=tenant.id,
-                name=row["name"],
-                kind=TeamKind(row.get("kind", "group")),
-                parent_id=teams[row["parent"]].id if row.get("parent") else None,
-            )
-            db.session.add(team)
-            db.session.flush()
-            teams[row["name"]] = team
-        people: dict[str, Person] = {}
-        for row in data.get("people", []):
-            p = Person(
-                tenant_id=tenant.id,
-                employee_no=row["employee_no"],
-                name=row["name"],
-                level=Level(row.get("level", "core")),
-                hire_date=row.get("hire_date") if isinstance(row.get("hire_date"), date) else None,
-                team_id=teams[row["team"]].id if row.get("team") else None,
-                base_salary=Decimal(str(row.get("base_salary", "0"))),
-                user_id=users[row["login"].lower()].id if row.get("login") else None,
-            )
-            db.session.add(p)
-            people[row["employee_no"]] = p
-        db.session.flush()
-        for row in data.get("people", []):
-            p = people[row["employee_no"]]
-            if row.get("manager"):
-                p.manager_id = people[row["manager"]].id
-            if row.get("mentor"):
-                p.mentor_id = people[row["mentor"]].id
-        for year in t.get("years", []):
-            generate_year(tenant.id, year, tenant.fiscal_year_start_month)
-        audit.record(
-            "tenant.load",
-            tenant,
-            tenant_id=tenant.id,
-            after={"file": path.name, "people": len(people), "teams": len(teams)},
-        )
-        db.session.commit()
+    slug = data["tenant"]["slug"]
+    if db.session.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None:
+        return slug, False
+    try:
+        tenant = import_tenant(data, source=path.name, commit=False)
+        with bound_tenant(tenant.id):
+            _add_logins(tenant, path, data.get("demo_logins", []))
+            db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
     return tenant.slug, True
+
+
+def _add_logins(tenant: Tenant, path: Path, rows: list[dict]) -> None:
+    errors = []
+    for i, row in enumerate(rows, start=1):
+        unknown = set(row) - set(LOGIN_KEYS)
+        if unknown:
+            errors.append(f"{path.name}: demo_logins #{i}: unknown keys {sorted(unknown)}")
+            continue
+        email = row["email"].strip().lower()
+        user = db.session.scalar(select(User).where(func.lower(User.email) == email))
+        if user is None:
+            user = User(
+                email=email,
+                name=row["name"],
+                password_hash=hash_password(row["password"]),
+                locale=row.get("locale"),
+            )
+            db.session.add(user)
+            db.session.flush()
+        db.session.add(Membership(tenant_id=tenant.id, user_id=user.id, role=Role(row["role"])))
+        if row.get("person"):
+            person = db.session.scalar(
+                select(Person).where(
+                    Person.tenant_id == tenant.id, Person.employee_no == row["person"]
+                )
+            )
+            if person is None:
+                errors.append(f"{path.name}: demo_logins #{i}: no person {row['person']!r}")
+                continue
+            person.user_id = user.id
+    if errors:
+        raise TenantFileError(errors)
+    audit.record(
+        "tenant.demo_logins",
+        tenant,
+        tenant_id=tenant.id,
+        after={"file": path.name, "logins": len(rows)},
+    )
 
 
 def load_dir(directory: Path) -> list[tuple[str, bool]]:
@@ -108,6 +93,6 @@ def logins(directory: Path) -> list[tuple[str, str, str, str]]:
     out = []
     for p in sorted(directory.glob("*.toml")):
         data = read(p)
-        for u in data.get("users", []):
+        for u in data.get("demo_logins", []):
             out.append((data["tenant"]["slug"], u["role"], u["email"], u["password"]))
     return out
