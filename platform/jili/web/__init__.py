@@ -69,7 +69,7 @@ def is_htmx() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    from . import audit_views, members, org, periods, plans, settings  # noqa: F401 (routes)
+    from . import audit_views, inputs, members, org, periods, plans, settings  # noqa: F401 (routes)
 
     app.register_blueprint(bp)
     periods.init_errors(app)
