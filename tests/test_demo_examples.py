@@ -153,3 +153,27 @@ def test_a_run_is_stored_for_the_period(shili):
     run, _got, _lines = _calculate(shili, "2024-Q3")
     with bound_tenant(shili.id):
         assert db.session.get(CalculationRun, run.id).line_count == sum(len(v) for v in Q3.values())
+
+
+def test_the_pilot_of_steeper_bands_is_a_shadow_calculation(shili):
+    with bound_tenant(shili.id):
+        period = db.session.scalar(
+            select(Period).where(Period.tenant_id == shili.id, Period.label == "2024-Q3")
+        )
+        pilot = db.session.scalar(
+            select(PlanVersion).where(
+                PlanVersion.tenant_id == shili.id, PlanVersion.is_pilot.is_(True)
+            )
+        )
+        run = engine.pilot_run(shili, period, pilot, actor=None)
+        diff = engine.pilot_diff(run)
+        zhang = db.session.scalar(
+            select(Person.id).where(Person.tenant_id == shili.id, Person.employee_no == "SL002")
+        )
+    # 650,000 reaches the pilot's ≥ 120 % band: 2.0 % on the whole amount
+    assert [(d.person_id, d.before, d.after) for d in diff] == [
+        (zhang, D("11700.00"), D("13000.00"))
+    ]
+    # and the final result is untouched by the pilot
+    _run, got, _lines = _calculate(shili, "2024-Q3")
+    assert got["SL002"] == Q3["SL002"]

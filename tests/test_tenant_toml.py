@@ -3,13 +3,14 @@ round trips byte for byte, every entry validated with errors that name it."""
 
 from __future__ import annotations
 
+import os
 import tomllib
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from jili import ROOT
+from jili import ROOT, create_app
 from jili.demo import load_file
 from jili.extensions import db
 from jili.models import (
@@ -32,6 +33,7 @@ from jili.tenant_toml import (
 )
 
 SHILI = Path(ROOT) / "tenants" / "shili.toml"
+PG_URL = os.environ.get("JILI_TEST_DATABASE_URL")
 
 # A tenant with what the demo lacks: a fiscal year from April in TWD, ISO weeks,
 # a budget, a disabled scheme, eligibility by team and level, settings holding
@@ -266,6 +268,26 @@ def test_the_demo_tenant_round_trips_byte_for_byte(app):
 def test_a_rich_tenant_round_trips_byte_for_byte(app):
     rich = _import(RICH)
     _assert_round_trip(rich, "rich-copy")
+
+
+@pytest.mark.skipif(bool(PG_URL), reason="a second database is a second SQLite file")
+def test_a_fresh_database_gets_the_very_same_bytes(app, tmp_path):
+    load_file(SHILI)
+    text = export_toml(_tenant("shili"))
+    other = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'other.sqlite3'}",
+        }
+    )
+    with other.app_context():
+        db.create_all()
+        assert _tenant("shili") is None
+        again = export_toml(_import(text))
+        db.session.remove()
+        db.engine.dispose()
+    assert again == text
 
 
 def test_export_is_deterministic_and_reads_back_as_written(app):
