@@ -413,6 +413,9 @@ def measure(url: str) -> dict:
                 run = calculate_period(tenant, period)
                 calc.append(time.perf_counter() - started)
             out["peak_rss_mb"] = round(_rss_mb(), 1)
+            from jili.engine.runs import LAST_TIMINGS
+
+            out["phases"] = dict(LAST_TIMINGS)
             out["lines"] = run.line_count
             out["run_total"] = str(run.total)
             out["budget"] = run.budget
@@ -525,6 +528,17 @@ def report(data: dict, generated: dict, url: str) -> str:
             else f"**missed** by {data['peak_rss_mb'] - MEMORY_LIMIT_MB:.0f} MB"
         ),
         "",
+        "## Where the time goes (last measured calculation)",
+        "",
+        "| phase | seconds | × bare aggregate |",
+        "| --- | ---: | ---: |",
+        *(
+            f"| {name} | {sec:.3f} | {sec / data['bare_median']:.2f}× |"
+            for name, sec in data["phases"].items()
+        ),
+        "",
+        _analysis(data),
+        "",
         "## Profile of one calculation (cProfile, cumulative, top 25)",
         "",
         "```",
@@ -533,6 +547,30 @@ def report(data: dict, generated: dict, url: str) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _analysis(data: dict) -> str:
+    phases = data["phases"]
+    facts = phases.get("facts (grouped queries)", 0.0)
+    schemes = sum(v for k, v in phases.items() if k.startswith("scheme "))
+    store = sum(
+        phases.get(k, 0.0)
+        for k in ("line rows (explanations to JSON)", "insert run and lines", "commit")
+    )
+    budget = phases.get("budget ceiling", 0.0)
+    bare = data["bare_median"]
+    return (
+        f"Reading: the facts alone take {facts / bare:.1f}× the bare aggregate — they group "
+        "by person × region × product line (for the region and product coefficients), "
+        "read targets, KPI values, profit and awards, and turn every sum into an exact "
+        f"Decimal; the six schemes in Python take {schemes:.2f} s for "
+        f"{data['lines']:,} lines, each with its explanation; the budget ceiling "
+        f"{budget:.2f} s (every line is cut and re-explained when it applies); storing "
+        f"the run {store:.2f} s. The bare aggregate returns one sum per person and stores "
+        "nothing, so a calculation that explains and stores every line cannot come near "
+        "3× in Python: the lever left is fewer, larger lines (e.g. one line per person "
+        "and plan) or a compiled scheme kernel, not SQL."
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

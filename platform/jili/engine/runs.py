@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -338,12 +339,24 @@ def _calculate(
             currency=tenant.currency,
             paid_once_keys=once.get(entry.plan.id, frozenset()),
         )
+        started = time.perf_counter()
         try:
             lines = entry.scheme.calculate(scoped, version.settings, context)
         except Exception as exc:  # any plan failing fails the run, loudly
             raise CalculationFailed(entry.plan.name, exc) from exc
+        _phase(f"scheme {entry.plan.scheme_key}", started)
         out.extend((entry, version, line) for line in lines)
     return out
+
+
+#: Seconds per phase of the last calculation in this process (for ``make bench``).
+LAST_TIMINGS: dict[str, float] = {}
+
+
+def _phase(name: str, started: float) -> float:
+    now = time.perf_counter()
+    LAST_TIMINGS[name] = LAST_TIMINGS.get(name, 0.0) + now - started
+    return now
 
 
 def _needed(entries: Iterable[PlanEntry]) -> frozenset[Fact]:
@@ -400,7 +413,9 @@ def calculate_period(tenant: Tenant, period: Period, *, actor=None) -> Calculati
         raise PeriodLocked(period)
     try:
         run = _store_final_run(tenant, period, actor)
+        started = time.perf_counter()
         db.session.commit()
+        _phase("commit", started)
     except Exception:
         db.session.rollback()
         raise
@@ -417,11 +432,16 @@ def load_subtree(tenant_id: int) -> dict[int, list[int]]:
 
 
 def _store_final_run(tenant: Tenant, period: Period, actor) -> CalculationRun:
+    LAST_TIMINGS.clear()
+    t = time.perf_counter()
     entries = plans_for_period(tenant.id, period)
     active = [e for e in entries if e.status == PlanStatus.ACTIVE]
+    t = _phase("plans in force", t)
     facts = build_facts(tenant.id, period, _needed(active))
+    t = _phase("facts (grouped queries)", t)
     subtree = load_subtree(tenant.id)
     once = paid_once_keys(tenant.id, period.id)
+    t = _phase("once-only keys, team tree", t)
     calculated = _calculate(
         tenant,
         period,
@@ -430,6 +450,7 @@ def _store_final_run(tenant: Tenant, period: Period, actor) -> CalculationRun:
         subtree,
         once,
     )
+    t = time.perf_counter()
     places = CURRENCIES.get(tenant.currency, 2)
     policy = budget_policy(tenant.id, active)
     ceiling = None
@@ -447,6 +468,7 @@ def _store_final_run(tenant: Tenant, period: Period, actor) -> CalculationRun:
     # apply_budget keeps the order: outcome line i is calculated line i, cut or not.
     before = [line.amount for _e, _v, line in calculated]
     calculated = [(e, v, out) for (e, v, _old), out in zip(calculated, outcome.lines, strict=True)]
+    t = _phase("budget ceiling", t)
     notes = [
         {"plan_id": e.plan.id, "plan_name": e.plan.name, "status": e.status}
         for e in entries
@@ -473,13 +495,16 @@ def _store_final_run(tenant: Tenant, period: Period, actor) -> CalculationRun:
         created_by_id=actor_id,
         created_by_label=actor_label,
     )
+    t = _phase("fingerprint", t)
     db.session.add(run)
     db.session.flush()
     rows = _line_rows(tenant.id, run.id, calculated)
     for row, amount in zip(rows, before, strict=True):
         row["amount_before_budget"] = amount
+    t = _phase("line rows (explanations to JSON)", t)
     if rows:
         db.session.connection().execute(PayoutLineRecord.__table__.insert(), rows)
+    t = _phase("insert run and lines", t)
     if period.status == PeriodStatus.OPEN:
         period.status = PeriodStatus.CALCULATED
     audit.record(
