@@ -265,6 +265,12 @@ def test_the_demo_tenant_round_trips_byte_for_byte(app):
     assert 'amount = "-50000.00"' in text
 
 
+@pytest.mark.parametrize("name", ["huadong", "xinyi"])
+def test_the_other_demo_tenants_round_trip(app, name):
+    load_file(Path(ROOT) / "tenants" / f"{name}.toml")
+    _assert_round_trip(_tenant(name), f"{name}-copy")
+
+
 def test_a_rich_tenant_round_trips_byte_for_byte(app):
     rich = _import(RICH)
     _assert_round_trip(rich, "rich-copy")
