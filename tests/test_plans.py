@@ -580,6 +580,7 @@ def test_pilot_version_is_created_for_one_or_two_teams_and_never_in_force(
     assert audit_of(tenant, "plan.pilot")
     with bound_tenant(tenant.id):
         assert version_in_force(tenant.id, plan_id, june).id == v1_id
+    assert "1 pilot" in b.get(f"/t/{tenant.slug}/plans", headers=EN).text
     detail = b.get(f"/t/{tenant.slug}/plans/{plan_id}", headers=EN)
     assert "Pilot" in detail.text and "组0" in detail.text and "Adopt as new version" in detail.text
     adopt = b.get(f"/t/{tenant.slug}/plans/{plan_id}/edit?from={pilot.id}", headers=EN)

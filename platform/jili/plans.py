@@ -45,6 +45,7 @@ from .models import (
     Team,
     TenantScheme,
 )
+from .models._common import utcnow
 from .models.incentives import BudgetRuleChoice
 from .money import MoneyError, to_decimal
 from .schemes import registry as scheme_registry
@@ -99,8 +100,6 @@ def set_scheme_enabled(tenant_id: int, scheme_key: str, enabled: bool) -> Tenant
     elif row.enabled == enabled:
         return row
     else:
-        from .models._common import utcnow
-
         row.enabled = enabled
         row.changed_at = utcnow()
     db.session.flush()

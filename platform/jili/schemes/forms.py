@@ -42,6 +42,7 @@ from typing import Any
 from flask import Flask, current_app, render_template
 from flask_babel import gettext as _
 from jinja2 import BaseLoader, ChoiceLoader, TemplateNotFound
+from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
 from .settings import Field, RecordListField
@@ -159,7 +160,7 @@ def parse_form(fields: Iterable[Field], formdata) -> dict[str, Any]:
             out[f.name] = name in formdata and formdata.get(name) not in {"", "false", "off"}
         elif kind in {"str_list", "id_list"}:
             values = formdata.getlist(name)
-            if len(values) == 1 and (kind == "id_list" and id_list_target(f) is None):
+            if len(values) == 1 and kind == "id_list":
                 values = re.split(r"[\s,，;；]+", values[0])  # typed ids: "3, 5 8"
             elif len(values) == 1 and kind == "str_list" and getattr(f, "choices", None) is None:
                 values = re.split(r"[\n,，;；]+", values[0])  # typed names, one per line
@@ -433,11 +434,11 @@ class PluginTemplateLoader(BaseLoader):
     provide a registered scheme type are looked at."""
 
     def get_source(self, environment, template):
-        pkg, sep, _rest = template.partition("/")
-        if not sep or pkg not in _plugin_packages():
+        pieces = split_template_path(template)  # refuses ".." like FileSystemLoader
+        if len(pieces) < 2 or pieces[0] not in _plugin_packages():
             raise TemplateNotFound(template)
         try:
-            resource = importlib.resources.files(pkg).joinpath("templates", *template.split("/"))
+            resource = importlib.resources.files(pieces[0]).joinpath("templates", *pieces)
             if not resource.is_file():
                 raise TemplateNotFound(template)
             source = resource.read_text(encoding="utf-8")
