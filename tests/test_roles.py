@@ -27,6 +27,8 @@ PAGES = {
     "/awards": {"owner", "admin", "consultant", "manager", "hr"},
     "/members": {"owner", "admin"},
     "/audit": {"owner", "admin"},
+    "/statements": {"owner", "admin", "consultant", "manager", "hr", "staff"},
+    "/simulator": {"owner", "admin", "consultant", "manager", "hr", "staff"},
 }
 
 

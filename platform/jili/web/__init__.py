@@ -70,6 +70,7 @@ def is_htmx() -> bool:
 
 def init_app(app: Flask) -> None:
     from . import audit_views, inputs, members, org, periods, plans, settings  # noqa: F401 (routes)
+    from . import runs, statements  # noqa: F401 (routes: calculation, statements, simulator)
 
     app.register_blueprint(bp)
     periods.init_errors(app)
