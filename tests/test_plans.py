@@ -799,3 +799,24 @@ def test_copy_refuses_a_period_of_another_company_and_a_taken_name(consultant_se
     )
     assert resp.status_code == 400 and "exists already" in resp.text
     assert [p.name for p in plans_of(s.target)] == ["Taken"]
+
+
+@pytest.mark.parametrize("language", ["zh-CN", "zh-TW"])
+def test_plan_pages_render_in_chinese(language, registry, make_tenant, browser):
+    tenant = company(make_tenant, enable=("probe", "tiered_commission"))
+    plan_id, version_id = make_plan(tenant)
+    b = browser(tenant.owner)
+    headers = {"Accept-Language": language}
+    base = f"/t/{tenant.slug}"
+    for url in (
+        "/schemes",
+        "/plans",
+        "/plans/new",
+        "/plans/new?scheme_key=tiered_commission",
+        f"/plans/{plan_id}",
+        f"/plans/{plan_id}/edit",
+        f"/plans/{plan_id}/pilot",
+        f"/plans/{plan_id}/versions/{version_id}",
+        f"/plans/{plan_id}/copy",
+    ):
+        assert b.get(base + url, headers=headers).status_code == 200, url

@@ -740,12 +740,20 @@ def plan_detail(plan_id: int):
 
 
 def _readonly_form(scheme, version: PlanVersion):
-    people, teams = _options()
+    """The stored settings for reading; id lists show names (only those named are loaded)."""
+    wanted: dict[str, set] = {"person": set(), "team": set()}
+    for f in scheme.settings_fields:
+        target = sforms.id_list_target(f)
+        value = (version.settings or {}).get(f.name)
+        if sforms.widget_kind(f) == "id_list" and target and isinstance(value, list):
+            wanted[target].update(v for v in value if isinstance(v, int))
+    people = _names(Person, wanted["person"])
+    teams = _names(Team, wanted["team"])
     return sforms.build_form(
         scheme,
         sforms.form_values(scheme.settings_fields, version.settings),
-        people=people,
-        teams=teams,
+        people=sorted(people.items()),
+        teams=sorted(teams.items()),
         read_only=True,
     )
 
