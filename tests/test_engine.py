@@ -435,3 +435,47 @@ def test_a_pilot_runs_beside_the_plan_in_force_and_pays_nothing(world):
     assert db.session.get(Period, w.q3.id).status == PeriodStatus.OPEN
     final = calculate_period(w.tenant, w.q3)
     assert amounts(final) == {w.a.id: D("11700.00"), d.id: D("11700.00")}  # pilot not in force
+
+
+def test_a_plan_runs_only_in_periods_of_its_cadence(world):
+    w = world
+    w.enable("tiered_commission")
+    july = Period(
+        tenant_id=w.t,
+        kind=PeriodKind.MONTH,
+        label="2024-07",
+        start_date=date(2024, 7, 1),
+        end_date=date(2024, 7, 31),
+    )
+    db.session.add(july)
+    w.target(w.a, "500000")
+    w.sale(w.a, "650000", day=date(2024, 7, 15))
+    w.plan("季度提成", TieredCommission)  # effective from 2024-Q2: quarterly
+    db.session.commit()
+    month_run = calculate_period(w.tenant, july)
+    assert month_run.line_count == 0 and month_run.plans == []
+    assert calculate_period(w.tenant, w.q3).line_count == 1
+
+
+def test_one_off_awards_reach_only_the_plans_their_person_is_eligible_for(world):
+    from jili.models import OneOffAwardGrant
+    from jili_special_awards import SpecialAwards
+
+    w = world
+    w.enable("special_awards")
+    db.session.add(
+        OneOffAwardGrant(
+            tenant_id=w.t,
+            period_id=w.q3.id,
+            person_id=w.b.id,
+            kind="strategic_client",
+            amount=D("8000"),
+            reason="签下战略客户",
+        )
+    )
+    no_kinds = {"one_off_kinds": [], "attainment_award_enabled": False}
+    w.plan("超额奖", SpecialAwards, no_kinds, eligibility={"person_ids": [w.a.id]})
+    w.plan("战略客户奖", SpecialAwards, eligibility={"person_ids": [w.b.id]})
+    db.session.commit()
+    run = calculate_period(w.tenant, w.q3)
+    assert amounts(run) == {w.b.id: D("8000.00")}

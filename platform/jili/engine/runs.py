@@ -112,12 +112,34 @@ def enabled_keys(tenant_id: int) -> set[str]:
     )
 
 
-def pick_version(versions: Iterable[PlanVersion], start: date) -> PlanVersion | None:
-    """The version in force on ``start``: latest non-pilot effective on or before it."""
-    candidates = [v for v in versions if not v.is_pilot and v.effective_from <= start]
+def pick_version(
+    versions: Iterable[PlanVersion], period: Period, kinds: dict[int, str]
+) -> PlanVersion | None:
+    """The version in force for ``period``: the latest non-pilot version
+    effective on or before its start *whose effective period is of the same
+    kind* (``kinds``: period id → kind). The effective period sets the plan's
+    cadence: a version effective from 2024-Q3 is quarterly and never runs in
+    a month or a year."""
+    kind = period.kind.value
+    candidates = [
+        v
+        for v in versions
+        if not v.is_pilot
+        and v.effective_from <= period.start_date
+        and kinds.get(v.effective_period_id) == kind
+    ]
     if not candidates:
         return None
     return max(candidates, key=lambda v: (v.effective_from, v.number))
+
+
+def period_kinds(tenant_id: int) -> dict[int, str]:
+    return {
+        pid: kind.value
+        for pid, kind in db.session.execute(
+            select(Period.id, Period.kind).where(Period.tenant_id == tenant_id)
+        )
+    }
 
 
 def plans_for_period(tenant_id: int, period: Period) -> list[PlanEntry]:
@@ -131,9 +153,14 @@ def plans_for_period(tenant_id: int, period: Period) -> list[PlanEntry]:
     versions: dict[int, list[PlanVersion]] = defaultdict(list)
     for v in db.session.scalars(select(PlanVersion).where(PlanVersion.tenant_id == tenant_id)):
         versions[v.plan_id].append(v)
+    kinds = period_kinds(tenant_id)
     out = []
     for plan in plans:
-        version = pick_version(versions[plan.id], period.start_date)
+        if versions[plan.id] and not any(
+            kinds.get(v.effective_period_id) == period.kind.value for v in versions[plan.id]
+        ):
+            continue  # a plan of another cadence (e.g. yearly profit sharing in a quarter)
+        version = pick_version(versions[plan.id], period, kinds)
         scheme = registry.get(plan.scheme_key)
         if scheme is None:
             status = PlanStatus.UNAVAILABLE
@@ -183,8 +210,9 @@ def narrow(
         replace(t, member_ids=tuple(m for m in t.member_ids if m in keep))
         for t in facts.teams.values()
     ]
+    awards = tuple(a for a in facts.one_off_awards if a.person_id in keep)
     return PeriodFacts.build(
-        facts.period, people, teams, profit=facts.profit, one_off_awards=facts.one_off_awards
+        facts.period, people, teams, profit=facts.profit, one_off_awards=awards
     )
 
 
