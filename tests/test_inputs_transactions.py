@@ -263,7 +263,10 @@ def test_chinese_headers_with_bom_and_chinese_values(shop, browser):
     z1 = txns(shop)["Z1"]
     assert z1.amount == Decimal("12345.60") and z1.collected_amount == Decimal("10000.00")
     assert z1.new_customer and not z1.strategic and z1.customer == "上海某公司"
-    assert {k: c.share_bp for k, c in credits_of(shop, "Z1").items()} == {"E002": 7000, "E004": 3000}
+    assert {k: c.share_bp for k, c in credits_of(shop, "Z1").items()} == {
+        "E002": 7000,
+        "E004": 3000,
+    }
 
 
 def test_traditional_chinese_headers(shop, browser):
@@ -417,3 +420,77 @@ def test_who_may_import(role, status, shop, member, browser):
 def test_manager_sees_transactions_staff_does_not(shop, member, browser):
     assert browser(member(shop, "manager")).get(f"/t/{shop.slug}/transactions").status_code == 200
     assert browser(member(shop, "staff")).get(f"/t/{shop.slug}/transactions").status_code == 403
+
+
+def test_many_errors_are_capped_on_the_page(shop, browser):
+    rows = "".join(f"E{i},2024-07-01,NOBODY,,,,1,,,,,\n" for i in range(250))
+    b = browser(shop.owner)
+    resp = b.post(
+        f"/t/{shop.slug}/transactions/import",
+        data={"file": (io.BytesIO((HEADER + rows).encode()), "many.csv")},
+        headers={**EN, "HX-Request": "true"},
+    )
+    assert resp.status_code == 422 and "<html" not in resp.text  # an htmx fragment
+    assert "250 problem(s) found" in resp.text and "The first 200 are listed" in resp.text
+    assert resp.text.count("No person with employee number NOBODY") == 200
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("", [("E001", 10000)]),
+        ("E002:60;E005:40", [("E002", 6000), ("E005", 4000)]),
+        ("E005：40%；E002: 60 %", [("E002", 6000), ("E005", 4000)]),
+        ("E001:33.33, E002:33.33, E003:33.34", [("E001", 3333), ("E002", 3333), ("E003", 3334)]),
+    ],
+)
+def test_parse_credits(text, expected, app):
+    from jili.inputs.transactions import parse_credits
+
+    with app.test_request_context():
+        assert parse_credits(text, "E001") == expected
+
+
+@pytest.mark.parametrize(
+    "text,words",
+    [
+        ("E001:33.333;E002:66.667", "two decimal places"),
+        ("E001:0;E002:100", "more than 0"),
+        ("E001 60", "e.g. E002:60;E005:40"),
+        ("E001:100.01", "100.01%"),
+    ],
+)
+def test_parse_credits_errors(text, words, app):
+    from jili.inputs.common import CellError
+    from jili.inputs.transactions import parse_credits
+
+    with (
+        app.test_request_context(headers=EN),
+        pytest.raises(CellError, match=words.replace(".", r"\.")),
+    ):
+        parse_credits(text, "E001")
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("1,234.50", "1234.50"),
+        ("¥1,234.5", "1234.50"),
+        ("￥ 12 000", "12000.00"),
+        ("-0", "0.00"),
+        ("−20.00", "-20.00"),
+    ],
+)
+def test_parse_money(text, expected, app):
+    from jili.inputs.common import parse_money
+
+    with app.test_request_context():
+        assert str(parse_money(text)) == expected
+
+
+@pytest.mark.parametrize("text", ["2024-07-15", "2024/7/15", "2024.07.15", "2024年7月15日"])
+def test_parse_date(text, app):
+    from jili.inputs.common import parse_date
+
+    with app.test_request_context():
+        assert parse_date(text) == date(2024, 7, 15)

@@ -61,9 +61,22 @@ KIND_ORDER = {PeriodKind.YEAR: 0, PeriodKind.QUARTER: 1, PeriodKind.MONTH: 2, Pe
 
 
 def _periods() -> list[Period]:
-    """The tenant's periods, latest first, a year before its quarters and months."""
-    rows = db.session.scalars(select(Period).where(Period.tenant_id == g.tenant.id))
-    return sorted(rows, key=lambda p: (-p.start_date.toordinal(), KIND_ORDER[p.kind]))
+    """The tenant's periods for choosing: the latest fiscal year first, each
+    year in calendar order (the year, Q1, its months, Q2, …)."""
+    rows = list(db.session.scalars(select(Period).where(Period.tenant_id == g.tenant.id)))
+    by_id = {p.id: p for p in rows}
+
+    def root(p: Period) -> Period:
+        seen = set()
+        while p.parent_id in by_id and p.id not in seen:
+            seen.add(p.id)
+            p = by_id[p.parent_id]
+        return p
+
+    return sorted(
+        rows,
+        key=lambda p: (-root(p).start_date.toordinal(), p.start_date, KIND_ORDER[p.kind]),
+    )
 
 
 def _period_arg() -> Period | None:
@@ -81,12 +94,6 @@ def _people() -> list[Person]:
             select(Person).where(Person.tenant_id == g.tenant.id).order_by(Person.employee_no)
         )
     )
-
-
-def _period_label(p: Period) -> str:
-    if p.is_closed:
-        return _("%(label)s (closed)", label=p.label)
-    return p.label
 
 
 def _upload_and_import(importer):
