@@ -483,7 +483,7 @@ def test_version_in_force_picks_the_right_version_per_period(registry, make_tena
         assert in_force("2024-01") is None
         assert in_force("2024-02") == v1_id
         assert in_force("2024-04") == v1_id
-        assert in_force("2024-Q2") == v1_id  # starts 1 April, before version 2
+        assert in_force("2024-Q2") is None  # a monthly plan never runs in a quarter
         assert in_force("2024-05") == v2.id
         assert in_force("2024-06") == v2.id  # the pilot is never in force
         assert in_force("2024-12") == v2.id

@@ -6,7 +6,9 @@ engine both use these functions. Nothing commits; the caller does.
 A plan's settings live in its versions, which are never edited: a change is a
 new version, in force from a period on. For a period, the version in force is
 the latest non-pilot version whose ``effective_from`` is on or before the
-period's start (by ``effective_from``, then ``number``). A pilot version is
+period's start (by ``effective_from``, then ``number``) and whose effective
+period is of the same kind: a version effective from 2024-Q3 makes a
+quarterly plan, from 2024-07 a monthly one, from 2024 a yearly one. A pilot version is
 never in force; the engine runs it beside the plan for its pilot teams only.
 
 Eligibility (``PlanVersion.eligibility``) is
@@ -216,32 +218,33 @@ def save_budget(tenant_id: int, values: Mapping[str, Any]) -> IncentiveSetting:
 def version_in_force(tenant_id: int, plan_id: int, period) -> PlanVersion | None:
     """The version of ``plan_id`` a period calculates with: the latest non-pilot
     version (by ``effective_from``, then ``number``) effective on or before
-    ``period.start_date``; None when the plan starts later."""
-    return db.session.scalar(
-        select(PlanVersion)
-        .where(
-            PlanVersion.tenant_id == tenant_id,
-            PlanVersion.plan_id == plan_id,
-            PlanVersion.is_pilot.is_(False),
-            PlanVersion.effective_from <= period.start_date,
+    ``period.start_date`` whose effective period is of the period's kind (the
+    effective period sets the plan's cadence); None when there is none. The
+    engine's rule, :func:`jili.engine.pick_version`."""
+    from .engine.runs import period_kinds, pick_version
+
+    versions = db.session.scalars(
+        select(PlanVersion).where(
+            PlanVersion.tenant_id == tenant_id, PlanVersion.plan_id == plan_id
         )
-        .order_by(PlanVersion.effective_from.desc(), PlanVersion.number.desc())
-        .limit(1)
-    )
+    ).all()
+    return pick_version(versions, period, period_kinds(tenant_id))
 
 
 def versions_in_force(tenant_id: int, period) -> dict[int, PlanVersion]:
-    """Every plan's version in force for ``period``, by plan id (one query)."""
-    rows = db.session.scalars(
-        select(PlanVersion)
-        .where(
-            PlanVersion.tenant_id == tenant_id,
-            PlanVersion.is_pilot.is_(False),
-            PlanVersion.effective_from <= period.start_date,
-        )
-        .order_by(PlanVersion.plan_id, PlanVersion.effective_from, PlanVersion.number)
-    )
-    return {v.plan_id: v for v in rows}  # the last one per plan wins
+    """Every plan's version in force for ``period``, by plan id (two queries)."""
+    from .engine.runs import period_kinds, pick_version
+
+    by_plan: dict[int, list[PlanVersion]] = {}
+    for v in db.session.scalars(select(PlanVersion).where(PlanVersion.tenant_id == tenant_id)):
+        by_plan.setdefault(v.plan_id, []).append(v)
+    kinds = period_kinds(tenant_id)
+    out = {}
+    for plan_id, versions in by_plan.items():
+        version = pick_version(versions, period, kinds)
+        if version is not None:
+            out[plan_id] = version
+    return out
 
 
 def latest_version(tenant_id: int, plan_id: int, *, pilots: bool = False) -> PlanVersion | None:
