@@ -243,9 +243,7 @@ def test_calculate_from_the_page_shows_the_run_with_totals(world, browser):
 def test_htmx_calculate_swaps_the_run_page_in(world, browser):
     w = world
     b = browser(w.tenant.owner)
-    resp = b.post(
-        w.url(f"/periods/{w.q3.id}/runs/calculate"), headers={"HX-Request": "true", **EN}
-    )
+    resp = b.post(w.url(f"/periods/{w.q3.id}/runs/calculate"), headers={"HX-Request": "true", **EN})
     assert resp.status_code == 200
     assert "<html" not in resp.text and "11,700.00" in resp.text
     assert resp.headers["HX-Push-Url"].endswith(f"/runs/{w.runs()[0].id}")
@@ -256,9 +254,7 @@ def test_a_rerun_after_changing_a_target_shows_what_changed(world, browser):
     b = browser(w.tenant.owner)
     w.calculate(b)
     with bound_tenant(w.t):
-        target = db.session.scalar(
-            select(SalesTarget).where(SalesTarget.person_id == w.a.id)
-        )
+        target = db.session.scalar(select(SalesTarget).where(SalesTarget.person_id == w.a.id))
         target.revenue = D("600000")  # 650k / 600k = 108 %: below 120 %, 1.2 %
         db.session.commit()
     resp = w.calculate(b)
@@ -332,7 +328,9 @@ def test_who_may_calculate_and_publish(world, browser, member):
     hr = browser(w.hr_user)
     assert w.calculate(hr).status_code == 302
     (run,) = w.runs()
-    assert hr.post(w.url(f"/runs/{run.id}/publish"), data={"status": "calculated"}).status_code == 403
+    assert (
+        hr.post(w.url(f"/runs/{run.id}/publish"), data={"status": "calculated"}).status_code == 403
+    )
     staff = browser(w.staff_user)
     assert staff.get(w.url(f"/runs/{run.id}")).status_code == 403
     assert staff.get(w.url(f"/periods/{w.q3.id}/runs")).status_code == 403

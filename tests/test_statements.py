@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from test_runs_pages import EN, CalcWorld
 
 from jili.extensions import db
 from jili.models import Level, Person, TenantScheme, User
 from jili.tenancy import bound_tenant
+from test_runs_pages import EN, CalcWorld
 
 
 @pytest.fixture

@@ -214,6 +214,8 @@ def chart_svg(
     y_step = nice_step(y_high - y_low)
     y_min = (y_low / y_step).to_integral_value(rounding=ROUND_FLOOR) * y_step
     y_max = (y_high / y_step).to_integral_value(rounding=ROUND_CEILING) * y_step
+    if y_max == y_high and y_high > 0:
+        y_max += y_step  # headroom: the top of the curve never touches the frame
     if y_max == y_min:
         y_max = y_min + y_step
 
@@ -304,6 +306,7 @@ def chart_svg(
         cx, cy = x_of(current.attainment_pct), y_of(current.payout)
         anchor = "end" if current.attainment_pct > (x_min + x_max) / 2 else "start"
         dx = -10 if anchor == "end" else 10
+        label_y = cy - 12 if cy - 12 > top + 16 else cy + 22  # below the point near the top
         out.append(
             f'<line class="current-guide" x1="{_px(cx)}" y1="{_px(cy)}" x2="{_px(cx)}" '
             f'y2="{base}" stroke="#962d22" stroke-width="1" stroke-dasharray="2 2"/>'
@@ -313,8 +316,9 @@ def chart_svg(
             f'stroke="#fff" stroke-width="2"/>'
         )
         out.append(
-            f'<text class="current-label" x="{_px(cx + dx)}" y="{_px(cy - 12)}" '
-            f'text-anchor="{anchor}" fill="#962d22" font-weight="700">'
+            f'<text class="current-label" x="{_px(cx + dx)}" y="{_px(label_y)}" '
+            f'text-anchor="{anchor}" fill="#962d22" font-weight="700" stroke="#fff" '
+            f'stroke-width="4" paint-order="stroke">'
             f"{escape(_pct_text(current.attainment_pct))} · "
             f"{escape(format_amount(current.payout))}</text>"
         )

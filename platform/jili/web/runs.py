@@ -217,7 +217,9 @@ def runs_pilot(period_id: int):
         db.session.rollback()
         return _period_page(period, _locked_message(period), 409)
     flash(_("Pilot run %(n)d calculated. It is never paid.", n=run.number), "success")
-    return saved(url_for("tenant.run_detail", run_id=run.id), "runs/pilot.html", **_pilot_context(run))
+    return saved(
+        url_for("tenant.run_detail", run_id=run.id), "runs/pilot.html", **_pilot_context(run)
+    )
 
 
 # -- a run ---------------------------------------------------------------------------
@@ -231,8 +233,7 @@ def _money(amount) -> str:
 
 def _people() -> dict[int, Person]:
     return {
-        p.id: p
-        for p in db.session.scalars(select(Person).where(Person.tenant_id == g.tenant.id))
+        p.id: p for p in db.session.scalars(select(Person).where(Person.tenant_id == g.tenant.id))
     }
 
 
@@ -441,9 +442,7 @@ def run_publish(run_id: int):
     else:
         message = _("%(label)s is closed: nothing in it can change.", label=period.label)
     flash(message, "success")
-    return saved(
-        url_for("tenant.run_detail", run_id=run.id), "runs/run.html", **_run_context(run)
-    )
+    return saved(url_for("tenant.run_detail", run_id=run.id), "runs/run.html", **_run_context(run))
 
 
 # -- payroll export ----------------------------------------------------------------

@@ -22,7 +22,15 @@ from markupsafe import Markup
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
-from ..engine import PlanStatus, build_facts, latest_run, load_subtree, narrow, plans_for_period
+from ..engine import (
+    PlanStatus,
+    build_facts,
+    latest_run,
+    load_subtree,
+    narrow,
+    period_info,
+    plans_for_period,
+)
 from ..engine import run_lines as engine_run_lines
 from ..engine.runs import paid_once_keys
 from ..extensions import db
@@ -39,7 +47,7 @@ from ..models import (
 )
 from ..money import CURRENCIES, MoneyError, to_decimal
 from ..roles import can, require
-from ..schemes import CalculationContext, Explanation, Fact
+from ..schemes import CalculationContext, Explanation, Fact, PeriodFacts, PersonFacts
 from ..simulator import ChartLabels, chart_svg, point_at, simulate, steps_with
 from ..tenancy import get_scoped_or_404
 from . import bp
@@ -122,9 +130,7 @@ def visible_person_ids() -> set[int] | None:
         if teams:
             condition = or_(condition, Person.team_id.in_(teams))
         ids |= set(
-            db.session.scalars(
-                select(Person.id).where(Person.tenant_id == g.tenant.id, condition)
-            )
+            db.session.scalars(select(Person.id).where(Person.tenant_id == g.tenant.id, condition))
         )
     return ids
 
@@ -223,9 +229,7 @@ def _team_rows(period: Period, visible: set[int] | None, me: Person | None) -> l
     from ..engine import person_totals
 
     totals = person_totals(run) if run is not None else {}
-    query = (
-        select(Person).where(Person.tenant_id == g.tenant.id).options(selectinload(Person.team))
-    )
+    query = select(Person).where(Person.tenant_id == g.tenant.id).options(selectinload(Person.team))
     if visible is not None:
         query = query.where(Person.id.in_(visible))
     rows = []
@@ -369,6 +373,7 @@ def simulator():
     entries = []
     if period is not None:
         entries = [e for e in plans_for_period(tid, period) if e.status == PlanStatus.ACTIVE]
+    eligible = _eligibility(entries, person, period)
     plan_id = request.args.get("plan_id", type=int)
     entry = None
     if plan_id is not None:
@@ -381,7 +386,7 @@ def simulator():
                 period=period.label if period else "—",
             )
     elif entries:
-        entry = entries[0]
+        entry = next((e for e in entries if eligible.get(e.plan.id)), entries[0])
 
     attainment = None
     raw = (request.args.get("attainment") or "").strip().replace("%", "")
@@ -412,6 +417,7 @@ def simulator():
         "periods": periods,
         "period": period,
         "entries": entries,
+        "eligible": eligible,
         "entry": entry,
         "errors": errors,
         "attainment": result.get("current_pct", attainment),
@@ -421,14 +427,33 @@ def simulator():
         **result,
     }
     if g.htmx and request.headers.get("HX-Target") == "sim-result":
-        return render_template("statements/_sim_result.html", **context)
+        return render_template("statements/_sim_result.html", fragment=True, **context)
     return render_template("statements/simulator.html", **context)
+
+
+def _eligibility(entries, person: Person | None, period: Period | None) -> dict[int, bool]:
+    """plan id → whether ``person`` is eligible for the plan's version in force
+    (the engine's own rule, on a one-person set of facts)."""
+    if person is None or period is None or not entries:
+        return {}
+    one = PeriodFacts.build(
+        period_info(period),
+        [PersonFacts(person_id=person.id, level=str(person.level.value), team_id=person.team_id)],
+    )
+    subtree = load_subtree(g.tenant.id)
+    return {
+        e.plan.id: person.id in narrow(one, e.version.eligibility, subtree).people for e in entries
+    }
 
 
 def _simulate(person, period, entry, attainment, typed_target) -> dict:
     """The curve and the sentence, or the reason there is none (``problem``)."""
     if person is None:
-        return {"problem": _("There is no one you can simulate: your account is not linked to a person in this company.")}
+        return {
+            "problem": _(
+                "There is no one you can simulate: your account is not linked to a person in this company."
+            )
+        }
     if period is None:
         return {"problem": _("There are no periods yet.")}
     if entry is None:
@@ -471,7 +496,13 @@ def _simulate(person, period, entry, attainment, typed_target) -> dict:
     )
     try:
         points = simulate(
-            scheme, entry.version.settings, scoped, person.id, target, steps_with(attainment), context
+            scheme,
+            entry.version.settings,
+            scoped,
+            person.id,
+            target,
+            steps_with(attainment),
+            context,
         )
     except Exception as exc:  # a plugin refusing its inputs: say so, plainly
         out["problem"] = _(
