@@ -207,3 +207,15 @@ def test_people_outside_the_plans_eligibility_are_told(world, browser):
     page = manager.get(sim(w, person_id=w.boss.id, period_id=w.q3.id), headers=EN).text
     assert "is not eligible for plan 阶梯提成" in page
     assert re.search(r"<svg", page) is None
+
+
+def test_a_new_plan_version_is_simulated_at_once(world, browser):
+    w = world
+    staff = browser(w.staff_user)
+    before = staff.get(sim(w, period_id=w.q3.id, attainment=130), headers=EN).text
+    assert "you earn CN¥11,700.00" in before
+    with bound_tenant(w.t):
+        w.version(w.plan, TieredCommission, {"mode": "marginal"}, period=w.q3)
+        db.session.commit()
+    after = staff.get(sim(w, period_id=w.q3.id, attainment=130), headers=EN).text
+    assert "you earn CN¥8,100.00" in after  # 600,000 × 1.2 % + 50,000 × 1.8 %

@@ -9,6 +9,8 @@ Anything else is a 404, so a guess does not confirm that a person exists.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
@@ -32,7 +34,7 @@ from ..engine import (
     plans_for_period,
 )
 from ..engine import run_lines as engine_run_lines
-from ..engine.runs import paid_once_keys
+from ..engine.runs import fingerprint, paid_once_keys
 from ..extensions import db
 from ..i18n import format_money
 from ..models import (
@@ -48,7 +50,7 @@ from ..models import (
 from ..money import CURRENCIES, MoneyError, to_decimal
 from ..roles import can, require
 from ..schemes import CalculationContext, Explanation, Fact, PeriodFacts, PersonFacts
-from ..simulator import ChartLabels, chart_svg, point_at, simulate, steps_with
+from ..simulator import DEFAULT_STEPS, ChartLabels, Point, chart_svg, point_at, simulate
 from ..tenancy import get_scoped_or_404
 from . import bp
 
@@ -446,6 +448,40 @@ def _eligibility(entries, person: Person | None, period: Period | None) -> dict[
     }
 
 
+# The 0–200 % steps of a curve, per worker process: a slider move then costs one
+# calculation instead of twenty-two. Keyed by the engine's fingerprint of the
+# facts, settings and eligibility, so any change to the inputs misses the cache.
+_CURVES: OrderedDict[tuple, tuple[Point, ...]] = OrderedDict()
+_CURVES_LOCK = threading.Lock()
+_CURVES_MAX = 128
+
+
+def _curve(scoped, entry, person_id: int, target: Decimal, attainment: Decimal, context):
+    settings = entry.version.settings
+    key = (
+        g.tenant.id,
+        person_id,
+        str(target),
+        fingerprint(scoped, [entry], {"paid_once": sorted(context.paid_once_keys)}),
+    )
+    with _CURVES_LOCK:
+        steps = _CURVES.get(key)
+        if steps is not None:
+            _CURVES.move_to_end(key)
+    if steps is None:
+        steps = tuple(
+            simulate(entry.scheme, settings, scoped, person_id, target, DEFAULT_STEPS, context)
+        )
+        with _CURVES_LOCK:
+            _CURVES[key] = steps
+            while len(_CURVES) > _CURVES_MAX:
+                _CURVES.popitem(last=False)
+    if attainment in DEFAULT_STEPS:
+        return list(steps)
+    extra = simulate(entry.scheme, settings, scoped, person_id, target, [attainment], context)
+    return sorted([*steps, *extra], key=lambda p: p.attainment_pct)
+
+
 def _simulate(person, period, entry, attainment, typed_target) -> dict:
     """The curve and the sentence, or the reason there is none (``problem``)."""
     if person is None:
@@ -495,15 +531,7 @@ def _simulate(person, period, entry, attainment, typed_target) -> dict:
         paid_once_keys=paid_once_keys(tid, period.id).get(entry.plan.id, frozenset()),
     )
     try:
-        points = simulate(
-            scheme,
-            entry.version.settings,
-            scoped,
-            person.id,
-            target,
-            steps_with(attainment),
-            context,
-        )
+        points = _curve(scoped, entry, person.id, target, attainment, context)
     except Exception as exc:  # a plugin refusing its inputs: say so, plainly
         out["problem"] = _(
             "Plan %(plan)s could not be calculated: %(error)s", plan=entry.plan.name, error=exc
