@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from jili import ROOT, create_app
@@ -465,7 +466,7 @@ def _people_everywhere() -> int:
 
 def _errors(text: str, **kw) -> list[str]:
     before = (_count_tenants(), _people_everywhere())
-    with pytest.raises(TenantFileError) as exc:
+    with pytest.raises(TenantFileError) as exc, force_locale("en"):
         _import(text, **kw)
     after = (_count_tenants(), _people_everywhere())
     assert after == before, "an import that failed left something behind"
