@@ -36,7 +36,7 @@ from ..engine import (
 from ..engine import run_lines as engine_run_lines
 from ..engine.runs import fingerprint, paid_once_keys
 from ..extensions import db
-from ..i18n import format_money
+from ..i18n import LEVEL_LABELS, format_money
 from ..models import (
     CalculationRun,
     Period,
@@ -90,6 +90,8 @@ def render_explanation(data: Mapping, names: Mapping[int, str]) -> tuple[str, li
     for key, value in expl.inputs.items():
         if key in PERSON_KEYS and str(value).isdigit() and int(value) in names:
             value = names[int(value)]
+        elif key == "level" and value in LEVEL_LABELS:
+            value = str(LEVEL_LABELS[value])
         inputs[key] = value
     params = {**inputs, **{k: _(v) if v else v for k, v in expl.rule.items()}}
     sentence = _(expl.message)
