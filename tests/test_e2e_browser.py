@@ -163,3 +163,34 @@ def test_pages_work_without_javascript(server):
     )
     html = opener.open(server + "/t/huadong/teams/new").read().decode()
     assert "<html" in html and 'name="name"' in html
+
+
+def test_owner_calculates_a_period_and_moves_the_simulator_slider(server, chromium, tmp_path):
+    """The DOMAIN examples through the pages: calculate 2024-Q3, read a statement,
+    move the what-if slider (htmx swaps the result in place)."""
+    page = chromium.new_page(locale="zh-CN")
+    _login(page, server, "owner@shili.example", "jili-demo-owner")
+    page.goto(server + "/t/shili/periods")
+    page.locator("tr", has_text="2024-Q3").first.locator("a[href$='/runs']").click()
+    page.wait_for_load_state("networkidle")
+    page.evaluate("window.__noReload = true")
+    page.click("form[hx-post$='/runs/calculate'] button")
+    page.wait_for_selector("text=250,416.00")
+    assert page.evaluate("window.__noReload") is True
+    page.goto(server + "/t/shili/statements")
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(tmp_path / "statement.png"), full_page=True)
+    page.goto(server + "/t/shili/simulator")
+    person = page.locator("select[name=person_id] option", has_text="SL002").get_attribute("value")
+    page.goto(server + f"/t/shili/simulator?person_id={person}")
+    page.wait_for_selector("#sim-result svg")
+    page.evaluate("window.__noReload = true")
+    before = page.inner_text("#sim-result")
+    page.fill("#attainment", "150")
+    page.dispatch_event("#attainment", "input")
+    page.wait_for_function(
+        "(b) => document.querySelector('#sim-result').innerText !== b", arg=before
+    )
+    assert "150" in page.inner_text("#sim-result")
+    assert page.evaluate("window.__noReload") is True
+    page.screenshot(path=str(tmp_path / "simulator.png"), full_page=True)
