@@ -12,6 +12,7 @@ people are ordered by employee number and plans by priority then id.
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections import defaultdict
 from decimal import Decimal
 
@@ -87,6 +88,12 @@ def run_report(tenant: Tenant, period: Period, run) -> dict:
     }
 
 
+def _pad(text: str, width: int) -> str:
+    """Left-justify for a terminal: CJK characters take two columns."""
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - used)
+
+
 def print_text(report: dict) -> None:
     click.echo(
         f"{report['tenant']} {report['period']} — run {report['run']} "
@@ -102,14 +109,16 @@ def print_text(report: dict) -> None:
     click.echo("")
     for plan in report["plans"]:
         click.echo(
-            f"  {plan['plan']:<24} {plan['scheme']:<20} v{plan['version'] or '-':<3} "
+            f"  {_pad(plan['plan'], 24)} {plan['scheme']:<20} v{plan['version'] or '-':<3} "
             f"{plan['status']:<13} {plan['total']:>16}"
         )
     click.echo("")
     for person in report["people"]:
-        click.echo(f"  {person['employee_no']:<10} {person['name']:<16} {person['total']:>16}")
+        click.echo(
+            f"  {person['employee_no']:<10} {_pad(person['name'], 16)} {person['total']:>16}"
+        )
         for plan, amount in person["plans"].items():
-            click.echo(f"      {plan:<36} {amount:>16}")
+            click.echo(f"      {_pad(plan, 38)} {amount:>16}")
     click.echo(f"\n  total {report['total']:>16}")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, render_template, request, url_for
+from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -10,7 +10,7 @@ from .. import audit
 from ..extensions import db
 from ..forms import GenerateYearForm
 from ..i18n import STATUS_LABELS
-from ..models import Period, PeriodKind
+from ..models import Period, PeriodKind, PeriodStatus
 from ..models._common import utcnow
 from ..periods import PeriodClosed, advance, generate_weeks, generate_year, reopen
 from ..roles import require
@@ -96,6 +96,21 @@ def periods_weeks(period_id: int):
 @require("periods.edit")
 def period_advance(period_id: int):
     period = get_scoped_or_404(Period, period_id, g.tenant.id)
+    if _needs_a_run(period):
+        flash(
+            _(
+                "%(label)s has plans to calculate: calculate it on its calculation page "
+                "before marking it calculated or published.",
+                label=period.label,
+            ),
+            "error",
+        )
+        target = url_for("tenant.period_runs", period_id=period.id)
+        if g.htmx:
+            response = make_response("", 204)
+            response.headers["HX-Redirect"] = target
+            return response
+        return redirect(target, code=303)
     before = period.status
     advance(period)
     audit.record(
@@ -113,6 +128,18 @@ def period_advance(period_id: int):
     return saved(
         url_for("tenant.periods"), "tenant/periods.html", tree=_tree(), form=GenerateYearForm()
     )
+
+
+def _needs_a_run(period: Period) -> bool:
+    """An open or calculated period with active plans moves on only through a
+    calculation run (the run pages publish it); periods without plans move freely."""
+    from ..engine import PlanStatus, latest_run, plans_for_period
+
+    if period.status not in (PeriodStatus.OPEN, PeriodStatus.CALCULATED):
+        return False
+    if latest_run(g.tenant.id, period.id) is not None:
+        return False
+    return any(e.status == PlanStatus.ACTIVE for e in plans_for_period(g.tenant.id, period))
 
 
 @bp.route("/periods/<int:period_id>/reopen", methods=["POST"])

@@ -1,0 +1,46 @@
+"""A period with active plans is marked calculated or published only through a run."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from jili.engine import calculate_period
+from jili.extensions import db
+from jili.models import Period, PeriodKind, PeriodStatus
+from jili.tenancy import bound_tenant
+from jili_tiered_commission import TieredCommission
+from test_engine import World
+
+
+def test_the_periods_page_sends_a_period_with_plans_to_its_calculation(make_tenant, browser):
+    tenant = make_tenant()
+    with bound_tenant(tenant.id):
+        w = World(tenant)
+        w.enable("tiered_commission")
+        w.plan("阶梯提成", TieredCommission)
+        db.session.commit()
+        q2, q3 = w.q2.id, w.q3.id
+    b = browser(tenant.owner)
+    resp = b.post(f"/t/{tenant.slug}/periods/{q3}/advance", headers={"Accept-Language": "en"})
+    assert resp.status_code == 303 and resp.headers["Location"].endswith(f"/periods/{q3}/runs")
+    with bound_tenant(tenant.id):
+        assert db.session.get(Period, q3).status == PeriodStatus.OPEN
+        calculate_period(tenant, db.session.get(Period, q3))
+    assert b.post(f"/t/{tenant.slug}/periods/{q3}/advance").status_code == 302
+    with bound_tenant(tenant.id):
+        assert db.session.get(Period, q3).status == PeriodStatus.PUBLISHED
+        july = Period(
+            tenant_id=tenant.id,
+            kind=PeriodKind.MONTH,
+            label="2024-07",
+            start_date=date(2024, 7, 1),
+            end_date=date(2024, 7, 31),
+        )
+        db.session.add(july)
+        db.session.commit()
+        july_id = july.id
+    # A month has no plan of its cadence here: it moves on by hand.
+    assert b.post(f"/t/{tenant.slug}/periods/{july_id}/advance").status_code == 302
+    with bound_tenant(tenant.id):
+        assert db.session.get(Period, july_id).status == PeriodStatus.CALCULATED
+        assert db.session.get(Period, q2).status == PeriodStatus.OPEN
