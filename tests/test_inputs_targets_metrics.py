@@ -164,7 +164,7 @@ def test_targets_from_xlsx(shop, browser):
 
 def test_target_rows_api_refuses_closed_period(shop, app):
     close(shop, "2024-Q3")
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         out = import_target_rows(
             shop, [{"period": "2024-Q3", "employee_no": "E001", "revenue_target": "1"}]
         )

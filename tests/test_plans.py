@@ -9,6 +9,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from conftest import add_member
@@ -432,7 +433,7 @@ def test_a_closed_effective_period_is_refused(registry, make_tenant, browser):
     assert resp.status_code == 400 and "is closed" in resp.text
     assert len(plans_of(tenant)) == 1
     # The service refuses it as well, whoever calls it.
-    with bound_tenant(tenant.id), pytest.raises(PlanError, match="closed"):
+    with bound_tenant(tenant.id), force_locale("en"), pytest.raises(PlanError, match="closed"):
         add_version(
             db.session.get(Plan, plan_id),
             period=march,

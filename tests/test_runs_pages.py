@@ -173,7 +173,7 @@ class CalcWorld:
         return f"/t/{self.slug}{path}"
 
     def calculate(self, b, period=None):
-        return b.post(self.url(f"/periods/{(period or self.q3).id}/runs/calculate"))
+        return b.post(self.url(f"/periods/{(period or self.q3).id}/runs/calculate"), headers=EN)
 
     def runs(self, period=None):
         with bound_tenant(self.t):
