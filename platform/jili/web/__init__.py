@@ -69,8 +69,17 @@ def is_htmx() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    from . import audit_views, inputs, members, org, periods, plans, settings  # noqa: F401 (routes)
-    from . import runs, statements  # noqa: F401 (routes: calculation, statements, simulator)
+    from . import (  # noqa: F401 (modules of routes)
+        audit_views,
+        inputs,
+        members,
+        org,
+        periods,
+        plans,
+        runs,
+        settings,
+        statements,
+    )
 
     app.register_blueprint(bp)
     periods.init_errors(app)
