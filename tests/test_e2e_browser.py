@@ -194,3 +194,33 @@ def test_owner_calculates_a_period_and_moves_the_simulator_slider(server, chromi
     assert "150" in page.inner_text("#sim-result")
     assert page.evaluate("window.__noReload") is True
     page.screenshot(path=str(tmp_path / "simulator.png"), full_page=True)
+
+
+def test_transactions_upload_with_htmx_shows_progress_and_is_idempotent(server, chromium, tmp_path):
+    """A CSV upload through the page (htmx multipart with a progress bar): created,
+    then unchanged on the same file again, then a bad file lists its errors."""
+    good = tmp_path / "deals.csv"
+    good.write_text(
+        "\ufeff外部编号,成交日期,工号,客户,金额,回款金额,分成\n"
+        'E2E-1,2024-10-08,SL002,甲客户,"1,000.00",800,\n'
+        "E2E-2,2024-10-09,SL002,乙客户,500.01,0,SL002:50;SL003:50\n",
+        encoding="utf-8",
+    )
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "external id,deal date,employee no,amount\nE2E-3,2024-10-10,NOPE,12\n", encoding="utf-8"
+    )
+    page = chromium.new_page(locale="en-US")
+    _login(page, server, "owner@shili.example", "jili-demo-owner")
+    page.goto(server + "/t/shili/transactions/import")
+    assert page.locator("#import-progress progress").count() == 1
+    page.evaluate("window.__noReload = true")
+    for expected in ("2 created, 0 unchanged", "0 created, 2 unchanged"):
+        page.set_input_files("#import-form input[type=file]", str(good))
+        page.click("#import-form button")
+        page.wait_for_selector(f"#import-result:has-text('{expected}')")
+    page.set_input_files("#import-form input[type=file]", str(bad))
+    page.click("#import-form button")
+    page.wait_for_selector("#import-errors")
+    assert "NOPE" in page.inner_text("#import-errors")
+    assert page.evaluate("window.__noReload") is True
