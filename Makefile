@@ -62,8 +62,12 @@ lint: install
 	$(BIN)/ruff check platform plugins tests
 	$(BIN)/ruff format --check platform plugins tests
 
+# SQLite, then PostgreSQL when one answers (a scratch database is created and dropped);
+# results in bench/RESULTS.md and bench/RESULTS-postgresql.md.
+BENCH_POSTGRESQL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 bench: install
 	$(BIN)/python -m jili.bench
+	$(BIN)/python -m jili.bench --postgresql $(BENCH_POSTGRESQL) --out bench/RESULTS-postgresql.md
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3

@@ -477,7 +477,7 @@ def machine() -> dict:
 def report(data: dict, generated: dict, url: str) -> str:
     ok_time = data["ratio_median"] <= TARGET_RATIO
     ok_mem = data["peak_rss_mb"] <= MEMORY_LIMIT_MB
-    dialect = url.split(":", 1)[0]
+    dialect = url.split(":", 1)[0].split(" ", 1)[0].split("+", 1)[0]
     lines = [
         "# Benchmark: one period, all six schemes",
         "",
@@ -581,6 +581,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--transactions", type=int, default=1_000_000)
     parser.add_argument("--database-url", default=None, help="default: a new SQLite file")
     parser.add_argument("--out", default="bench/RESULTS.md")
+    parser.add_argument(
+        "--postgresql",
+        metavar="URL",
+        help="run on PostgreSQL: a new database is created through this server URL "
+        "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres) and dropped afterwards",
+    )
     parser.add_argument("--step", choices=("generate", "measure"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -591,36 +597,24 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(measure(args.database_url), default=str))
         return 0
 
-    with tempfile.TemporaryDirectory(prefix="jili-bench-") as tmp:
-        url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        common = [sys.executable, "-m", "jili.bench", "--database-url", url]
-        print(
-            f"generating {args.people:,} people and {args.transactions:,} transactions …",
-            flush=True,
-        )
-        gen = subprocess.run(
-            [
-                *common,
-                "--step",
-                "generate",
-                "--people",
-                str(args.people),
-                "--transactions",
-                str(args.transactions),
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        generated = json.loads(gen.stdout.strip().splitlines()[-1])
-        print(
-            f"generated in {generated['generate_seconds']} s; measuring in a fresh process …",
-            flush=True,
-        )
-        meas = subprocess.run(
-            [*common, "--step", "measure"], check=True, capture_output=True, text=True
-        )
-        data = json.loads(meas.stdout.strip().splitlines()[-1])
+    if args.postgresql:
+        admin = args.postgresql
+        name = f"jili_bench_{os.getpid()}"
+        url = admin.rsplit("/", 1)[0] + "/" + name
+        try:
+            _pg_admin(admin, f"CREATE DATABASE {name}")
+        except Exception as exc:  # no server: say so and stop
+            print(f"PostgreSQL bench SKIPPED: {exc}")
+            return 0
+        try:
+            data, generated = _run(url, args)
+        finally:
+            _pg_admin(admin, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        url = "postgresql (a new database, dropped afterwards)"
+    else:
+        with tempfile.TemporaryDirectory(prefix="jili-bench-") as tmp:
+            url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+            data, generated = _run(url, args)
     text_out = report(data, generated, url)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -628,6 +622,33 @@ def main(argv: list[str] | None = None) -> int:
     print(text_out.split("## Profile")[0])
     print(f"written to {out}")
     return 0
+
+
+def _pg_admin(url: str, sql: str) -> None:
+    import psycopg
+
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True, connect_timeout=3) as conn:
+        conn.execute(sql)
+
+
+def _run(url: str, args) -> tuple[dict, dict]:
+    common = [sys.executable, "-m", "jili.bench", "--database-url", url]
+    print(f"generating {args.people:,} people and {args.transactions:,} transactions …", flush=True)
+    gen = subprocess.run(
+        [*common, "--step", "generate", "--people", str(args.people),
+         "--transactions", str(args.transactions)],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    generated = json.loads(gen.stdout.strip().splitlines()[-1])
+    print(
+        f"generated in {generated['generate_seconds']} s; measuring in a fresh process …",
+        flush=True,
+    )
+    meas = subprocess.run(
+        [*common, "--step", "measure"], check=True, capture_output=True, text=True
+    )
+    return json.loads(meas.stdout.strip().splitlines()[-1]), generated
 
 
 if __name__ == "__main__":

@@ -423,6 +423,53 @@ def _line_rows(
     return rows
 
 
+LINE_COLUMNS = (
+    "tenant_id",
+    "run_id",
+    "person_id",
+    "plan_id",
+    "plan_version_id",
+    "scheme_key",
+    "component",
+    "amount",
+    "amount_before_budget",
+    "once_key",
+    "side",
+    "explanation",
+    "explanation_text",
+)
+_MONEY = frozenset({"amount", "amount_before_budget"})
+
+
+def insert_lines(rows: list[dict]) -> None:
+    """Write payout lines in one driver-level ``executemany`` (pipelined by
+    psycopg on PostgreSQL), with the values converted once here: money to its
+    integer minor units (as :class:`jili.money.Money` stores it), explanations
+    to JSON text. Row-level security still applies: this is a plain INSERT."""
+    if not rows:
+        return
+    money = PayoutLineRecord.__table__.c.amount.type
+    connection = db.session.connection()
+    dialect = connection.dialect.name
+    mark = "?" if dialect == "sqlite" else "%s"
+    values = [
+        tuple(
+            money.process_bind_param(row[c], dialect)
+            if c in _MONEY
+            else json.dumps(row[c], ensure_ascii=False, separators=(",", ":"))
+            if c == "explanation"
+            else row[c]
+            for c in LINE_COLUMNS
+        )
+        for row in rows
+    ]
+    sql = (
+        f"INSERT INTO payout_line ({', '.join(LINE_COLUMNS)}) "
+        f"VALUES ({', '.join([mark] * len(LINE_COLUMNS))})"
+    )
+    connection.exec_driver_sql(sql, values)
+
+
 def _actor(actor) -> tuple[int | None, str]:
     if actor is None or not getattr(actor, "is_authenticated", True):
         return None, "system"
@@ -530,8 +577,7 @@ def _store_final_run(tenant: Tenant, period: Period, actor) -> CalculationRun:
     for row, amount in zip(rows, before, strict=True):
         row["amount_before_budget"] = amount
     t = _phase("line rows (explanations to JSON)", t)
-    if rows:
-        db.session.connection().execute(PayoutLineRecord.__table__.insert(), rows)
+    insert_lines(rows)
     t = _phase("insert run and lines", t)
     if period.status == PeriodStatus.OPEN:
         period.status = PeriodStatus.CALCULATED
@@ -625,8 +671,7 @@ def _store_pilot_run(tenant: Tenant, period: Period, pilot: PlanVersion, actor) 
     rows = []
     for side, version, lines in sides:
         rows += _line_rows(tenant.id, run.id, [(entry, version, line) for line in lines], side=side)
-    if rows:
-        db.session.connection().execute(PayoutLineRecord.__table__.insert(), rows)
+    insert_lines(rows)
     audit.record(
         "run.pilot",
         run,
