@@ -122,7 +122,7 @@ def _amount(value: Decimal, places: int) -> str:
 def line_headers() -> list[str]:
     return [
         _("Employee number"),
-        _("Name"),
+        _("Full name"),
         _("Team"),
         _("Plan"),
         _("Component"),
@@ -132,7 +132,7 @@ def line_headers() -> list[str]:
 
 
 def total_headers() -> list[str]:
-    return [_("Employee number"), _("Name"), _("Team"), _("Total")]
+    return [_("Employee number"), _("Full name"), _("Team"), _("Total")]
 
 
 def to_csv(export: PayrollExport) -> bytes:

@@ -118,7 +118,7 @@ class TeamForm(FlaskForm):
 
 class PersonForm(FlaskForm):
     employee_no = StringField(_l("Employee number"), validators=[DataRequired(), Length(max=40)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=120)])
     level = SelectField(
         _l("Level"),
         choices=[("newcomer", _l("Newcomer")), ("core", _l("Core")), ("manager", _l("Manager"))],
