@@ -117,3 +117,33 @@ def test_post_without_csrf_token_is_refused(make_user, browser):
     resp = b.client.post("/account", data={"acct-name": "x", "acct-language": "en"})
     assert resp.status_code == 400
     assert db.session.scalar(select(User.name).where(User.id == user.id)) != "x"
+
+
+def test_behind_a_trusted_proxy_the_login_limit_counts_per_client(app, make_user):
+    """With JILI_PROXY_FIX_X_FOR=1 (deploy/env.example) two clients behind nginx
+    have their own counters; without it they would share the proxy's."""
+    from jili import create_app
+
+    user = make_user()
+    limited = create_app(dict(app.config, RATELIMIT_ENABLED=True, PROXY_FIX_X_FOR=1))
+    limited.test_client_class = type(app.test_client())
+
+    def attempts(client, address, n):
+        codes = []
+        for _ in range(n):
+            headers = {"Accept-Language": "en", "X-Forwarded-For": address}
+            page = client.get("/login", headers=headers)
+            resp = client.post(
+                "/login",
+                headers=headers,
+                data={
+                    "email": user.email,
+                    "password": "wrong-wrong-wrong",
+                    "csrf_token": csrf_from(page.text),
+                },
+            )
+            codes.append(resp.status_code)
+        return codes
+
+    assert attempts(limited.test_client(), "203.0.113.7", 11)[-1] == 429
+    assert attempts(limited.test_client(), "198.51.100.9", 1) == [401]

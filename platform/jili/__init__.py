@@ -39,6 +39,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret(app)
 
     logging.basicConfig(level=logging.INFO)
+    if app.config.get("PROXY_FIX_X_FOR") or app.config.get("PROXY_FIX_X_PROTO"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind nginx: the client's address (for the login rate limit) and scheme
+        # come from X-Forwarded-For / -Proto, trusting that many proxies.
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app,
+            x_for=int(app.config.get("PROXY_FIX_X_FOR") or 0),
+            x_proto=int(app.config.get("PROXY_FIX_X_PROTO") or 0),
+        )
     _init_db(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)

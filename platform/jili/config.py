@@ -20,6 +20,11 @@ RATELIMIT_STORAGE_URI = (
     "memory://"  # JILI_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379 for many workers
 )
 RATELIMIT_HEADERS_ENABLED = True
+# Number of reverse proxies to trust for X-Forwarded-For / X-Forwarded-Proto (0: none,
+# as with `make run`; deploy/env.example sets 1 for nginx). Without it, behind a
+# proxy every visitor shares one login rate-limit counter.
+PROXY_FIX_X_FOR = 0
+PROXY_FIX_X_PROTO = 0
 LOGIN_RATE_LIMIT = "10 per minute;30 per hour"
 SIGNUP_RATE_LIMIT = "10 per hour"
 
