@@ -82,6 +82,12 @@ def component_label(key: str) -> str:
     return key.replace("_", " ")
 
 
+def _rule_word(key: str, value: str) -> str:
+    if key == "level" and value in LEVEL_LABELS:
+        return str(LEVEL_LABELS[value])
+    return _(value) if value else value
+
+
 def render_explanation(data: Mapping, names: Mapping[int, str]) -> tuple[str, list[str]]:
     """A stored explanation in the reader's language: the sentence (message and
     rule words translated, person ids as names) and the arithmetic as computed."""
@@ -93,7 +99,7 @@ def render_explanation(data: Mapping, names: Mapping[int, str]) -> tuple[str, li
         elif key == "level" and value in LEVEL_LABELS:
             value = str(LEVEL_LABELS[value])
         inputs[key] = value
-    params = {**inputs, **{k: _(v) if v else v for k, v in expl.rule.items()}}
+    params = {**inputs, **{k: _rule_word(k, v) for k, v in expl.rule.items()}}
     sentence = _(expl.message)
     if params:
         try:
