@@ -116,7 +116,7 @@ class MentorAward(SchemeType):
                 ),
                 inputs,
                 {"award": N_("ice-breaking award (破冰奖)")},
-                (f"{fmt_money(s.icebreaker_amount, context.places)}, once",),
+                (fmt_money(s.icebreaker_amount, context.places),),
             )
             lines.append(
                 cls.line(
@@ -135,7 +135,7 @@ class MentorAward(SchemeType):
                 ),
                 inputs,
                 {"award": N_("talent-spotter award (伯乐奖)")},
-                (f"{fmt_money(s.bole_amount, context.places)}, once",),
+                (fmt_money(s.bole_amount, context.places),),
             )
             lines.append(
                 cls.line(
@@ -166,7 +166,7 @@ class MentorAward(SchemeType):
             "months": str(s.training_within_months),
         }
         rule = {"award": N_("training fund")}
-        step = (f"{fmt_money(s.training_fund_amount, context.places)} each, once",)
+        step = (fmt_money(s.training_fund_amount, context.places),)
         message = N_(
             "Newcomer %(newcomer)s (hired %(hire_date)s) reached %(attainment)s of target "
             "within %(months)s months (by %(deadline)s): training fund."
