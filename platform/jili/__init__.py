@@ -61,6 +61,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     feedback.init_app(app)  # before web: nests its blueprint into the tenant area
     web.init_app(app)
 
+    # Every scheme plugin is loaded and checked now: a misspelt hook or a broken
+    # third-party scheme stops the start, loudly, instead of failing a calculation.
+    from .schemes import get_registry
+
+    get_registry()
+
     from .cli import init_app as init_cli
 
     init_cli(app)

@@ -221,3 +221,25 @@ def test_third_party_schemes_load_from_the_entry_point_group(tmp_path, monkeypat
         "acme-scheme 1.2",
     )
     assert registry.origin("excess_pool").kind == "built-in"
+
+
+def test_the_app_does_not_start_with_a_misspelt_third_party_hook(tmp_path, monkeypatch):
+    """create_app loads every scheme plugin: a misspelt hook in an installed
+    package stops the start with pluggy's error, before any request."""
+    from jili import create_app
+
+    (tmp_path / "typo_scheme.py").write_text(
+        "from jili import hookimpl\n\n@hookimpl\ndef jili_scheme_typess():\n    return []\n"
+    )
+    dist = tmp_path / "typo_scheme-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: typo-scheme\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\ntypo = typo_scheme\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "typo_scheme", raising=False)
+    get_registry.cache_clear()
+    try:
+        with pytest.raises(pluggy.PluginValidationError, match="jili_scheme_typess"):
+            create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
+    finally:
+        get_registry.cache_clear()
