@@ -77,4 +77,5 @@ class Money(TypeDecorator):
     def process_result_value(self, value, dialect):
         if value is None:
             return None
-        return Decimal(int(value)).scaleb(-self.scale).quantize(Decimal(1).scaleb(-self.scale))
+        # An integer scaled down has exactly ``scale`` decimals: 12345 → 123.45, 0 → 0.00.
+        return Decimal(int(value)).scaleb(-self.scale)
