@@ -479,3 +479,34 @@ def test_one_off_awards_reach_only_the_plans_their_person_is_eligible_for(world)
     db.session.commit()
     run = calculate_period(w.tenant, w.q3)
     assert amounts(run) == {w.b.id: D("8000.00")}
+
+
+def test_region_coefficients_come_from_the_sales_slices_and_only_then_are_queried(world):
+    w = world
+    w.enable("tiered_commission")
+    w.target(w.a, "500000")
+    w.sale(w.a, "325000", region="西北")
+    w.sale(w.a, "325000", region="华东")
+    plan = w.plan("阶梯提成", TieredCommission, {"mode": "whole"})
+    db.session.commit()
+    # 650,000 × 1.8 % = 11,700; half the sales in 西北 at 1.2: × 1.1 = 12,870.
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        plain = calculate_period(w.tenant, w.q3)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert amounts(plain) == {w.a.id: D("11700.00")}
+    assert not [s for s in statements if "sales_credit.region" in s]  # no slices needed
+    w.version(
+        plan,
+        TieredCommission,
+        {"mode": "whole", "region_coefficients": {"西北": "1.2"}},
+        period=w.q3,
+    )
+    db.session.commit()
+    assert amounts(calculate_period(w.tenant, w.q3)) == {w.a.id: D("12870.00")}

@@ -103,6 +103,13 @@ class TieredCommission(SchemeType):
     )
 
     @classmethod
+    def facts_for(cls, settings):
+        """Sales by region and product line only when a coefficient is set."""
+        if settings.get("region_coefficients") or settings.get("product_coefficients"):
+            return cls.facts_needed
+        return cls.facts_needed - {Fact.SALES_SLICES}
+
+    @classmethod
     def calculate(cls, facts: PeriodFacts, settings, context: CalculationContext):
         """One line per person who has a target or a basis amount."""
         s = cls.load_settings(settings)

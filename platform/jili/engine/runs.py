@@ -390,7 +390,7 @@ def _phase(name: str, started: float) -> float:
 def _needed(entries: Iterable[PlanEntry]) -> frozenset[Fact]:
     needed: set[Fact] = set()
     for e in entries:
-        needed |= set(e.scheme.facts_needed)
+        needed |= set(e.scheme.facts_for(e.version.settings))
     return frozenset(needed)
 
 
@@ -618,7 +618,16 @@ def _store_pilot_run(tenant: Tenant, period: Period, pilot: PlanVersion, actor) 
     entry = entries.get(pilot.plan_id)
     if entry is None or entry.scheme is None:
         raise CalculationFailed(entry.plan.name if entry else "?", LookupError("unavailable"))
-    facts = build_facts(tenant.id, period, frozenset(entry.scheme.facts_needed))
+    facts = build_facts(
+        tenant.id,
+        period,
+        frozenset(entry.scheme.facts_for(pilot.settings))
+        | (
+            frozenset(entry.scheme.facts_for(entry.version.settings))
+            if entry.version
+            else frozenset()
+        ),
+    )
     subtree = load_subtree(tenant.id)
     in_teams = {t for tid in (pilot.pilot_team_ids or []) for t in subtree.get(tid, ())}
     pilot_people = [p.person_id for p in facts.people.values() if p.team_id in in_teams]

@@ -57,6 +57,13 @@ class SchemeType:
     facts_needed: ClassVar[frozenset[Fact]] = frozenset()
 
     @classmethod
+    def facts_for(cls, settings: Mapping[str, Any]) -> frozenset[Fact]:
+        """The fact groups a plan with these (stored) ``settings`` needs; by
+        default ``facts_needed``. Override to skip a costly query a plan's
+        settings make useless (e.g. sales slices without coefficients)."""
+        return cls.facts_needed
+
+    @classmethod
     def default_settings(cls) -> dict[str, Any]:
         """The JSON settings of a new plan (every field at its default)."""
         return cls.validate_settings(
