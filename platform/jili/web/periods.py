@@ -166,6 +166,23 @@ def period_reopen(period_id: int):
 
 
 def init_errors(app) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    @app.errorhandler(IntegrityError)
+    def _conflict(e: IntegrityError):
+        # Two people saving the same thing at the same moment (e.g. the same plan
+        # version number): the second one is told, nothing half-saved remains.
+        db.session.rollback()
+        return render_template(
+            "error.html",
+            code=409,
+            title=_("Changed at the same time"),
+            message=_(
+                "Someone else saved a change to the same thing at the same moment, so "
+                "yours was not saved. Reload the page and try again."
+            ),
+        ), 409
+
     @app.errorhandler(PeriodClosed)
     def _closed(e: PeriodClosed):
         db.session.rollback()
