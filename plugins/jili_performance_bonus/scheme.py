@@ -51,6 +51,7 @@ class PerformanceBonus(SchemeType):
     label = _l("Performance bonus")
     description = _l("Base by level × coefficient by evaluation score × attainment (绩效奖金).")
     facts_needed = frozenset({Fact.SALES, Fact.TARGETS, Fact.KPI_SCORES})
+    per_person = True
     settings_fields = (
         DecimalMapField(
             "level_bases",

@@ -55,6 +55,7 @@ class SpecialAwards(SchemeType):
         "Over-target bonus, one-off awards with a reason, attainment award (专项奖励)."
     )
     facts_needed = frozenset({Fact.SALES, Fact.TARGETS, Fact.ONE_OFF_AWARDS})
+    per_person = True
     settings_fields = (
         BoolField("over_target_enabled", _l("Over-target bonus"), default=True),
         PercentField(

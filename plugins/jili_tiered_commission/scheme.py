@@ -68,6 +68,7 @@ class TieredCommission(SchemeType):
     label = _l("Tiered commission")
     description = _l("A commission rate that rises with attainment (阶梯提成).")
     facts_needed = frozenset({Fact.SALES, Fact.TARGETS, Fact.SALES_SLICES})
+    per_person = True
     settings_fields = (
         ChoiceField(
             "mode",

@@ -151,3 +151,22 @@ def test_excess_pool_lines_come_out_in_person_order():
         facts(*people, teams=[team]), ExcessPool.default_settings(), context()
     )
     assert [x.person_id for x in lines] == [1, 2, 3]
+
+
+@settings(max_examples=40)
+@given(teams_of_people())
+def test_a_per_person_scheme_pays_each_person_the_same_alone_as_in_company(people_and_team):
+    """``per_person = True`` is a promise the simulator relies on: a person's lines
+    are the same whether the scheme sees the whole company or that person alone."""
+    people, team = people_and_team
+    for key, scheme in get_registry().all().items():
+        if not scheme.per_person:
+            continue
+        everyone = scheme.calculate(
+            facts(*people, teams=[team]), scheme.default_settings(), context(key)
+        )
+        for p in people:
+            alone = scheme.calculate(
+                facts(p, teams=[team]), scheme.default_settings(), context(key)
+            )
+            assert alone == [x for x in everyone if x.person_id == p.person_id], key

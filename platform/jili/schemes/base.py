@@ -55,6 +55,10 @@ class SchemeType:
     description: ClassVar[Any] = ""
     settings_fields: ClassVar[tuple[Field, ...]] = ()
     facts_needed: ClassVar[frozenset[Fact]] = frozenset()
+    #: True when a person's lines depend on that person's own facts only (no
+    #: pool, no team, no one else): the what-if simulator then calculates the
+    #: person alone instead of the whole company for each point of its curve.
+    per_person: ClassVar[bool] = False
 
     @classmethod
     def facts_for(cls, settings: Mapping[str, Any]) -> frozenset[Fact]:

@@ -506,7 +506,11 @@ def _simulate(person, period, entry, attainment, typed_target) -> dict:
     scheme = entry.scheme
     facts = build_facts(tid, period, frozenset(scheme.facts_needed) | {Fact.SALES, Fact.TARGETS})
     actual = facts.people.get(person.id)
-    scoped = narrow(facts, entry.version.eligibility, load_subtree(tid))
+    subtree = load_subtree(tid)
+    scoped = narrow(facts, entry.version.eligibility, subtree)
+    if scheme.per_person and person.id in scoped.people:
+        # This scheme pays each person on their own facts: calculate them alone.
+        scoped = narrow(scoped, {"person_ids": [person.id]}, subtree)
     out: dict = {
         "actual_sales": actual.booked_revenue if actual else ZERO,
         "actual_target": actual.target if actual else None,
