@@ -510,3 +510,18 @@ def test_region_coefficients_come_from_the_sales_slices_and_only_then_are_querie
     )
     db.session.commit()
     assert amounts(calculate_period(w.tenant, w.q3)) == {w.a.id: D("12870.00")}
+
+
+def test_facts_for_one_person_only_read_that_persons_sales(world):
+    w = world
+    boss = w.person("M1", "经理", level=Level.MANAGER)
+    w.sale(w.a, "100000")
+    w.sale(w.b, "50000")
+    w.target(w.a, "200000")
+    db.session.commit()
+    alone = build_facts(w.t, w.q3, only=frozenset({w.a.id}))
+    assert set(alone.people) == {w.a.id}
+    assert alone.people[w.a.id].booked_revenue == D("100000.00")
+    assert alone.people[w.a.id].target == D("200000.00")
+    # A manager alone gets no roll-up: the simulator never restricts a manager.
+    assert build_facts(w.t, w.q3, only=frozenset({boss.id})).people[boss.id].booked_revenue == 0

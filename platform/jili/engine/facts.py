@@ -72,8 +72,19 @@ def team_tree(teams: dict[int, tuple[str, str, int | None]]) -> dict[int, list[i
     return subtree
 
 
-def build_facts(tenant_id: int, period: Period, needed: frozenset[Fact] = ALL_FACTS) -> PeriodFacts:
-    """Every fact the ``needed`` groups ask for, for ``period`` of ``tenant_id``."""
+def build_facts(
+    tenant_id: int,
+    period: Period,
+    needed: frozenset[Fact] = ALL_FACTS,
+    *,
+    only: frozenset[int] | None = None,
+) -> PeriodFacts:
+    """Every fact the ``needed`` groups ask for, for ``period`` of ``tenant_id``.
+
+    ``only`` restricts the people to these ids (the what-if simulator of a
+    per-person scheme): their own sales only, no manager roll-up, and team
+    totals that count only them — never use it for a run.
+    """
     start, end = period.start_date, period.end_date
     session = db.session
 
@@ -86,7 +97,7 @@ def build_facts(tenant_id: int, period: Period, needed: frozenset[Fact] = ALL_FA
             Person.mentor_id,
             Person.base_salary,
         )
-        .where(Person.tenant_id == tenant_id)
+        .where(Person.tenant_id == tenant_id, *([Person.id.in_(only)] if only else []))
         .order_by(Person.id)
     ).all()
     team_rows = session.execute(
@@ -101,6 +112,7 @@ def build_facts(tenant_id: int, period: Period, needed: frozenset[Fact] = ALL_FA
         SalesCredit.tenant_id == tenant_id,
         SalesCredit.deal_date >= start,
         SalesCredit.deal_date <= end,
+        *([SalesCredit.person_id.in_(only)] if only else []),
     )
     sums = (
         func.sum(SalesCredit.amount),
@@ -212,7 +224,11 @@ def build_facts(tenant_id: int, period: Period, needed: frozenset[Fact] = ALL_FA
     if Fact.ONE_OFF_AWARDS in needed:
         rows = session.execute(
             select(OneOffAwardGrant)
-            .where(OneOffAwardGrant.tenant_id == tenant_id, OneOffAwardGrant.period_id == period.id)
+            .where(
+                OneOffAwardGrant.tenant_id == tenant_id,
+                OneOffAwardGrant.period_id == period.id,
+                *([OneOffAwardGrant.person_id.in_(only)] if only else []),
+            )
             .order_by(OneOffAwardGrant.person_id, OneOffAwardGrant.id)
         ).scalars()
         awards = tuple(
@@ -233,7 +249,7 @@ def build_facts(tenant_id: int, period: Period, needed: frozenset[Fact] = ALL_FA
     people: list[PersonFacts] = []
     for p in people_rows:
         booked, collected, margin, deals = own(p.id)
-        if p.level == Level.MANAGER and p.team_id in members:
+        if p.level == Level.MANAGER and p.team_id in members and not only:
             for other in members[p.team_id]:
                 if other != p.id:
                     b, c, m, d = own(other)

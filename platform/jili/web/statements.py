@@ -39,6 +39,7 @@ from ..extensions import db
 from ..i18n import LEVEL_LABELS, format_money
 from ..models import (
     CalculationRun,
+    Level,
     Period,
     PeriodKind,
     PeriodStatus,
@@ -504,7 +505,15 @@ def _simulate(person, period, entry, attainment, typed_target) -> dict:
         return {"problem": _("No plan is calculated in %(period)s.", period=period.label)}
     tid = g.tenant.id
     scheme = entry.scheme
-    facts = build_facts(tid, period, frozenset(scheme.facts_needed) | {Fact.SALES, Fact.TARGETS})
+    # A per-person scheme needs only this person's facts (a manager's roll-up
+    # needs their teams', so a manager gets the whole company).
+    alone = scheme.per_person and person.level != Level.MANAGER
+    facts = build_facts(
+        tid,
+        period,
+        frozenset(scheme.facts_needed) | {Fact.SALES, Fact.TARGETS},
+        only=frozenset({person.id}) if alone else None,
+    )
     actual = facts.people.get(person.id)
     subtree = load_subtree(tid)
     scoped = narrow(facts, entry.version.eligibility, subtree)
