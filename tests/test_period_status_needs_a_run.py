@@ -44,3 +44,29 @@ def test_the_periods_page_sends_a_period_with_plans_to_its_calculation(make_tena
     with bound_tenant(tenant.id):
         assert db.session.get(Period, july_id).status == PeriodStatus.CALCULATED
         assert db.session.get(Period, q2).status == PeriodStatus.OPEN
+
+
+def test_editing_a_quarterly_plan_proposes_a_quarter(make_tenant, browser):
+    """The effective period's kind is the plan's cadence: the edit form keeps it."""
+    import re
+
+    tenant = make_tenant()
+    with bound_tenant(tenant.id):
+        w = World(tenant)
+        w.enable("tiered_commission")
+        db.session.add(
+            Period(
+                tenant_id=tenant.id,
+                kind=PeriodKind.MONTH,
+                label="2024-04",
+                start_date=date(2024, 4, 1),
+                end_date=date(2024, 4, 30),
+            )
+        )
+        plan = w.plan("阶梯提成", TieredCommission)  # effective from 2024-Q2
+        db.session.commit()
+        plan_id = plan.id
+    page = browser(tenant.owner).get(f"/t/{tenant.slug}/plans/{plan_id}/edit").text
+    select = re.search(r'<select[^>]*name="effective_period_id".*?</select>', page, re.S).group(0)
+    chosen = re.search(r"<option[^>]*selected[^>]*>([^<]*)<", select).group(1)
+    assert "Q" in chosen and "2024-04" not in chosen

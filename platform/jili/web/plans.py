@@ -310,9 +310,14 @@ def _data_from_form() -> dict:
     }
 
 
-def _default_period_id(periods: list[Period], after: date | None = None) -> str:
+def _default_period_id(
+    periods: list[Period], after: date | None = None, kind: str | None = None
+) -> str:
     """The first open month (else period) that starts on or after ``after``
-    (the first of this month by default)."""
+    (the first of this month by default); of ``kind`` when given — an edit keeps
+    the plan's cadence, which the effective period's kind sets."""
+    if kind is not None:
+        periods = [p for p in periods if p.kind.value == kind] or periods
     if not periods:
         return ""
     cutoff = after or date.today().replace(day=1)
@@ -495,8 +500,11 @@ def plan_edit(plan_id: int):
     periods = _periods(g.tenant.id)
     if request.method == "GET":
         data = _data_from_version(plan, source)
+        base_period = db.session.get(Period, base.effective_period_id) if base else None
         data["effective_period_id"] = _default_period_id(
-            periods, max(base.effective_from, date.today().replace(day=1)) if base else None
+            periods,
+            max(base.effective_from, date.today().replace(day=1)) if base else None,
+            kind=base_period.kind.value if base_period else None,
         )
         form = sforms.build_form(
             scheme,
