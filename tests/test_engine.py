@@ -525,3 +525,27 @@ def test_facts_for_one_person_only_read_that_persons_sales(world):
     assert alone.people[w.a.id].target == D("200000.00")
     # A manager alone gets no roll-up: the simulator never restricts a manager.
     assert build_facts(w.t, w.q3, only=frozenset({boss.id})).people[boss.id].booked_revenue == 0
+
+
+def test_an_excess_pool_splits_by_a_managers_own_excess_not_the_roll_up(world):
+    """DOMAIN's pool example with C as the group's manager: C's row rolls up the
+    group for other schemes, but the pool is split by each member's own excess."""
+    from jili_excess_pool import ExcessPool
+
+    w = world
+    w.enable("excess_pool")
+    boss = w.person("M1", "经理", level=Level.MANAGER)
+    for p, target, sold in ((w.a, "4000000", "4600000"), (w.b, "3000000", "3500000")):
+        w.target(p, target)
+        w.sale(p, sold)
+    w.target(boss, "3000000")
+    w.sale(boss, "2900000")
+    db.session.add(
+        SalesTarget(tenant_id=w.t, period_id=w.q3.id, team_id=w.team.id, revenue=D("10000000"))
+    )
+    w.plan("超额奖金池", ExcessPool)
+    db.session.commit()
+    assert build_facts(w.t, w.q3).people[boss.id].booked_revenue == D("11000000.00")
+    paid = amounts(calculate_period(w.tenant, w.q3))
+    assert paid[w.a.id] == D("109090.91") and paid[w.b.id] == D("90909.09")
+    assert paid.get(boss.id, D(0)) == 0

@@ -63,6 +63,7 @@ class ExcessPool(SchemeType):
     label = _l("Excess pool")
     description = _l("A share of the team's sales over target, split by contribution (超额奖金池).")
     facts_needed = frozenset({Fact.SALES, Fact.TARGETS, Fact.TEAMS})
+    manager_rollup = False  # individual excess is a member's own
     settings_fields = (
         ChoiceField(
             "basis",

@@ -16,6 +16,7 @@ are the members' own credited sales (no double counting).
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from decimal import Decimal
 
 from sqlalchemy import case, func, select
@@ -79,7 +80,22 @@ def build_facts(
     *,
     only: frozenset[int] | None = None,
 ) -> PeriodFacts:
-    """Every fact the ``needed`` groups ask for, for ``period`` of ``tenant_id``.
+    """Every fact the ``needed`` groups ask for, for ``period`` of ``tenant_id``
+    (managers' rows with the roll-up; see :func:`build_facts_and_own`)."""
+    return build_facts_and_own(tenant_id, period, needed, only=only)[0]
+
+
+def build_facts_and_own(
+    tenant_id: int,
+    period: Period,
+    needed: frozenset[Fact] = ALL_FACTS,
+    *,
+    only: frozenset[int] | None = None,
+) -> tuple[PeriodFacts, dict[int, PersonFacts]]:
+    """The period's facts, and for each manager whose row rolls up their teams'
+    sales, the same row with their own sales only (for schemes that set
+    ``manager_rollup = False``, such as the excess pool, whose individual
+    excess must be a person's own).
 
     ``only`` restricts the people to these ids (the what-if simulator of a
     per-person scheme): their own sales only, no manager roll-up, and team
@@ -247,9 +263,11 @@ def build_facts(
         return sales.get(pid, (ZERO, ZERO, ZERO, 0))
 
     people: list[PersonFacts] = []
+    unrolled: dict[int, PersonFacts] = {}
     for p in people_rows:
         booked, collected, margin, deals = own(p.id)
-        if p.level == Level.MANAGER and p.team_id in members and not only:
+        rolled = p.level == Level.MANAGER and p.team_id in members and not only
+        if rolled:
             for other in members[p.team_id]:
                 if other != p.id:
                     b, c, m, d = own(other)
@@ -280,6 +298,11 @@ def build_facts(
                 slices=tuple(slices.get(p.id, ())),
             )
         )
+        if rolled:
+            b, c, m, d = own(p.id)
+            unrolled[p.id] = replace(
+                people[-1], booked_revenue=b, collected_cash=c, margin=m, deal_count=d
+            )
 
     team_facts: list[TeamFacts] = []
     if Fact.TEAMS in needed:
@@ -309,8 +332,22 @@ def build_facts(
                 )
             )
 
-    return PeriodFacts.build(
+    facts = PeriodFacts.build(
         period_info(period), people, team_facts, profit=profit, one_off_awards=awards
+    )
+    return facts, unrolled
+
+
+def without_rollup(facts: PeriodFacts, unrolled: dict[int, PersonFacts]) -> PeriodFacts:
+    """``facts`` with managers' own sales instead of their teams' roll-up."""
+    if not unrolled:
+        return facts
+    return PeriodFacts.build(
+        facts.period,
+        [unrolled.get(pid, p) for pid, p in facts.people.items()],
+        list(facts.teams.values()),
+        profit=facts.profit,
+        one_off_awards=facts.one_off_awards,
     )
 
 

@@ -50,7 +50,12 @@ from ..schemes import (
     apply_budget,
     get_registry,
 )
-from .facts import build_facts, company_revenue_and_target, team_tree
+from .facts import (
+    build_facts_and_own,
+    company_revenue_and_target,
+    team_tree,
+    without_rollup,
+)
 
 ZERO = Decimal(0)
 
@@ -356,11 +361,18 @@ def _calculate(
     facts: PeriodFacts,
     subtree: dict[int, list[int]],
     once: dict[int, frozenset[str]],
+    unrolled: dict | None = None,
 ) -> list[tuple[PlanEntry, PlanVersion, PayoutLine]]:
     places = CURRENCIES.get(tenant.currency, 2)
+    own_only = None  # the facts without managers' roll-up, built when first needed
     out = []
     for entry, version, eligibility in runs:
-        scoped = narrow(facts, eligibility, subtree)
+        base = facts
+        if not entry.scheme.manager_rollup and unrolled:
+            if own_only is None:
+                own_only = without_rollup(facts, unrolled)
+            base = own_only
+        scoped = narrow(base, eligibility, subtree)
         context = CalculationContext(
             plan_key=entry.plan_key,
             places=places,
@@ -512,7 +524,7 @@ def _store_final_run(tenant: Tenant, period: Period, actor) -> CalculationRun:
     entries = plans_for_period(tenant.id, period)
     active = [e for e in entries if e.status == PlanStatus.ACTIVE]
     t = _phase("plans in force", t)
-    facts = build_facts(tenant.id, period, _needed(active))
+    facts, unrolled = build_facts_and_own(tenant.id, period, _needed(active))
     t = _phase("facts (grouped queries)", t)
     subtree = load_subtree(tenant.id)
     once = paid_once_keys(tenant.id, period.id)
@@ -524,6 +536,7 @@ def _store_final_run(tenant: Tenant, period: Period, actor) -> CalculationRun:
         facts,
         subtree,
         once,
+        unrolled,
     )
     t = time.perf_counter()
     places = CURRENCIES.get(tenant.currency, 2)
@@ -618,7 +631,7 @@ def _store_pilot_run(tenant: Tenant, period: Period, pilot: PlanVersion, actor) 
     entry = entries.get(pilot.plan_id)
     if entry is None or entry.scheme is None:
         raise CalculationFailed(entry.plan.name if entry else "?", LookupError("unavailable"))
-    facts = build_facts(
+    facts, unrolled = build_facts_and_own(
         tenant.id,
         period,
         frozenset(entry.scheme.facts_for(pilot.settings))
@@ -628,6 +641,8 @@ def _store_pilot_run(tenant: Tenant, period: Period, pilot: PlanVersion, actor) 
             else frozenset()
         ),
     )
+    if not entry.scheme.manager_rollup:
+        facts = without_rollup(facts, unrolled)
     subtree = load_subtree(tenant.id)
     in_teams = {t for tid in (pilot.pilot_team_ids or []) for t in subtree.get(tid, ())}
     pilot_people = [p.person_id for p in facts.people.values() if p.team_id in in_teams]

@@ -59,6 +59,10 @@ class SchemeType:
     #: pool, no team, no one else): the what-if simulator then calculates the
     #: person alone instead of the whole company for each point of its curve.
     per_person: ClassVar[bool] = False
+    #: Whether a manager's row carries the sales of the teams under theirs (the
+    #: engine's roll-up). False when the scheme adds people up itself, e.g. a
+    #: team pool split by each member's own excess.
+    manager_rollup: ClassVar[bool] = True
 
     @classmethod
     def facts_for(cls, settings: Mapping[str, Any]) -> frozenset[Fact]:

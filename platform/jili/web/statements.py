@@ -26,7 +26,6 @@ from sqlalchemy.orm import selectinload
 
 from ..engine import (
     PlanStatus,
-    build_facts,
     latest_run,
     load_subtree,
     narrow,
@@ -34,6 +33,7 @@ from ..engine import (
     plans_for_period,
 )
 from ..engine import run_lines as engine_run_lines
+from ..engine.facts import build_facts_and_own, without_rollup
 from ..engine.runs import fingerprint, paid_once_keys
 from ..extensions import db
 from ..i18n import LEVEL_LABELS, format_money
@@ -508,12 +508,14 @@ def _simulate(person, period, entry, attainment, typed_target) -> dict:
     # A per-person scheme needs only this person's facts (a manager's roll-up
     # needs their teams', so a manager gets the whole company).
     alone = scheme.per_person and person.level != Level.MANAGER
-    facts = build_facts(
+    facts, unrolled = build_facts_and_own(
         tid,
         period,
         frozenset(scheme.facts_needed) | {Fact.SALES, Fact.TARGETS},
         only=frozenset({person.id}) if alone else None,
     )
+    if not scheme.manager_rollup:
+        facts = without_rollup(facts, unrolled)
     actual = facts.people.get(person.id)
     subtree = load_subtree(tid)
     scoped = narrow(facts, entry.version.eligibility, subtree)
