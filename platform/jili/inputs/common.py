@@ -146,6 +146,19 @@ def number_rows(rows: list[dict[str, str]], first_row: int) -> list[NumberedRow]
     ]
 
 
+def known_rows(
+    rows: list[dict[str, str]], first_row: int, headers: Mapping[str, object], outcome: Outcome
+) -> list[NumberedRow]:
+    """``rows`` numbered as the user sees them; a key that is not one of
+    ``headers`` is an error on its row (nothing is ignored silently)."""
+    numbered = number_rows(rows, first_row)
+    for number, row in numbered:
+        for key in row:
+            if key not in headers:
+                outcome.error(number, key, _("Unknown column."))
+    return numbered
+
+
 # --- cells ----------------------------------------------------------------------
 
 
@@ -326,3 +339,19 @@ class Directory:
 def who_column(row: dict[str, str]) -> str:
     """The column a person-or-team problem is reported in."""
     return "team" if row.get("team") and not row.get("employee_no") else "employee_no"
+
+
+def period_and_who(
+    directory: Directory, row: dict[str, str], err
+) -> tuple[Period | None, Who | None]:
+    """The row's period and person-or-team; each problem reported through ``err``."""
+    period = who = None
+    try:
+        period = directory.period(row.get("period", ""))
+    except CellError as exc:
+        err("period", str(exc))
+    try:
+        who = directory.who(row.get("employee_no", ""), row.get("team", ""))
+    except CellError as exc:
+        err(who_column(row), str(exc))
+    return period, who

@@ -21,12 +21,12 @@ from .common import (
     NumberedRow,
     Outcome,
     check_length,
-    number_rows,
+    known_rows,
     parse_number,
     parse_yes_no,
+    period_and_who,
     read_table,
     tenant_scope,
-    who_column,
 )
 
 HEADERS: dict[str, set[str]] = {
@@ -83,11 +83,7 @@ def import_metric_rows(
     actual, target, higher_is_better``); all or none. Flushes; the caller
     commits."""
     outcome = Outcome(source=source)
-    numbered = number_rows(rows, first_row)
-    for number, row in numbered:
-        for key in row:
-            if key not in HEADERS:
-                outcome.error(number, key, _("Unknown column."))
+    numbered = known_rows(rows, first_row, HEADERS, outcome)
     if outcome.errors:
         return outcome
     return _import(tenant, numbered, {}, outcome)
@@ -183,16 +179,7 @@ def _import(
             def err(key: str, message: str, number=number) -> None:
                 outcome.error(number, labels.get(key, key), message)
 
-            try:
-                period = directory.period(row.get("period", ""))
-            except CellError as exc:
-                err("period", str(exc))
-                period = None
-            try:
-                who = directory.who(row.get("employee_no", ""), row.get("team", ""))
-            except CellError as exc:
-                err(who_column(row), str(exc))
-                who = None
+            period, who = period_and_who(directory, row, err)
             result = _parse(row, who, err)
             if result is None or period is None or who is None:
                 continue

@@ -19,12 +19,12 @@ from .common import (
     Directory,
     NumberedRow,
     Outcome,
+    known_rows,
     money_places,
-    number_rows,
     parse_money,
+    period_and_who,
     read_table,
     tenant_scope,
-    who_column,
 )
 
 HEADERS: dict[str, set[str]] = {
@@ -54,11 +54,7 @@ def import_target_rows(
     collected_target, margin_target``); all or none. An empty target cell
     means "no target" and clears an earlier one. Flushes; the caller commits."""
     outcome = Outcome(source=source)
-    numbered = number_rows(rows, first_row)
-    for number, row in numbered:
-        for key in row:
-            if key not in HEADERS:
-                outcome.error(number, key, _("Unknown column."))
+    numbered = known_rows(rows, first_row, HEADERS, outcome)
     if outcome.errors:
         return outcome
     return _import(tenant, numbered, {}, outcome)
@@ -91,16 +87,7 @@ def _import(
             def err(key: str, message: str, number=number) -> None:
                 outcome.error(number, labels.get(key, key), message)
 
-            try:
-                period = directory.period(row.get("period", ""))
-            except CellError as exc:
-                err("period", str(exc))
-                period = None
-            try:
-                who = directory.who(row.get("employee_no", ""), row.get("team", ""))
-            except CellError as exc:
-                err(who_column(row), str(exc))
-                who = None
+            period, who = period_and_who(directory, row, err)
             values: dict[str, Decimal | None] = {}
             for key, attr in AMOUNTS:
                 text = row.get(key, "")

@@ -32,8 +32,8 @@ from .common import (
     check_length,
     closed_period_for,
     closed_periods,
+    known_rows,
     money_places,
-    number_rows,
     parse_date,
     parse_money,
     parse_yes_no,
@@ -109,11 +109,7 @@ def import_transaction_rows(
     Binds ``tenant`` when no tenant is bound (CLI); refuses another binding.
     """
     outcome = ImportOutcome(source=source)
-    numbered = number_rows(rows, first_row)
-    for number, row in numbered:
-        for key in row:
-            if key not in HEADERS:
-                outcome.error(number, key, _("Unknown column."))
+    numbered = known_rows(rows, first_row, HEADERS, outcome)
     if outcome.errors:
         return outcome
     return _import(tenant, numbered, {}, outcome)
