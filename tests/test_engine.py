@@ -549,3 +549,19 @@ def test_an_excess_pool_splits_by_a_managers_own_excess_not_the_roll_up(world):
     paid = amounts(calculate_period(w.tenant, w.q3))
     assert paid[w.a.id] == D("109090.91") and paid[w.b.id] == D("90909.09")
     assert paid.get(boss.id, D(0)) == 0
+
+
+def test_a_ceiling_as_percent_of_revenue_counts_each_credit_once(world):
+    """1 % of the period's revenue (1,300,000, not the manager's roll-up on top)."""
+    w = world
+    w.enable("tiered_commission")
+    w.person("M1", "经理", level=Level.MANAGER)
+    for p in (w.a, w.b):
+        w.target(p, "500000")
+        w.sale(p, "650000")
+    w.plan("阶梯提成", TieredCommission, {"mode": "whole"}, {"person_ids": [w.a.id, w.b.id]})
+    db.session.add(IncentiveSetting(tenant_id=w.t, budget_pct_of_revenue=D("1")))
+    db.session.commit()
+    run = calculate_period(w.tenant, w.q3)
+    assert run.budget["ceiling"] == "13000.00" and run.budget["applied"] is True
+    assert amounts(run) == {w.a.id: D("6500.00"), w.b.id: D("6500.00")}

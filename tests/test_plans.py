@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from conftest import add_member
 from jili import hookimpl
+from jili.engine import narrow, team_tree
 from jili.extensions import db
 from jili.models import (
     AuditLog,
@@ -30,7 +31,6 @@ from jili.plans import (
     PlanError,
     add_version,
     create_plan,
-    is_eligible,
     version_in_force,
     versions_in_force,
 )
@@ -45,6 +45,9 @@ from jili.schemes import (
     IntField,
     OptionalDecimalField,
     PercentField,
+    PeriodFacts,
+    PeriodInfo,
+    PersonFacts,
     RecordListField,
     SchemeRegistry,
     SchemeType,
@@ -524,11 +527,21 @@ TEAMS = {1: None, 2: 1, 3: 2, 4: None}
 )
 def test_is_eligible(eligibility, person, expected):
     person_id, level, team_id = person
-    assert is_eligible(eligibility, person_id, level, team_id, TEAMS) is expected
+    assert _eligible(eligibility, person_id, level, team_id, TEAMS) is expected
 
 
 def test_is_eligible_survives_a_cycle_in_the_team_tree():
-    assert is_eligible({"team_ids": [7]}, 1, "core", 5, {5: 6, 6: 5}) is False
+    assert _eligible({"team_ids": [7]}, 1, "core", 5, {5: 6, 6: 5}) is False
+    assert _eligible({"team_ids": [5]}, 1, "core", 6, {5: 6, 6: 5}) is True
+
+
+def _eligible(eligibility, person_id, level, team_id, parents) -> bool:
+    """The engine's rule (jili.engine.narrow) on a one-person set of facts."""
+    one = PeriodFacts.build(
+        PeriodInfo("2024-07", "month", date(2024, 7, 1), date(2024, 7, 31)),
+        [PersonFacts(person_id, level=level, team_id=team_id)],
+    )
+    return person_id in narrow(one, eligibility, team_tree(parents)).people
 
 
 def test_eligibility_ids_of_another_company_are_refused(registry, make_tenant, browser):

@@ -21,7 +21,8 @@ Eligibility (``PlanVersion.eligibility``) is
   and their level is one of ``levels``.
 
 So people named by name are always in, whatever the filters; with no team and
-no level chosen, only the named people are.
+no level chosen, only the named people are. The rule is applied in one place,
+:func:`jili.engine.narrow`, for runs, pilots, the simulator and these pages.
 """
 
 from __future__ import annotations
@@ -275,38 +276,6 @@ def previous_version(version: PlanVersion) -> PlanVersion | None:
 # --- eligibility ------------------------------------------------------------------
 
 
-def is_eligible(
-    eligibility: Mapping[str, Any] | None,
-    person_id: int,
-    level: Level | str | None,
-    team_id: int | None,
-    team_ancestors: Mapping[int, int | None],
-) -> bool:
-    """Whether a person is eligible under a version's eligibility (see the module
-    docstring). ``team_ancestors`` maps each team id to its parent team id."""
-    eligibility = eligibility or {}
-    team_ids = set(eligibility.get("team_ids") or ())
-    levels = {str(getattr(v, "value", v)) for v in eligibility.get("levels") or ()}
-    person_ids = set(eligibility.get("person_ids") or ())
-    if not (team_ids or levels or person_ids):
-        return True
-    if person_id in person_ids:
-        return True
-    if not (team_ids or levels):
-        return False
-    if levels and (level is None or str(getattr(level, "value", level)) not in levels):
-        return False
-    if team_ids:
-        node, seen = team_id, set()
-        while node is not None and node not in seen:
-            if node in team_ids:
-                return True
-            seen.add(node)
-            node = team_ancestors.get(node)
-        return False
-    return True
-
-
 def clean_eligibility(
     tenant_id: int,
     team_ids: Iterable[Any],
@@ -342,13 +311,6 @@ def clean_eligibility(
         "person_ids": ids(person_ids, Person, "elig_person_ids"),
     }
     return eligibility, errors
-
-
-def team_parents(tenant_id: int) -> dict[int, int | None]:
-    """Each team's parent, for :func:`is_eligible`."""
-    return dict(
-        db.session.execute(select(Team.id, Team.parent_id).where(Team.tenant_id == tenant_id)).all()
-    )
 
 
 # --- creating plans and versions --------------------------------------------------

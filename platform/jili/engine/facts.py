@@ -16,6 +16,7 @@ are the members' own credited sales (no double counting).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
 
@@ -54,13 +55,14 @@ def period_info(period: Period) -> PeriodInfo:
     return PeriodInfo(period.label, str(period.kind.value), period.start_date, period.end_date)
 
 
-def team_tree(teams: dict[int, tuple[str, str, int | None]]) -> dict[int, list[int]]:
-    """team id → its own id and every descendant's (cycles are refused elsewhere)."""
+def team_tree(parents: Mapping[int, int | None]) -> dict[int, list[int]]:
+    """team id → its own id and every descendant's, from each team's parent
+    (a cycle cannot loop: cycles are refused elsewhere, and skipped here)."""
     children: dict[int | None, list[int]] = defaultdict(list)
-    for tid, (_name, _kind, parent) in teams.items():
+    for tid, parent in parents.items():
         children[parent].append(tid)
     subtree: dict[int, list[int]] = {}
-    for tid in teams:
+    for tid in parents:
         out, stack, seen = [], [tid], set()
         while stack:
             node = stack.pop()
@@ -120,7 +122,7 @@ def build_facts_and_own(
         select(Team.id, Team.name, Team.kind, Team.parent_id).where(Team.tenant_id == tenant_id)
     ).all()
     teams = {t.id: (t.name, str(t.kind.value), t.parent_id) for t in team_rows}
-    subtree = team_tree(teams)
+    subtree = team_tree({tid: parent for tid, (_n, _k, parent) in teams.items()})
 
     sales: dict[int, tuple[Decimal, Decimal, Decimal, int]] = {}
     slices: dict[int, list[SalesSlice]] = defaultdict(list)
@@ -349,25 +351,6 @@ def without_rollup(facts: PeriodFacts, unrolled: dict[int, PersonFacts]) -> Peri
         profit=facts.profit,
         one_off_awards=facts.one_off_awards,
     )
-
-
-def company_revenue_and_target(tenant_id: int, period: Period) -> tuple[Decimal, Decimal | None]:
-    """The period's credited revenue and the sum of people's revenue targets."""
-    revenue = db.session.scalar(
-        select(func.sum(SalesCredit.amount)).where(
-            SalesCredit.tenant_id == tenant_id,
-            SalesCredit.deal_date >= period.start_date,
-            SalesCredit.deal_date <= period.end_date,
-        )
-    )
-    target = db.session.scalar(
-        select(func.sum(SalesTarget.revenue)).where(
-            SalesTarget.tenant_id == tenant_id,
-            SalesTarget.period_id == period.id,
-            SalesTarget.person_id.is_not(None),
-        )
-    )
-    return revenue or ZERO, target
 
 
 def _chunks(items: list[int], size: int):

@@ -35,10 +35,10 @@ from ..models import (
     PlanVersion,
     RunKind,
     Tenant,
-    TenantScheme,
 )
 from ..models.incentives import run_number_next
 from ..money import CURRENCIES
+from ..plans import enabled_scheme_keys
 from ..schemes import (
     BudgetPolicy,
     BudgetRule,
@@ -52,7 +52,6 @@ from ..schemes import (
 )
 from .facts import (
     build_facts_and_own,
-    company_revenue_and_target,
     team_tree,
     without_rollup,
 )
@@ -107,16 +106,6 @@ class PlanEntry:
         }
 
 
-def enabled_keys(tenant_id: int) -> set[str]:
-    return set(
-        db.session.scalars(
-            select(TenantScheme.scheme_key).where(
-                TenantScheme.tenant_id == tenant_id, TenantScheme.enabled.is_(True)
-            )
-        )
-    )
-
-
 def pick_version(
     versions: Iterable[PlanVersion], period: Period, kinds: dict[int, str]
 ) -> PlanVersion | None:
@@ -151,7 +140,7 @@ def plans_for_period(tenant_id: int, period: Period) -> list[PlanEntry]:
     """Every plan of the tenant with the version in force and whether it runs
     (two queries, whatever the number of plans)."""
     registry = get_registry()
-    enabled = enabled_keys(tenant_id)
+    enabled = enabled_scheme_keys(tenant_id)
     plans = db.session.scalars(
         select(Plan).where(Plan.tenant_id == tenant_id).order_by(Plan.priority, Plan.id)
     ).all()
@@ -410,9 +399,11 @@ def _line_rows(
     tenant_id: int,
     run_id: int,
     calculated: list[tuple[PlanEntry, PlanVersion, PayoutLine]],
-    final_amounts: list[Decimal] | None = None,
+    before_budget: list[Decimal] | None = None,
     side: str = "",
 ) -> list[dict]:
+    """Line rows to insert; ``before_budget`` holds each line's amount before
+    the budget ceiling cut it (by default its amount)."""
     rows = []
     for i, (entry, version, line) in enumerate(calculated):
         rows.append(
@@ -424,8 +415,8 @@ def _line_rows(
                 "plan_version_id": version.id,
                 "scheme_key": line.scheme_key,
                 "component": line.component,
-                "amount": final_amounts[i] if final_amounts is not None else line.amount,
-                "amount_before_budget": line.amount,
+                "amount": line.amount,
+                "amount_before_budget": line.amount if before_budget is None else before_budget[i],
                 "once_key": line.once_key,
                 "side": side,
                 "explanation": line.explanation.to_dict(),
@@ -509,13 +500,25 @@ def calculate_period(tenant: Tenant, period: Period, *, actor=None) -> Calculati
     return run
 
 
+def company_revenue_and_target(
+    facts: PeriodFacts, unrolled: dict
+) -> tuple[Decimal, Decimal | None]:
+    """The period's credited revenue (each credit once: managers' own sales,
+    not their roll-up) and the sum of people's revenue targets, from the facts
+    already read."""
+    people = [unrolled.get(pid, p) for pid, p in facts.people.items()]
+    revenue = sum((p.booked_revenue for p in people), ZERO)
+    targets = [p.target for p in people if p.target is not None]
+    return revenue, (sum(targets, ZERO) if targets else None)
+
+
 def load_subtree(tenant_id: int) -> dict[int, list[int]]:
     from ..models import Team
 
     rows = db.session.execute(
         select(Team.id, Team.parent_id).where(Team.tenant_id == tenant_id)
     ).all()
-    return team_tree({r.id: ("", "", r.parent_id) for r in rows})
+    return team_tree(dict(rows))
 
 
 def _store_final_run(tenant: Tenant, period: Period, actor) -> CalculationRun:
@@ -523,8 +526,12 @@ def _store_final_run(tenant: Tenant, period: Period, actor) -> CalculationRun:
     t = time.perf_counter()
     entries = plans_for_period(tenant.id, period)
     active = [e for e in entries if e.status == PlanStatus.ACTIVE]
+    policy = budget_policy(tenant.id, active)
+    needed = _needed(active)
+    if policy.pct_of_revenue is not None or policy.release_from_attainment_pct is not None:
+        needed |= {Fact.SALES, Fact.TARGETS}  # the ceiling reads revenue and attainment
     t = _phase("plans in force", t)
-    facts, unrolled = build_facts_and_own(tenant.id, period, _needed(active))
+    facts, unrolled = build_facts_and_own(tenant.id, period, needed)
     t = _phase("facts (grouped queries)", t)
     subtree = load_subtree(tenant.id)
     once = paid_once_keys(tenant.id, period.id)
@@ -540,10 +547,9 @@ def _store_final_run(tenant: Tenant, period: Period, actor) -> CalculationRun:
     )
     t = time.perf_counter()
     places = CURRENCIES.get(tenant.currency, 2)
-    policy = budget_policy(tenant.id, active)
     ceiling = None
     if policy.amount is not None or policy.pct_of_revenue is not None:
-        revenue, target = company_revenue_and_target(tenant.id, period)
+        revenue, target = company_revenue_and_target(facts, unrolled)
         attainment = revenue / target if target and target > 0 else None
         ceiling = policy.ceiling(revenue, attainment, places)
     outcome = apply_budget(
@@ -586,9 +592,7 @@ def _store_final_run(tenant: Tenant, period: Period, actor) -> CalculationRun:
     t = _phase("fingerprint", t)
     db.session.add(run)
     db.session.flush()
-    rows = _line_rows(tenant.id, run.id, calculated)
-    for row, amount in zip(rows, before, strict=True):
-        row["amount_before_budget"] = amount
+    rows = _line_rows(tenant.id, run.id, calculated, before)
     t = _phase("line rows (explanations to JSON)", t)
     insert_lines(rows)
     t = _phase("insert run and lines", t)
