@@ -343,13 +343,9 @@ def generate(url: str, people: int, transactions: int, seed: int = 7) -> dict:
                 )
             db.session.add(IncentiveSetting(tenant_id=t, budget_pct_of_revenue=Decimal("5")))
             db.session.commit()
-        if dialect == "sqlite":
-            with db.engine.connect() as c:
-                c.exec_driver_sql("ANALYZE")
-        else:
-            with db.engine.connect() as c:
-                c.exec_driver_sql("ANALYZE")
-                c.commit()
+        with db.engine.connect() as c:  # planner statistics, as a live database has
+            c.exec_driver_sql("ANALYZE")
+            c.commit()
     return {
         "people": people,
         "transactions": transactions,
