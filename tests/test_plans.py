@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from conftest import add_member
 from jili import hookimpl
-from jili.engine import narrow, team_tree
+from jili.engine import narrow, plans_for_period, team_tree
 from jili.extensions import db
 from jili.models import (
     AuditLog,
@@ -31,8 +31,6 @@ from jili.plans import (
     PlanError,
     add_version,
     create_plan,
-    version_in_force,
-    versions_in_force,
 )
 from jili.schemes import (
     BandsField,
@@ -491,7 +489,9 @@ def test_version_in_force_picks_the_right_version_per_period(registry, make_tena
         assert in_force("2024-05") == v2.id
         assert in_force("2024-06") == v2.id  # the pilot is never in force
         assert in_force("2024-12") == v2.id
-        assert versions_in_force(tenant.id, p["2024-07"]) == {plan_id: v2}
+        assert [(e.plan.id, e.version) for e in plans_for_period(tenant.id, p["2024-07"])] == [
+            (plan_id, v2)
+        ]
         assert pilot.is_pilot and pilot.number == 3
 
         # A correction effective from the same period as version 2 wins over it.
@@ -533,6 +533,14 @@ def test_is_eligible(eligibility, person, expected):
 def test_is_eligible_survives_a_cycle_in_the_team_tree():
     assert _eligible({"team_ids": [7]}, 1, "core", 5, {5: 6, 6: 5}) is False
     assert _eligible({"team_ids": [5]}, 1, "core", 6, {5: 6, 6: 5}) is True
+
+
+def version_in_force(tenant_id, plan_id, period):
+    """The version the engine calculates ``plan_id`` with in ``period``."""
+    for entry in plans_for_period(tenant_id, period):
+        if entry.plan.id == plan_id:
+            return entry.version
+    return None
 
 
 def _eligible(eligibility, person_id, level, team_id, parents) -> bool:

@@ -7,7 +7,7 @@ A plan's settings live in its versions, which are never edited: a change is a
 new version, in force from a period on. For a period, the version in force is
 the latest non-pilot version whose ``effective_from`` is on or before the
 period's start (by ``effective_from``, then ``number``) and whose effective
-period is of the same kind: a version effective from 2024-Q3 makes a
+period is of the same kind (:func:`jili.engine.plans_for_period`): a version effective from 2024-Q3 makes a
 quarterly plan, from 2024-07 a monthly one, from 2024 a yearly one. A pilot version is
 never in force; the engine runs it beside the plan for its pilot teams only.
 
@@ -118,6 +118,7 @@ class PlanStatus(enum.StrEnum):
     ACTIVE = "active"  # calculated
     DISABLED = "disabled"  # scheme disabled for the tenant: not calculated
     UNAVAILABLE = "unavailable"  # scheme not installed: cannot be calculated or edited
+    NOT_IN_FORCE = "not_in_force"  # (for a period) no version effective for it yet
 
 
 def plan_status(scheme_key: str, enabled_keys: Iterable[str]) -> PlanStatus:
@@ -214,38 +215,6 @@ def save_budget(tenant_id: int, values: Mapping[str, Any]) -> IncentiveSetting:
 
 
 # --- versions ---------------------------------------------------------------------
-
-
-def version_in_force(tenant_id: int, plan_id: int, period) -> PlanVersion | None:
-    """The version of ``plan_id`` a period calculates with: the latest non-pilot
-    version (by ``effective_from``, then ``number``) effective on or before
-    ``period.start_date`` whose effective period is of the period's kind (the
-    effective period sets the plan's cadence); None when there is none. The
-    engine's rule, :func:`jili.engine.pick_version`."""
-    from .engine.runs import period_kinds, pick_version
-
-    versions = db.session.scalars(
-        select(PlanVersion).where(
-            PlanVersion.tenant_id == tenant_id, PlanVersion.plan_id == plan_id
-        )
-    ).all()
-    return pick_version(versions, period, period_kinds(tenant_id))
-
-
-def versions_in_force(tenant_id: int, period) -> dict[int, PlanVersion]:
-    """Every plan's version in force for ``period``, by plan id (two queries)."""
-    from .engine.runs import period_kinds, pick_version
-
-    by_plan: dict[int, list[PlanVersion]] = {}
-    for v in db.session.scalars(select(PlanVersion).where(PlanVersion.tenant_id == tenant_id)):
-        by_plan.setdefault(v.plan_id, []).append(v)
-    kinds = period_kinds(tenant_id)
-    out = {}
-    for plan_id, versions in by_plan.items():
-        version = pick_version(versions, period, kinds)
-        if version is not None:
-            out[plan_id] = version
-    return out
 
 
 def latest_version(tenant_id: int, plan_id: int, *, pilots: bool = False) -> PlanVersion | None:

@@ -38,7 +38,7 @@ from ..models import (
 )
 from ..models.incentives import run_number_next
 from ..money import CURRENCIES
-from ..plans import enabled_scheme_keys
+from ..plans import PlanStatus, enabled_scheme_keys, plan_status
 from ..schemes import (
     BudgetPolicy,
     BudgetRule,
@@ -74,13 +74,6 @@ class CalculationFailed(Exception):
         super().__init__(f"{plan_name}: {error}")
         self.plan_name = plan_name
         self.error = error
-
-
-class PlanStatus:
-    ACTIVE = "active"
-    DISABLED = "disabled"  # the tenant disabled the scheme: not calculated
-    UNAVAILABLE = "unavailable"  # the scheme is not installed any more
-    NOT_IN_FORCE = "not_in_force"  # no version effective for this period yet
 
 
 @dataclass
@@ -137,8 +130,8 @@ def period_kinds(tenant_id: int) -> dict[int, str]:
 
 
 def plans_for_period(tenant_id: int, period: Period) -> list[PlanEntry]:
-    """Every plan of the tenant with the version in force and whether it runs
-    (two queries, whatever the number of plans)."""
+    """Every plan of the tenant's cadence for ``period``, with the version in
+    force and whether it runs (a few queries, whatever the number of plans)."""
     registry = get_registry()
     enabled = enabled_scheme_keys(tenant_id)
     plans = db.session.scalars(
@@ -156,14 +149,9 @@ def plans_for_period(tenant_id: int, period: Period) -> list[PlanEntry]:
             continue  # a plan of another cadence (e.g. yearly profit sharing in a quarter)
         version = pick_version(versions[plan.id], period, kinds)
         scheme = registry.get(plan.scheme_key)
-        if scheme is None:
-            status = PlanStatus.UNAVAILABLE
-        elif plan.scheme_key not in enabled:
-            status = PlanStatus.DISABLED
-        elif version is None:
+        status = plan_status(plan.scheme_key, enabled)
+        if status == PlanStatus.ACTIVE and version is None:
             status = PlanStatus.NOT_IN_FORCE
-        else:
-            status = PlanStatus.ACTIVE
         out.append(PlanEntry(plan, version, scheme, status))
     return out
 
