@@ -66,8 +66,8 @@ lint: install
 # results in bench/RESULTS.md and bench/RESULTS-postgresql.md.
 BENCH_POSTGRESQL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 bench: install
-	$(BIN)/python -m jili.bench
-	$(BIN)/python -m jili.bench --postgresql $(BENCH_POSTGRESQL) --out bench/RESULTS-postgresql.md
+	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --postgresql $(BENCH_POSTGRESQL) --out bench/RESULTS-postgresql.md
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3

@@ -15,9 +15,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from jili import create_app, dbobjects
+from jili.accounts.passwords import hash_password
 from jili.extensions import db
 from jili.models import Membership, Role, Tenant, User
-from jili.passwords import hash_password
 from jili.tenancy import bind_tenant, bound_tenant
 
 PG_URL = os.environ.get("JILI_TEST_DATABASE_URL")

@@ -2,9 +2,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError
 
+from jili.audit.models import AuditLogIsAppendOnly
 from jili.extensions import db
 from jili.models import AuditLog
-from jili.models.audit import AuditLogIsAppendOnly
 from jili.tenancy import bound_tenant
 
 SETTINGS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
 
-from jili.web import plans as plan_views
+from jili.incentives.views import plans as plan_views
 
 
 def test_a_clash_between_two_saves_is_a_409_that_says_so(make_tenant, browser, monkeypatch):

@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import select
 
 from jili import ROOT
-from jili.demo import load_file
 from jili.extensions import db
 from jili.models import (
     CalculationRun,
@@ -25,10 +24,11 @@ from jili.models import (
     TenantScheme,
     User,
 )
+from jili.plan_as_code.demo import load_file
 from jili.schemes import get_registry
 from jili.tenancy import bound_tenant
 
-engine = pytest.importorskip("jili.engine")
+engine = pytest.importorskip("jili.incentives.engine")
 
 SHILI = Path(ROOT) / "tenants" / "shili.toml"
 D = Decimal

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import event, select, update
 
-from jili.engine import (
+from jili.extensions import db
+from jili.incentives.engine import (
     CalculationFailed,
     PeriodLocked,
     build_facts,
@@ -21,7 +22,7 @@ from jili.engine import (
     previous_run,
     run_lines,
 )
-from jili.extensions import db
+from jili.incentives.models import BudgetRuleChoice, RunIsImmutable
 from jili.models import (
     AuditLog,
     CalculationRun,
@@ -40,9 +41,8 @@ from jili.models import (
     TenantScheme,
     Transaction,
 )
-from jili.models.incentives import BudgetRuleChoice, RunIsImmutable
-from jili.models.periods import PeriodKind
-from jili.periods import PeriodClosed
+from jili.periods.models import PeriodKind
+from jili.periods.services import PeriodClosed
 from jili.schemes import Fact
 from jili.tenancy import bound_tenant
 from jili_tiered_commission import TieredCommission

@@ -396,7 +396,7 @@ def test_new_link_retires_the_old_one_but_codes_keep_working(acme, client, brows
 
 
 def test_suspended_tenant_takes_no_feedback(acme, client):
-    from jili.models.accounts import TenantStatus
+    from jili.accounts.models import TenantStatus
 
     link = link_for(acme)
     acme.status = TenantStatus.SUSPENDED

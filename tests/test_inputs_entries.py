@@ -19,7 +19,7 @@ from jili.models import (
     ProfitEntry,
     TenantScheme,
 )
-from jili.periods import generate_year
+from jili.periods.services import generate_year
 from jili.schemes import get_registry
 from jili.tenancy import bound_tenant
 

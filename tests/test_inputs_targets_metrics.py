@@ -9,10 +9,10 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from jili.extensions import db
-from jili.inputs.metrics import import_metric_rows
-from jili.inputs.targets import import_target_rows
+from jili.inputs.services.metrics import import_metric_rows
+from jili.inputs.services.targets import import_target_rows
 from jili.models import AuditLog, MetricValue, Period, PeriodStatus, Person, SalesTarget, Team
-from jili.periods import generate_year
+from jili.periods.services import generate_year
 from jili.tenancy import bound_tenant
 
 EN = {"Accept-Language": "en"}

@@ -10,9 +10,9 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from jili.extensions import db
-from jili.inputs import import_transaction_rows
+from jili.inputs.services.transactions import import_transaction_rows
 from jili.models import AuditLog, Period, PeriodStatus, Person, SalesCredit, Transaction
-from jili.periods import generate_year
+from jili.periods.services import generate_year
 from jili.tenancy import bound_tenant
 
 EN = {"Accept-Language": "en"}
@@ -445,7 +445,7 @@ def test_many_errors_are_capped_on_the_page(shop, browser):
     ],
 )
 def test_parse_credits(text, expected, app):
-    from jili.inputs.transactions import parse_credits
+    from jili.inputs.services.transactions import parse_credits
 
     with app.test_request_context():
         assert parse_credits(text, "E001") == expected
@@ -461,8 +461,8 @@ def test_parse_credits(text, expected, app):
     ],
 )
 def test_parse_credits_errors(text, words, app):
-    from jili.inputs.common import CellError
-    from jili.inputs.transactions import parse_credits
+    from jili.inputs.services.common import CellError
+    from jili.inputs.services.transactions import parse_credits
 
     with (
         app.test_request_context(headers=EN),
@@ -482,7 +482,7 @@ def test_parse_credits_errors(text, words, app):
     ],
 )
 def test_parse_money(text, expected, app):
-    from jili.inputs.common import parse_money
+    from jili.inputs.services.common import parse_money
 
     with app.test_request_context():
         assert str(parse_money(text)) == expected
@@ -490,7 +490,7 @@ def test_parse_money(text, expected, app):
 
 @pytest.mark.parametrize("text", ["2024-07-15", "2024/7/15", "2024.07.15", "2024年7月15日"])
 def test_parse_date(text, app):
-    from jili.inputs.common import parse_date
+    from jili.inputs.services.common import parse_date
 
     with app.test_request_context():
         assert parse_date(text) == date(2024, 7, 15)

@@ -4,9 +4,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from conftest import Browser, csrf_from
+from jili.dbtypes import utcnow
 from jili.extensions import db
 from jili.models import Invitation, Membership, Role
-from jili.models._common import utcnow
 from jili.tenancy import bound_tenant
 
 EN = {"Accept-Language": "en"}

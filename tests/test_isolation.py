@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from jili.dbtypes import utcnow
 from jili.extensions import db
 from jili.feedback import service as feedback_service
 from jili.feedback.models import Category
@@ -25,8 +26,7 @@ from jili.models import (
     Team,
     Transaction,
 )
-from jili.models._common import utcnow
-from jili.models.periods import PeriodKind
+from jili.periods.models import PeriodKind
 from jili.tenancy import bound_tenant
 
 # Routes outside any tenant, and why they need no isolation check.

@@ -20,10 +20,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select, text
 
 from jili import ROOT, create_app, dbobjects
+from jili.accounts.models import TenantStatus
 from jili.extensions import db
 from jili.models import AuditLog, Membership, Person, Role, Team, Tenant, User
-from jili.models.accounts import TenantStatus
-from jili.models.org import Level, TeamKind
+from jili.org.models import Level, TeamKind
 from jili.tenancy import bound_tenant
 
 FIRST = "0001"  # the oldest revision: data created there must survive every later one

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from jili.engine import calculate_period
 from jili.extensions import db
+from jili.incentives.engine import calculate_period
 from jili.models import Period, PeriodKind, PeriodStatus
 from jili.tenancy import bound_tenant
 from jili_tiered_commission import TieredCommission

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from jili.extensions import db
 from jili.models import AuditLog, Period, PeriodStatus
-from jili.periods import PeriodClosed, generate_weeks, generate_year
+from jili.periods.services import PeriodClosed, generate_weeks, generate_year
 from jili.tenancy import bound_tenant
 
 EN = {"Accept-Language": "en"}

@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from conftest import add_member
 from jili import hookimpl
-from jili.engine import narrow, plans_for_period, team_tree
 from jili.extensions import db
+from jili.incentives.engine import narrow, plans_for_period, team_tree
+from jili.incentives.services.plans import PlanError, add_version, create_plan
 from jili.models import (
     AuditLog,
     Period,
@@ -26,12 +27,7 @@ from jili.models import (
     Team,
     TenantScheme,
 )
-from jili.periods import generate_year
-from jili.plans import (
-    PlanError,
-    add_version,
-    create_plan,
-)
+from jili.periods.services import generate_year
 from jili.schemes import (
     BandsField,
     BoolField,
@@ -544,7 +540,7 @@ def version_in_force(tenant_id, plan_id, period):
 
 
 def _eligible(eligibility, person_id, level, team_id, parents) -> bool:
-    """The engine's rule (jili.engine.narrow) on a one-person set of facts."""
+    """The engine's rule (jili.incentives.engine.narrow) on a one-person set of facts."""
     one = PeriodFacts.build(
         PeriodInfo("2024-07", "month", date(2024, 7, 1), date(2024, 7, 31)),
         [PersonFacts(person_id, level=level, team_id=team_id)],

@@ -15,10 +15,10 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from jili.extensions import db
+from jili.incentives import forms as sforms
 from jili.models import Period, Plan, PlanVersion, TenantScheme
-from jili.periods import generate_year
+from jili.periods.services import generate_year
 from jili.schemes import SchemeRegistry, get_registry
-from jili.schemes import forms as sforms
 from jili.schemes import registry as scheme_registry
 from jili.schemes.registry import BUILTIN_PLUGINS, make_plugin_manager
 from jili.tenancy import bound_tenant
@@ -232,7 +232,7 @@ def jili_scheme_types():
     return [Custom]
 '''
 
-PARTIAL = """{% import "plans/_settings_macros.html" as m %}
+PARTIAL = """{% import "incentives/plans/_settings_macros.html" as m %}
 <p class="custom-partial">Our own layout</p>
 {{ m.settings_field(form.field("rate_pct"), form) }}
 """

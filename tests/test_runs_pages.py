@@ -27,7 +27,7 @@ from jili.models import (
     TenantScheme,
     Transaction,
 )
-from jili.models.periods import PeriodKind
+from jili.periods.models import PeriodKind
 from jili.tenancy import bound_tenant
 from jili_tiered_commission import TieredCommission
 
@@ -351,8 +351,8 @@ def test_a_failing_plan_is_shown_plainly_and_nothing_is_saved(world, browser, mo
 
 
 def test_budget_box_shows_the_ceiling_and_the_cut(world, browser):
+    from jili.incentives.models import BudgetRuleChoice
     from jili.models import IncentiveSetting
-    from jili.models.incentives import BudgetRuleChoice
 
     w = world
     with bound_tenant(w.t):

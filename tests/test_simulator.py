@@ -10,9 +10,7 @@ from decimal import Decimal
 import pytest
 
 from jili.extensions import db
-from jili.models import SalesTarget
-from jili.schemes import CalculationContext, PeriodFacts, PeriodInfo, PersonFacts, TeamFacts
-from jili.simulator import (
+from jili.incentives.services.simulator import (
     DEFAULT_STEPS,
     ChartLabels,
     at_attainment,
@@ -21,6 +19,8 @@ from jili.simulator import (
     simulate,
     steps_with,
 )
+from jili.models import SalesTarget
+from jili.schemes import CalculationContext, PeriodFacts, PeriodInfo, PersonFacts, TeamFacts
 from jili.tenancy import bound_tenant
 from jili_tiered_commission import TieredCommission
 from test_runs_pages import EN, CalcWorld

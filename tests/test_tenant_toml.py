@@ -12,19 +12,10 @@ from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from jili import ROOT, create_app
-from jili.demo import load_file
 from jili.extensions import db
-from jili.models import (
-    AuditLog,
-    Person,
-    Plan,
-    PlanVersion,
-    SalesCredit,
-    Tenant,
-    Transaction,
-)
-from jili.tenancy import all_tenants, bound_tenant
-from jili.tenant_toml import (
+from jili.models import AuditLog, Person, Plan, PlanVersion, SalesCredit, Tenant, Transaction
+from jili.plan_as_code.demo import load_file
+from jili.plan_as_code.tenant_toml import (
     TenantFileError,
     dumps,
     export_tenant,
@@ -32,6 +23,7 @@ from jili.tenant_toml import (
     import_tenant,
     read_toml,
 )
+from jili.tenancy import all_tenants, bound_tenant
 
 SHILI = Path(ROOT) / "tenants" / "shili.toml"
 PG_URL = os.environ.get("JILI_TEST_DATABASE_URL")

@@ -8,7 +8,7 @@ Create Date: 2026-11-23 09:12:45.031630
 from alembic import op
 import sqlalchemy as sa
 
-import jili.models._common
+import jili.dbtypes
 import jili.money
 
 
@@ -30,7 +30,7 @@ def upgrade():
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('fiscal_year_start_month', sa.Integer(), nullable=False),
     sa.Column('status', sa.Enum('active', 'suspended', name='tenantstatus', native_enum=False, length=16), nullable=False),
-    sa.Column('created_at', jili.models._common.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', jili.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tenant')),
     sa.UniqueConstraint('slug', name=op.f('uq_tenant_slug'))
     )
@@ -43,7 +43,7 @@ def upgrade():
     sa.Column('is_operator', sa.Boolean(), nullable=False),
     sa.Column('locale', sa.String(length=10), nullable=True),
     sa.Column('session_token', sa.String(length=64), nullable=False),
-    sa.Column('created_at', jili.models._common.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', jili.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user_account')),
     sa.UniqueConstraint('email', name=op.f('uq_user_account_email'))
     )
@@ -51,7 +51,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('actor_label', sa.String(length=254), nullable=False),
-    sa.Column('at', jili.models._common.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', jili.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.Column('action', sa.String(length=60), nullable=False),
     sa.Column('object_type', sa.String(length=60), nullable=False),
     sa.Column('object_id', sa.String(length=60), nullable=True),
@@ -72,10 +72,10 @@ def upgrade():
     sa.Column('role', sa.Enum('owner', 'admin', 'consultant', 'manager', 'hr', 'staff', name='role', native_enum=False, length=16), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('invited_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', jili.models._common.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', jili.models._common.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('accepted_at', jili.models._common.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('revoked_at', jili.models._common.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', jili.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', jili.dbtypes.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('accepted_at', jili.dbtypes.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', jili.dbtypes.UTCDateTime(timezone=True), nullable=True),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['invited_by_id'], ['user_account.id'], name=op.f('fk_invitation_invited_by_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_invitation_tenant_id_tenant'), ondelete='CASCADE'),
@@ -90,7 +90,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('role', sa.Enum('owner', 'admin', 'consultant', 'manager', 'hr', 'staff', name='role', native_enum=False, length=16), nullable=False),
-    sa.Column('created_at', jili.models._common.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', jili.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_membership_tenant_id_tenant'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_membership_user_id_user_account'), ondelete='CASCADE'),

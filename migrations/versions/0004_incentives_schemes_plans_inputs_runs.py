@@ -11,7 +11,7 @@ their payout lines are append-only on both databases.
 from alembic import op
 import sqlalchemy as sa
 
-import jili.models._common
+import jili.dbtypes
 import jili.money
 from jili import dbobjects
 
@@ -52,7 +52,7 @@ def upgrade():
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('scheme_key', sa.String(length=64), nullable=False),
     sa.Column('priority', sa.Integer(), nullable=False),
-    sa.Column('created_at', jili.models._common.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', jili.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_plan_tenant_id_tenant'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_plan')),
@@ -66,7 +66,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('scheme_key', sa.String(length=64), nullable=False),
     sa.Column('enabled', sa.Boolean(), nullable=False),
-    sa.Column('changed_at', jili.models._common.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('changed_at', jili.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_tenant_scheme_tenant_id_tenant'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tenant_scheme')),
@@ -88,7 +88,7 @@ def upgrade():
     sa.Column('line_count', sa.Integer(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_by_label', sa.String(length=254), nullable=False),
-    sa.Column('created_at', jili.models._common.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', jili.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_calculation_run_created_by_id_user_account'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['tenant_id', 'period_id'], ['period.tenant_id', 'period.id'], name=op.f('fk_calculation_run_tenant_id_period_id_period')),
@@ -112,7 +112,7 @@ def upgrade():
     sa.Column('pilot_team_ids', sa.JSON(), nullable=False),
     sa.Column('note', sa.String(length=500), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', jili.models._common.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', jili.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_plan_version_created_by_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['tenant_id', 'effective_period_id'], ['period.tenant_id', 'period.id'], name=op.f('fk_plan_version_tenant_id_effective_period_id_period')),
@@ -131,7 +131,7 @@ def upgrade():
     sa.Column('amount', jili.money.Money(), nullable=False),
     sa.Column('note', sa.String(length=500), nullable=False),
     sa.Column('entered_by_id', sa.Integer(), nullable=True),
-    sa.Column('entered_at', jili.models._common.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('entered_at', jili.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['entered_by_id'], ['user_account.id'], name=op.f('fk_profit_entry_entered_by_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['tenant_id', 'period_id'], ['period.tenant_id', 'period.id'], name=op.f('fk_profit_entry_tenant_id_period_id_period')),
@@ -173,7 +173,7 @@ def upgrade():
     sa.Column('reason', sa.String(length=500), nullable=False),
     sa.Column('approved_by_id', sa.Integer(), nullable=True),
     sa.Column('approved_by_label', sa.String(length=254), nullable=False),
-    sa.Column('created_at', jili.models._common.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', jili.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['approved_by_id'], ['user_account.id'], name=op.f('fk_one_off_award_approved_by_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['tenant_id', 'period_id'], ['period.tenant_id', 'period.id'], name=op.f('fk_one_off_award_tenant_id_period_id_period')),
@@ -242,7 +242,7 @@ def upgrade():
     sa.Column('new_customer', sa.Boolean(), nullable=False),
     sa.Column('strategic', sa.Boolean(), nullable=False),
     sa.Column('row_hash', sa.String(length=64), nullable=False),
-    sa.Column('imported_at', jili.models._common.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('imported_at', jili.dbtypes.UTCDateTime(timezone=True), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['tenant_id', 'person_id'], ['person.tenant_id', 'person.id'], name=op.f('fk_sales_transaction_tenant_id_person_id_person')),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_sales_transaction_tenant_id_tenant'), ondelete='CASCADE'),

@@ -9,8 +9,8 @@ from typing import Any
 
 from flask import Flask
 
-from .extensions import csrf, db, limiter, migrate
-from .hookspecs import hookimpl
+from jili.extensions import csrf, db, limiter, migrate
+from jili.hookspecs import hookimpl
 
 ROOT = Path(__file__).resolve().parents[2]
 __all__ = ["create_app", "hookimpl", "ROOT"]
@@ -24,7 +24,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
         instance_path=str(ROOT / "instance"),
     )
-    from . import config as defaults
+    from jili import config as defaults
 
     app.config.from_object(defaults)
     app.config.from_prefixed_env("JILI")
@@ -54,31 +54,44 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from . import auth, feedback, i18n, web
+    _register_pages(app)
+
+    # Every scheme plugin is loaded and checked now: a misspelt hook or a broken
+    # third-party scheme stops the start, loudly, instead of failing a calculation.
+    from jili.schemes import get_registry
+
+    get_registry()
+
+    from jili.cli import init_app as init_cli
+
+    init_cli(app)
+    return app
+
+
+def _register_pages(app: Flask) -> None:
+    """Each capability's pages. Those inside a company add their routes to the tenant
+    blueprint (:mod:`jili.web`), so they are imported before it is registered."""
+    from jili import feedback, i18n, web
+    from jili.accounts.views import auth, members, settings  # noqa: F401  (pages)
+    from jili.audit import views as audit_pages  # noqa: F401
+    from jili.incentives.views import plans, runs, statements  # noqa: F401
+    from jili.inputs import views as input_pages  # noqa: F401
+    from jili.org import views as org_pages  # noqa: F401
+    from jili.periods import views as period_pages
 
     i18n.init_app(app)
     auth.init_app(app)
     feedback.init_app(app)  # before web: nests its blueprint into the tenant area
     web.init_app(app)
-
-    # Every scheme plugin is loaded and checked now: a misspelt hook or a broken
-    # third-party scheme stops the start, loudly, instead of failing a calculation.
-    from .schemes import get_registry
-
-    get_registry()
-
-    from .cli import init_app as init_cli
-
-    init_cli(app)
-    return app
+    period_pages.init_errors(app)
 
 
 def _init_db(app: Flask) -> None:
     from flask_sqlalchemy.session import Session as FSASession
     from sqlalchemy import event
 
-    from . import dbobjects, models  # noqa: F401  (register tables)
-    from .tenancy import install_backstop
+    from jili import dbobjects, models  # noqa: F401  (register tables
+    from jili.tenancy import install_backstop
 
     db.init_app(app)
     install_backstop(FSASession)

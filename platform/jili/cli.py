@@ -10,12 +10,12 @@ from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import func, select
 
-from . import audit
-from .extensions import db
-from .models import Membership, Person, Tenant, User
-from .models.accounts import TenantStatus
-from .passwords import hash_password, password_problem
-from .tenancy import all_tenants, bound_tenant
+from jili.accounts.models import Membership, Tenant, TenantStatus, User
+from jili.accounts.passwords import hash_password, password_problem
+from jili.audit import services as audit
+from jili.extensions import db
+from jili.org.models import Person
+from jili.tenancy import all_tenants, bound_tenant
 
 
 @click.group("operator")
@@ -120,7 +120,7 @@ def tenant_resume(slug: str):
 @with_appcontext
 def tenant_export(slug: str, output: Path | None):
     """Write tenant SLUG as a TOML plan file: org, plans with every version, inputs."""
-    from .tenant_toml import export_toml
+    from jili.plan_as_code.tenant_toml import export_toml
 
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
     if tenant is None:
@@ -147,7 +147,7 @@ def tenant_export(slug: str, output: Path | None):
 @with_appcontext
 def tenant_import(file: Path, new_slug: str | None):
     """Create a tenant from a TOML plan file (all or nothing)."""
-    from .tenant_toml import TenantFileError, import_tenant, read_toml
+    from jili.plan_as_code.tenant_toml import TenantFileError, import_tenant, read_toml
 
     try:
         data = read_toml(file.read_bytes())
@@ -169,7 +169,7 @@ def plugins_list():
     """Every installed scheme: key, label, where it comes from."""
     from flask_babel import force_locale
 
-    from .schemes import get_registry
+    from jili.schemes import get_registry
 
     registry = get_registry()
     rows = []
@@ -219,7 +219,7 @@ def demo_cli():
 @with_appcontext
 def demo_load(directory: Path):
     """Load every tenant file in DIRECTORY; tenants that exist are left alone."""
-    from .demo import load_dir
+    from jili.plan_as_code.demo import load_dir
 
     for slug, created in load_dir(directory):
         click.echo(f"{slug}: {'loaded' if created else 'already there'}")
@@ -229,7 +229,7 @@ def demo_load(directory: Path):
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def demo_logins(directory: Path):
     """Print the demo logins."""
-    from .demo import logins
+    from jili.plan_as_code.demo import logins
 
     click.echo("\nJili is starting on http://127.0.0.1:5000 — demo logins:")
     seen: dict[str, list[str]] = {}
@@ -249,7 +249,7 @@ COMMANDS = (operator_cli, tenant_cli, user_cli, demo_cli, plugins_cli)
 
 
 def init_app(app: Flask) -> None:
-    from .cli_calc import calc_command
+    from jili.incentives.cli import calc_command
 
     app.cli.add_command(calc_command)
     for command in COMMANDS:
@@ -257,7 +257,7 @@ def init_app(app: Flask) -> None:
 
 
 def _create_app(*_args):
-    from . import create_app
+    from jili import create_app
 
     return create_app()
 

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from .schemes.base import SchemeType
+    from jili.schemes.base import SchemeType
 
 PROJECT = "jili"
 

@@ -11,7 +11,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from .extensions import babel, db
+from jili.extensions import babel, db
 
 LANGUAGES = {"zh_Hans": "简体中文", "zh_Hant": "繁體中文", "en": "English"}
 
@@ -103,7 +103,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["kind_label"] = lambda v: KIND_LABELS[_value(v)]
     app.jinja_env.filters["reject_key"] = lambda d, key: {k: v for k, v in d.items() if k != key}
 
-    from .periods import FORWARD
+    from jili.periods.services import FORWARD
 
     app.jinja_env.globals["next_status"] = lambda s: FORWARD.get(s)
 

@@ -102,7 +102,7 @@ def _sync_pg_setting() -> None:
 
     if not has_app_context():
         return
-    from .extensions import db
+    from jili.extensions import db
 
     if not db.session.registry.has():
         return  # no session in this context yet: the next after_begin applies it
@@ -152,7 +152,7 @@ def _invoke_bypassing_rls(state: ORMExecuteState):
 
 def _scoped_table_names() -> frozenset[str]:
     """Names of the tables of every TenantScoped model mapped so far."""
-    from .extensions import db
+    from jili.extensions import db
 
     mappers = db.Model.registry.mappers
     cached = _scoped_table_names.__dict__.get("cache")
@@ -273,7 +273,7 @@ def install_backstop(session_cls) -> None:
 
 def get_scoped_or_404(model, object_id, tenant_id: int):
     """Load one tenant-owned object by id, scoped explicitly; another tenant's id is a 404."""
-    from .extensions import db
+    from jili.extensions import db
 
     obj = db.session.scalar(
         select(model).where(model.id == object_id, model.tenant_id == tenant_id)

@@ -1,5 +1,5 @@
 """WSGI entry point for gunicorn: ``jili.wsgi:app``."""
 
-from . import create_app
+from jili import create_app
 
 app = create_app()

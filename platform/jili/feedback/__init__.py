@@ -23,9 +23,9 @@ def init_app(app: Flask) -> None:
     """Register the feedback routes. Call before ``web.init_app`` (it nests a
     blueprint into the tenant blueprint, which must happen before that one is
     registered)."""
-    from . import privacy, ratelimit, views  # noqa: F401  (views nests into the tenant area)
-    from .models import CATEGORY_LABELS, STATUS_LABELS, Category, Status
-    from .public import bp as public_bp
+    from jili.feedback import privacy, ratelimit, views  # noqa: F401  (views nests into the tenant area
+    from jili.feedback.models import CATEGORY_LABELS, STATUS_LABELS, Category, Status
+    from jili.feedback.public import bp as public_bp
 
     privacy.init_app(app)
     ratelimit.init_app(app)

@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from .models import CATEGORY_LABELS, MAX_TEXT, Category
+from jili.feedback.models import CATEGORY_LABELS, MAX_TEXT, Category
 
 
 def _strip(value):

@@ -30,8 +30,8 @@ from sqlalchemy import (
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ..tenancy import TenantScoped
+from jili.extensions import db
+from jili.tenancy import TenantScoped
 
 DEFAULT_DEADLINE_DAYS = 3
 DEFAULT_THRESHOLD = 5

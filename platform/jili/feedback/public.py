@@ -16,13 +16,13 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from ..extensions import csrf, db
-from ..i18n import LANGUAGES, match_accept_language
-from ..models import Tenant
-from ..tenancy import all_tenants, bind_tenant
-from . import ratelimit, service
-from .forms import CodeForm, ReplyForm, SubmitForm
-from .models import FeedbackSetting
+from jili.accounts.models import Tenant
+from jili.extensions import csrf, db
+from jili.feedback import ratelimit, service
+from jili.feedback.forms import CodeForm, ReplyForm, SubmitForm
+from jili.feedback.models import FeedbackSetting
+from jili.i18n import LANGUAGES, match_accept_language
+from jili.tenancy import all_tenants, bind_tenant
 
 bp = Blueprint("feedback_public", __name__, url_prefix="/f/<key>")
 csrf.exempt(bp)

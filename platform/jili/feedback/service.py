@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db
-from ..models import Tenant
-from . import receipts
-from .models import (
+from jili.accounts.models import Tenant
+from jili.extensions import db
+from jili.feedback import receipts
+from jili.feedback.models import (
     DEFAULT_DEADLINE_DAYS,
     DEFAULT_THRESHOLD,
     Category,

@@ -15,16 +15,16 @@ from flask import Blueprint, abort, flash, g, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from .. import audit
-from ..extensions import db
-from ..models import Role
-from ..roles import can
-from ..tenancy import get_scoped_or_404
-from ..web import bp as tenant_bp
-from ..web._helpers import saved
-from . import service
-from .forms import AnswerForm, FeedbackSettingsForm
-from .models import Category, FeedbackThread, Status, new_link_key
+from jili.accounts.models import Role
+from jili.accounts.roles import can
+from jili.audit import services as audit
+from jili.extensions import db
+from jili.feedback import service
+from jili.feedback.forms import AnswerForm, FeedbackSettingsForm
+from jili.feedback.models import Category, FeedbackThread, Status, new_link_key
+from jili.tenancy import get_scoped_or_404
+from jili.web import bp as tenant_bp
+from jili.web._helpers import saved
 
 bp = Blueprint("feedback", __name__, url_prefix="/feedback")
 

@@ -7,10 +7,10 @@ subclasses from the ``jili_scheme_types`` hook; the engine builds
 with their ``Explanation``. See docs/PLUGINS.md.
 """
 
-from .bands import Band, band_for_percent, band_for_ratio, make_bands
-from .base import CalculationContext, SchemeInputError, SchemeType, check_scheme_type
-from .budget import BudgetOutcome, BudgetPolicy, BudgetRule, apply_budget
-from .facts import (
+from jili.schemes.bands import Band, band_for_percent, band_for_ratio, make_bands
+from jili.schemes.base import CalculationContext, SchemeInputError, SchemeType, check_scheme_type
+from jili.schemes.budget import BudgetOutcome, BudgetPolicy, BudgetRule, apply_budget
+from jili.schemes.facts import (
     Basis,
     Fact,
     OneOffAward,
@@ -22,9 +22,18 @@ from .facts import (
     add_months,
     attainment,
 )
-from .kpi import KpiResult, kpi_score, kpi_total_score
-from .lines import N_, Explanation, PayoutLine, fmt_money, fmt_number, fmt_pct, fmt_ratio, quantize
-from .registry import (
+from jili.schemes.kpi import KpiResult, kpi_score, kpi_total_score
+from jili.schemes.lines import (
+    N_,
+    Explanation,
+    PayoutLine,
+    fmt_money,
+    fmt_number,
+    fmt_pct,
+    fmt_ratio,
+    quantize,
+)
+from jili.schemes.registry import (
     BUILTIN_PLUGINS,
     ENTRY_POINT_GROUP,
     JiliPluginManager,
@@ -35,7 +44,7 @@ from .registry import (
     get_registry,
     make_plugin_manager,
 )
-from .settings import (
+from jili.schemes.settings import (
     BandsField,
     BoolField,
     ChoiceField,
@@ -52,7 +61,7 @@ from .settings import (
     StrListField,
     TextField,
 )
-from .split import exact_shares, split_largest_remainder
+from jili.schemes.split import exact_shares, split_largest_remainder
 
 __all__ = [
     "BUILTIN_PLUGINS",

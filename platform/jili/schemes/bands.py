@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .lines import fmt_number, fmt_pct
+from jili.schemes.lines import fmt_number, fmt_pct
 
 HUNDRED = Decimal(100)
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from .facts import Fact, PeriodFacts
-from .lines import Explanation, PayoutLine, quantize
-from .settings import Field, Settings, SettingsError, clean_fields, load_fields
+from jili.schemes.facts import Fact, PeriodFacts
+from jili.schemes.lines import Explanation, PayoutLine, quantize
+from jili.schemes.settings import Field, Settings, SettingsError, clean_fields, load_fields
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 

@@ -21,8 +21,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from .lines import Explanation, PayoutLine, fmt_money, quantize
-from .split import split_largest_remainder
+from jili.schemes.lines import Explanation, PayoutLine, fmt_money, quantize
+from jili.schemes.split import split_largest_remainder
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .lines import quantize
+from jili.schemes.lines import quantize
 
 HUNDRED = Decimal(100)
 

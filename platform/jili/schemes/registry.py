@@ -16,8 +16,8 @@ from functools import cache
 
 import pluggy
 
-from .. import hookspecs
-from .base import SchemeType, check_scheme_type
+from jili import hookspecs
+from jili.schemes.base import SchemeType, check_scheme_type
 
 BUILTIN_PLUGINS: tuple[str, ...] = (
     "jili_tiered_commission",

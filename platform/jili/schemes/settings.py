@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from ..money import MoneyError, to_decimal
+from jili.money import MoneyError, to_decimal
 
 _MISSING = object()
 

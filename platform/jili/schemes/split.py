@@ -15,7 +15,7 @@ from fractions import Fraction
 from math import gcd
 from typing import TypeVar
 
-from .lines import quantize
+from jili.schemes.lines import quantize
 
 K = TypeVar("K", bound=Hashable)
 Weight = Decimal | Fraction | int

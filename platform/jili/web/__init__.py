@@ -7,10 +7,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..extensions import db
-from ..models import Membership, Role, Tenant
-from ..roles import can
-from ..tenancy import bind_tenant
+from jili.accounts.models import Membership, Role, Tenant
+from jili.accounts.roles import can
+from jili.extensions import db
+from jili.tenancy import bind_tenant
 
 bp = Blueprint("tenant", __name__, url_prefix="/t/<slug>")
 
@@ -53,7 +53,7 @@ def add_slug(endpoint, values) -> None:
 @bp.before_request
 def require_login():
     if not current_user.is_authenticated:
-        from ..extensions import login_manager
+        from jili.extensions import login_manager
 
         return login_manager.unauthorized()
     return None
@@ -69,20 +69,9 @@ def is_htmx() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    from . import (  # noqa: F401 (modules of routes)
-        audit_views,
-        inputs,
-        members,
-        org,
-        periods,
-        plans,
-        runs,
-        settings,
-        statements,
-    )
-
+    """Register the tenant area. Every capability's pages must have been imported
+    first (they add their routes to :data:`bp`): :func:`jili.create_app` does that."""
     app.register_blueprint(bp)
-    periods.init_errors(app)
 
     @app.before_request
     def _htmx_flag():

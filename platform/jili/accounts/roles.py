@@ -1,0 +1,72 @@
+"""What each role may do in a tenant. Enforced on the server by :func:`require`."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, g
+
+from jili.accounts.models import Role
+
+# Short names keep the permission table readable.
+O, A, C, M, H, S = Role.OWNER, Role.ADMIN, Role.CONSULTANT, Role.MANAGER, Role.HR, Role.STAFF  # noqa: E741
+
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "tenant.view": frozenset({O, A, C, M, H, S}),
+    "config.view": frozenset({O, A, C, M, H}),
+    "settings.edit": frozenset({O, A}),
+    "org.view": frozenset({O, A, C, M, H}),
+    "org.edit": frozenset({O, A, C, H}),
+    "periods.view": frozenset({O, A, C, M, H}),
+    "periods.edit": frozenset({O, A, H}),
+    "periods.reopen": frozenset({O, A}),
+    "members.view": frozenset({O, A}),
+    "members.edit": frozenset({O, A}),
+    "audit.view": frozenset({O, A}),
+    # Incentives (issue 3)
+    "schemes.edit": frozenset({O, A}),  # enable / disable scheme plugins, budget
+    "plans.view": frozenset({O, A, C, M, H}),
+    "plans.edit": frozenset({O, A, C}),
+    "inputs.view": frozenset({O, A, C, M, H}),
+    "inputs.edit": frozenset({O, A, C, H}),  # transactions, targets, metric values
+    "profit.edit": frozenset({O, A, H}),  # hr / finance
+    "awards.approve": frozenset({O, A}),
+    "runs.view": frozenset({O, A, C, M, H}),
+    "runs.calculate": frozenset({O, A, C, H}),
+    "runs.publish": frozenset({O, A}),
+    "runs.export": frozenset({O, A, H}),
+    "statements.all": frozenset({O, A, C, H}),  # every person's statement
+    "statements.team": frozenset({O, A, C, M, H}),  # managers: their team's
+    # Anonymous feedback: consultants get inbox/summary only by the tenant's explicit
+    # grant, kept in its feedback settings (see jili.feedback.views.allowed).
+    "feedback.inbox": frozenset({O, A, H}),
+    "feedback.summary": frozenset({O, A, M, H}),
+    "feedback.settings": frozenset({O, A}),
+}
+
+# Which roles an inviter may hand out: nobody but an owner makes an owner.
+GRANTABLE: dict[Role, frozenset[Role]] = {
+    O: frozenset(Role),
+    A: frozenset({A, C, M, H, S}),
+}
+
+
+def can(permission: str, role: Role | None = None) -> bool:
+    role = role if role is not None else getattr(g, "role", None)
+    return role is not None and role in PERMISSIONS[permission]
+
+
+def require(permission: str):
+    """View decorator: 403 unless the member's role in ``g.tenant`` has ``permission``."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not can(permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.permission = permission
+        return wrapped
+
+    return decorator

@@ -1,0 +1,76 @@
+"""Accounts' services: sessions, the tenants a user belongs to, invitation tokens and mail."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app, session
+from flask_babel import gettext as _
+from flask_login import login_user
+from sqlalchemy import select
+
+from jili.accounts.models import Invitation, Membership, Role, Tenant, User
+from jili.extensions import db, login_manager
+from jili.tenancy import all_tenants
+
+log = logging.getLogger("jili.auth")
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    uid, _sep, token = user_id.partition(":")
+    if not uid.isdigit():
+        return None
+    user = db.session.get(User, int(uid))
+    if user is None or not token or not secrets.compare_digest(user.session_token, token):
+        return None  # password changed or user disabled: this session has ended
+    return user
+
+
+def start_session(user: User) -> None:
+    """A fresh session on login: nothing from before survives (no fixation)."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    session.permanent = True
+    login_user(user)
+
+
+def user_tenants(user: User) -> list[tuple[Tenant, Role]]:
+    """Every tenant the user belongs to, with their role (an explicit cross-tenant read)."""
+    with all_tenants():
+        rows = db.session.execute(
+            select(Tenant, Membership.role)
+            .join(Membership, Membership.tenant_id == Tenant.id)
+            .where(Membership.user_id == user.id)
+            .order_by(Tenant.name)
+            .execution_options(all_tenants=True)
+        ).all()
+    return [(t, r) for t, r in rows]
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def send_invitation_mail(invitation: Invitation, link: str) -> None:
+    """Log the link always; send it too when an SMTP host is configured."""
+    log.info("invitation for %s to %s: %s", invitation.email, invitation.tenant.slug, link)
+    cfg = current_app.config
+    if not cfg.get("SMTP_HOST"):
+        return
+    msg = EmailMessage()
+    msg["Subject"] = _("You are invited to %(name)s on Jili", name=invitation.tenant.name)
+    msg["From"] = cfg["SMTP_FROM"]
+    msg["To"] = invitation.email
+    msg.set_content(link)
+    with smtplib.SMTP(cfg["SMTP_HOST"], int(cfg["SMTP_PORT"]), timeout=10) as smtp:
+        if cfg.get("SMTP_USER"):
+            smtp.starttls()
+            smtp.login(cfg["SMTP_USER"], cfg["SMTP_PASSWORD"])
+        smtp.send_message(msg)

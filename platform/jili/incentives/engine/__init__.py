@@ -1,0 +1,50 @@
+"""The calculation engine: set-based facts, plan versions in force, immutable
+runs with budget control, re-run diffs and pilot runs.
+
+Entry points: :func:`calculate_period` (a final run), :func:`pilot_run`,
+:func:`latest_run`, :func:`diff_runs`, :func:`run_lines`.
+"""
+
+from jili.incentives.engine.facts import build_facts, period_info, team_tree
+from jili.incentives.engine.runs import (
+    CalculationFailed,
+    DiffRow,
+    PeriodLocked,
+    PlanEntry,
+    PlanStatus,
+    calculate_period,
+    diff_runs,
+    latest_run,
+    load_subtree,
+    narrow,
+    person_totals,
+    pick_version,
+    pilot_diff,
+    pilot_run,
+    plans_for_period,
+    previous_run,
+    run_lines,
+)
+
+__all__ = [
+    "CalculationFailed",
+    "DiffRow",
+    "PeriodLocked",
+    "PlanEntry",
+    "PlanStatus",
+    "build_facts",
+    "calculate_period",
+    "diff_runs",
+    "latest_run",
+    "load_subtree",
+    "narrow",
+    "period_info",
+    "person_totals",
+    "pick_version",
+    "pilot_diff",
+    "pilot_run",
+    "plans_for_period",
+    "previous_run",
+    "run_lines",
+    "team_tree",
+]

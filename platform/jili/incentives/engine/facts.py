@@ -1,0 +1,350 @@
+"""The set-based facts builder: a period's :class:`PeriodFacts` in a handful of
+grouped queries, never one query per person.
+
+Queries (only those some enabled plan needs run):
+
+1. people (one row each), 2. teams, 3. credited sales grouped by person,
+4. sales grouped by person × region × product line, 5. first deal date per
+newcomer, 6. targets, 7. metric values, 8. profit, 9. one-off awards.
+
+Sales are the credited shares (:class:`SalesCredit`) whose date falls in the
+period, refunds included, so they may be negative. A manager's row also rolls
+up the sales of everyone in the teams under the manager's team; team totals
+are the members' own credited sales (no double counting).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import replace
+from decimal import Decimal
+
+from sqlalchemy import case, func, select
+
+from jili.extensions import db
+from jili.inputs.models import MetricValue, OneOffAwardGrant, ProfitEntry, SalesCredit, SalesTarget
+from jili.org.models import Level, Person, Team
+from jili.periods.models import Period
+from jili.schemes import (
+    Fact,
+    KpiResult,
+    OneOffAward,
+    PeriodFacts,
+    PeriodInfo,
+    PersonFacts,
+    SalesSlice,
+    TeamFacts,
+    kpi_total_score,
+)
+
+ZERO = Decimal(0)
+COLLABORATION_METRIC = "collaboration"
+ALL_FACTS = frozenset(Fact)
+
+
+def period_info(period: Period) -> PeriodInfo:
+    return PeriodInfo(period.label, str(period.kind.value), period.start_date, period.end_date)
+
+
+def team_tree(parents: Mapping[int, int | None]) -> dict[int, list[int]]:
+    """team id → its own id and every descendant's, from each team's parent
+    (a cycle cannot loop: cycles are refused elsewhere, and skipped here)."""
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for tid, parent in parents.items():
+        children[parent].append(tid)
+    subtree: dict[int, list[int]] = {}
+    for tid in parents:
+        out, stack, seen = [], [tid], set()
+        while stack:
+            node = stack.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            out.append(node)
+            stack.extend(children.get(node, ()))
+        subtree[tid] = sorted(out)
+    return subtree
+
+
+def build_facts(
+    tenant_id: int,
+    period: Period,
+    needed: frozenset[Fact] = ALL_FACTS,
+    *,
+    only: frozenset[int] | None = None,
+) -> PeriodFacts:
+    """Every fact the ``needed`` groups ask for, for ``period`` of ``tenant_id``
+    (managers' rows with the roll-up; see :func:`build_facts_and_own`)."""
+    return build_facts_and_own(tenant_id, period, needed, only=only)[0]
+
+
+def build_facts_and_own(
+    tenant_id: int,
+    period: Period,
+    needed: frozenset[Fact] = ALL_FACTS,
+    *,
+    only: frozenset[int] | None = None,
+) -> tuple[PeriodFacts, dict[int, PersonFacts]]:
+    """The period's facts, and for each manager whose row rolls up their teams'
+    sales, the same row with their own sales only (for schemes that set
+    ``manager_rollup = False``, such as the excess pool, whose individual
+    excess must be a person's own).
+
+    ``only`` restricts the people to these ids (the what-if simulator of a
+    per-person scheme): their own sales only, no manager roll-up, and team
+    totals that count only them — never use it for a run.
+    """
+    start, end = period.start_date, period.end_date
+    session = db.session
+
+    people_rows = session.execute(
+        select(
+            Person.id,
+            Person.level,
+            Person.team_id,
+            Person.hire_date,
+            Person.mentor_id,
+            Person.base_salary,
+        )
+        .where(Person.tenant_id == tenant_id, *([Person.id.in_(only)] if only else []))
+        .order_by(Person.id)
+    ).all()
+    team_rows = session.execute(
+        select(Team.id, Team.name, Team.kind, Team.parent_id).where(Team.tenant_id == tenant_id)
+    ).all()
+    teams = {t.id: (t.name, str(t.kind.value), t.parent_id) for t in team_rows}
+    subtree = team_tree({tid: parent for tid, (_n, _k, parent) in teams.items()})
+
+    sales: dict[int, tuple[Decimal, Decimal, Decimal, int]] = {}
+    slices: dict[int, list[SalesSlice]] = defaultdict(list)
+    in_period = (
+        SalesCredit.tenant_id == tenant_id,
+        SalesCredit.deal_date >= start,
+        SalesCredit.deal_date <= end,
+        *([SalesCredit.person_id.in_(only)] if only else []),
+    )
+    sums = (
+        func.sum(SalesCredit.amount),
+        func.sum(SalesCredit.collected_amount),
+        func.sum(SalesCredit.margin),
+        func.sum(case((SalesCredit.amount > 0, 1), else_=0)),
+    )
+    if Fact.SALES_SLICES in needed:
+        # One scan of the covering index gives the slices; the person totals
+        # are their sums, so the credits are read once.
+        rows = session.execute(
+            select(SalesCredit.person_id, SalesCredit.region, SalesCredit.product_line, *sums)
+            .where(*in_period)
+            .group_by(SalesCredit.person_id, SalesCredit.region, SalesCredit.product_line)
+            .order_by(SalesCredit.person_id, SalesCredit.region, SalesCredit.product_line)
+        ).all()
+        totals: dict[int, list] = {}
+        for pid, region, product, booked, collected, margin, deals in rows:
+            booked, collected, margin = booked or ZERO, collected or ZERO, margin or ZERO
+            slices[pid].append(SalesSlice(region or "", product or "", booked, collected, margin))
+            t = totals.setdefault(pid, [ZERO, ZERO, ZERO, 0])
+            t[0] += booked
+            t[1] += collected
+            t[2] += margin
+            t[3] += int(deals or 0)
+        sales = {pid: (t[0], t[1], t[2], t[3]) for pid, t in totals.items()}
+    elif needed & {Fact.SALES, Fact.TEAMS, Fact.TARGETS}:
+        rows = session.execute(
+            select(SalesCredit.person_id, *sums).where(*in_period).group_by(SalesCredit.person_id)
+        ).all()
+        sales = {r[0]: (r[1] or ZERO, r[2] or ZERO, r[3] or ZERO, int(r[4] or 0)) for r in rows}
+
+    first_deals: dict[int, object] = {}
+    if Fact.FIRST_DEALS in needed:
+        # Only newcomers and mentees can have a first-deal event worth paying;
+        # each is a seek on ix_sales_credit_person_date.
+        candidates = [p.id for p in people_rows if p.level == Level.NEWCOMER or p.mentor_id]
+        for chunk in _chunks(candidates, 500):
+            rows = session.execute(
+                select(SalesCredit.person_id, func.min(SalesCredit.deal_date))
+                .where(
+                    SalesCredit.tenant_id == tenant_id,
+                    SalesCredit.amount > 0,
+                    SalesCredit.deal_date <= end,
+                    SalesCredit.person_id.in_(chunk),
+                )
+                .group_by(SalesCredit.person_id)
+            ).all()
+            first_deals.update({r[0]: r[1] for r in rows})
+
+    person_targets: dict[int, tuple] = {}
+    team_targets: dict[int, Decimal | None] = {}
+    if needed & {Fact.TARGETS, Fact.TEAMS}:
+        rows = session.execute(
+            select(
+                SalesTarget.person_id,
+                SalesTarget.team_id,
+                SalesTarget.revenue,
+                SalesTarget.collected,
+                SalesTarget.margin,
+            ).where(SalesTarget.tenant_id == tenant_id, SalesTarget.period_id == period.id)
+        ).all()
+        for r in rows:
+            if r.person_id is not None:
+                person_targets[r.person_id] = (r.revenue, r.collected, r.margin)
+            elif r.team_id is not None:
+                team_targets[r.team_id] = r.revenue
+
+    kpi: dict[int, Decimal] = {}
+    collaboration: dict[int, Decimal] = {}
+    if needed & {Fact.KPI_SCORES, Fact.TEAMS}:
+        rows = session.execute(
+            select(
+                MetricValue.person_id,
+                MetricValue.team_id,
+                MetricValue.metric,
+                MetricValue.weight,
+                MetricValue.actual,
+                MetricValue.target,
+                MetricValue.higher_is_better,
+            )
+            .where(MetricValue.tenant_id == tenant_id, MetricValue.period_id == period.id)
+            .order_by(MetricValue.person_id, MetricValue.metric)
+        ).all()
+        results: dict[int, list[KpiResult]] = defaultdict(list)
+        for r in rows:
+            if r.person_id is None and r.team_id is not None:
+                if r.metric == COLLABORATION_METRIC:
+                    collaboration[r.team_id] = Decimal(r.actual)
+                continue
+            if r.person_id is None or not r.weight or r.target is None or r.target <= 0:
+                continue
+            results[r.person_id].append(
+                KpiResult(
+                    Decimal(r.weight), Decimal(r.actual), Decimal(r.target), r.higher_is_better
+                )
+            )
+        kpi = {pid: kpi_total_score(res) for pid, res in results.items()}
+
+    profit = None
+    if Fact.PROFIT in needed:
+        profit = session.scalar(
+            select(ProfitEntry.amount).where(
+                ProfitEntry.tenant_id == tenant_id, ProfitEntry.period_id == period.id
+            )
+        )
+
+    awards: tuple[OneOffAward, ...] = ()
+    if Fact.ONE_OFF_AWARDS in needed:
+        rows = session.execute(
+            select(OneOffAwardGrant)
+            .where(
+                OneOffAwardGrant.tenant_id == tenant_id,
+                OneOffAwardGrant.period_id == period.id,
+                *([OneOffAwardGrant.person_id.in_(only)] if only else []),
+            )
+            .order_by(OneOffAwardGrant.person_id, OneOffAwardGrant.id)
+        ).scalars()
+        awards = tuple(
+            OneOffAward(a.person_id, a.kind, a.amount, a.reason, a.approved_by_label) for a in rows
+        )
+
+    # Members per team subtree, from the people rows (no extra query).
+    own_members: dict[int | None, list[int]] = defaultdict(list)
+    for p in people_rows:
+        own_members[p.team_id].append(p.id)
+    members = {
+        tid: sorted(m for t in subtree[tid] for m in own_members.get(t, ())) for tid in teams
+    }
+
+    def own(pid: int) -> tuple[Decimal, Decimal, Decimal, int]:
+        return sales.get(pid, (ZERO, ZERO, ZERO, 0))
+
+    people: list[PersonFacts] = []
+    unrolled: dict[int, PersonFacts] = {}
+    for p in people_rows:
+        booked, collected, margin, deals = own(p.id)
+        rolled = p.level == Level.MANAGER and p.team_id in members and not only
+        if rolled:
+            for other in members[p.team_id]:
+                if other != p.id:
+                    b, c, m, d = own(other)
+                    booked, collected, margin, deals = (
+                        booked + b,
+                        collected + c,
+                        margin + m,
+                        deals + d,
+                    )
+        revenue_t, collected_t, margin_t = person_targets.get(p.id, (None, None, None))
+        people.append(
+            PersonFacts(
+                person_id=p.id,
+                level=str(p.level.value),
+                team_id=p.team_id,
+                hire_date=p.hire_date,
+                mentor_id=p.mentor_id,
+                base_salary=p.base_salary or ZERO,
+                booked_revenue=booked,
+                collected_cash=collected,
+                margin=margin,
+                deal_count=deals,
+                first_deal_date=first_deals.get(p.id),
+                target=revenue_t,
+                collected_target=collected_t,
+                margin_target=margin_t,
+                kpi_score=kpi.get(p.id),
+                slices=tuple(slices.get(p.id, ())),
+            )
+        )
+        if rolled:
+            b, c, m, d = own(p.id)
+            unrolled[p.id] = replace(
+                people[-1], booked_revenue=b, collected_cash=c, margin=m, deal_count=d
+            )
+
+    team_facts: list[TeamFacts] = []
+    if Fact.TEAMS in needed:
+        for tid in sorted(teams):
+            name, kind, _parent = teams[tid]
+            ids = members[tid]
+            booked = sum((own(m)[0] for m in ids), ZERO)
+            collected = sum((own(m)[1] for m in ids), ZERO)
+            margin = sum((own(m)[2] for m in ids), ZERO)
+            target = team_targets.get(tid)
+            if target is None:
+                # Without a team target, the members' own targets add up to it.
+                parts = [person_targets.get(m, (None,))[0] for m in ids]
+                if parts and all(t is not None for t in parts):
+                    target = sum(parts, ZERO)
+            team_facts.append(
+                TeamFacts(
+                    team_id=tid,
+                    name=name,
+                    kind=kind,
+                    member_ids=tuple(ids),
+                    target=target,
+                    booked_revenue=booked,
+                    collected_cash=collected,
+                    margin=margin,
+                    collaboration_score=collaboration.get(tid),
+                )
+            )
+
+    facts = PeriodFacts.build(
+        period_info(period), people, team_facts, profit=profit, one_off_awards=awards
+    )
+    return facts, unrolled
+
+
+def without_rollup(facts: PeriodFacts, unrolled: dict[int, PersonFacts]) -> PeriodFacts:
+    """``facts`` with managers' own sales instead of their teams' roll-up."""
+    if not unrolled:
+        return facts
+    return PeriodFacts.build(
+        facts.period,
+        [unrolled.get(pid, p) for pid, p in facts.people.items()],
+        list(facts.teams.values()),
+        profit=facts.profit,
+        one_off_awards=facts.one_off_awards,
+    )
+
+
+def _chunks(items: list[int], size: int):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

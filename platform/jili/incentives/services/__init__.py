@@ -1,0 +1,1 @@
+"""Incentive services: plans and their versions, the simulator, the export."""

@@ -1,0 +1,326 @@
+"""The what-if simulator: what one person would earn from one plan at a given
+attainment, and the curve of it as a server-rendered SVG chart.
+
+Pure: no database and no web. The caller builds the period's facts (narrowed
+to the plan's eligible people), picks the target, and passes the scheme and
+the plan version's settings. Amounts stay :class:`~decimal.Decimal` from the
+facts to the chart's labels; only pixel coordinates are rounded for drawing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from html import escape
+from typing import Any
+
+from jili.schemes import CalculationContext, PeriodFacts, SalesSlice
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+STEP_PCT = Decimal(10)
+MAX_PCT = Decimal(200)
+DEFAULT_STEPS: tuple[Decimal, ...] = tuple(Decimal(p) for p in range(0, 201, 10))
+FONT_FAMILY = (
+    "'Noto Sans CJK SC', 'Source Han Sans SC', 'PingFang SC', 'Microsoft YaHei', "
+    "'Noto Sans CJK TC', sans-serif"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """The payout at one attainment (percent: ``Decimal("120")`` = 120 %)."""
+
+    attainment_pct: Decimal
+    sales: Decimal
+    payout: Decimal
+
+
+def steps_with(value: Decimal | None) -> list[Decimal]:
+    """0, 10, … 200 % plus ``value`` (the slider's) when it is not one of them."""
+    points = set(DEFAULT_STEPS)
+    if value is not None:
+        points.add(value)
+    return sorted(points)
+
+
+def _scale(amount: Decimal, factor: Decimal) -> Decimal:
+    return amount * factor
+
+
+def at_attainment(
+    facts: PeriodFacts, person_id: int, target: Decimal, attainment_pct: Decimal
+) -> PeriodFacts:
+    """``facts`` where ``person_id`` books ``target × attainment`` and has
+    ``target`` as revenue target.
+
+    Collected cash, margin and the region × product slices move in proportion
+    to the person's actual sales. With no sales yet, cash is assumed collected
+    in full and margin follows the margin target's share of the revenue target
+    (none: zero). Teams the person counts for move by the same difference.
+    """
+    person = facts.people[person_id]
+    booked = target * attainment_pct / HUNDRED
+    old = person.booked_revenue
+    if old > 0:
+        factor = booked / old
+        collected = _scale(person.collected_cash, factor)
+        margin = _scale(person.margin, factor)
+        slices = tuple(
+            SalesSlice(
+                s.region,
+                s.product_line,
+                _scale(s.booked_revenue, factor),
+                _scale(s.collected_cash, factor),
+                _scale(s.margin, factor),
+            )
+            for s in person.slices
+        )
+    else:
+        collected = booked
+        if person.margin_target is not None and target > 0:
+            margin = booked * person.margin_target / target
+        else:
+            margin = ZERO
+        slices = ()
+    changed = replace(
+        person,
+        booked_revenue=booked,
+        collected_cash=collected,
+        margin=margin,
+        target=target,
+        slices=slices,
+    )
+    delta = (booked - old, collected - person.collected_cash, margin - person.margin)
+    teams = [
+        replace(
+            t,
+            booked_revenue=t.booked_revenue + delta[0],
+            collected_cash=t.collected_cash + delta[1],
+            margin=t.margin + delta[2],
+        )
+        if person_id in t.member_ids
+        else t
+        for t in facts.teams.values()
+    ]
+    people = [changed if p.person_id == person_id else p for p in facts.people.values()]
+    return PeriodFacts.build(
+        facts.period, people, teams, profit=facts.profit, one_off_awards=facts.one_off_awards
+    )
+
+
+def payout_for(
+    scheme: Any,
+    settings: Mapping[str, Any],
+    facts: PeriodFacts,
+    person_id: int,
+    context: CalculationContext,
+) -> Decimal:
+    """What ``person_id`` earns from the plan on ``facts`` (before any budget ceiling)."""
+    lines = scheme.calculate(facts, settings, context)
+    return sum((line.amount for line in lines if line.person_id == person_id), ZERO)
+
+
+def simulate(
+    scheme: Any,
+    settings: Mapping[str, Any],
+    facts: PeriodFacts,
+    person_id: int,
+    target: Decimal,
+    attainments: Iterable[Decimal],
+    context: CalculationContext,
+) -> list[Point]:
+    """The payout of ``person_id`` at each attainment (percent), by calling the
+    scheme's own ``calculate`` on the changed facts."""
+    if target is None or target <= 0:
+        raise ValueError("the simulator needs a positive target")
+    if person_id not in facts.people:
+        raise KeyError(person_id)
+    out = []
+    for pct in attainments:
+        changed = at_attainment(facts, person_id, target, pct)
+        sales = changed.people[person_id].booked_revenue
+        out.append(Point(pct, sales, payout_for(scheme, settings, changed, person_id, context)))
+    return out
+
+
+def point_at(points: Iterable[Point], pct: Decimal) -> Point | None:
+    for p in points:
+        if p.attainment_pct == pct:
+            return p
+    return None
+
+
+# -- the chart -------------------------------------------------------------------
+
+_NICE = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))
+_PX = Decimal("0.1")
+
+
+def nice_step(span: Decimal, ticks: int = 5) -> Decimal:
+    """A round tick step (1, 2, 2.5 or 5 × a power of ten) giving about ``ticks`` ticks."""
+    if span <= 0:
+        return Decimal(1)
+    raw = span / ticks
+    magnitude = Decimal(1).scaleb(raw.adjusted())
+    for nice in _NICE:
+        if nice * magnitude >= raw:
+            return nice * magnitude
+    return 10 * magnitude
+
+
+def _px(value: Decimal) -> str:
+    text = format(value.quantize(_PX, rounding=ROUND_HALF_UP), "f")
+    return text[:-2] if text.endswith(".0") else text
+
+
+def _pct_text(pct: Decimal) -> str:
+    text = format(pct.normalize(), "f")
+    return f"{text} %"
+
+
+@dataclass(frozen=True)
+class ChartLabels:
+    """Translated words for the chart (the caller translates)."""
+
+    title: str
+    x_axis: str
+    y_axis: str
+    target_line: str = ""
+
+
+def chart_svg(
+    points: list[Point],
+    current: Point | None,
+    labels: ChartLabels,
+    format_amount: Callable[[Decimal], str],
+    *,
+    format_tick: Callable[[Decimal], str] | None = None,
+    width: int = 720,
+    height: int = 340,
+) -> str:
+    """A line chart of payout against attainment: gridlines, labelled axes, a
+    dot per point and the current point marked. Scales with its container
+    (``viewBox``); the font stack names CJK-capable fonts."""
+    format_tick = format_tick or format_amount
+    left, right, top, bottom = 96, 24, 28, 56
+    plot_w, plot_h = Decimal(width - left - right), Decimal(height - top - bottom)
+    xs = [p.attainment_pct for p in points] or [ZERO]
+    ys = [p.payout for p in points] or [ZERO]
+    x_max = max(MAX_PCT, max(xs))
+    x_min = min(ZERO, min(xs))
+    y_low, y_high = min(ZERO, min(ys)), max(ZERO, max(ys))
+    y_step = nice_step(y_high - y_low)
+    y_min = (y_low / y_step).to_integral_value(rounding=ROUND_FLOOR) * y_step
+    y_max = (y_high / y_step).to_integral_value(rounding=ROUND_CEILING) * y_step
+    if y_max == y_high and y_high > 0:
+        y_max += y_step  # headroom: the top of the curve never touches the frame
+    if y_max == y_min:
+        y_max = y_min + y_step
+
+    def x_of(pct: Decimal) -> Decimal:
+        return left + (pct - x_min) / (x_max - x_min) * plot_w
+
+    def y_of(amount: Decimal) -> Decimal:
+        return top + (y_max - amount) / (y_max - y_min) * plot_h
+
+    out: list[str] = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="sim-chart" viewBox="0 0 {width} {height}" '
+        f'width="100%" preserveAspectRatio="xMidYMid meet" role="img" '
+        f'aria-label="{escape(labels.title)}" font-family="{FONT_FAMILY}" font-size="12">',
+        f"<title>{escape(labels.title)}</title>",
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>',
+    ]
+    # Horizontal gridlines with the payout labels.
+    tick = y_min
+    while tick <= y_max:
+        y = _px(y_of(tick))
+        out.append(
+            f'<line class="grid" x1="{left}" y1="{y}" x2="{width - right}" y2="{y}" '
+            f'stroke="#e5e9ee" stroke-width="1"/>'
+        )
+        out.append(
+            f'<text class="y-tick" x="{left - 8}" y="{y}" text-anchor="end" '
+            f'dominant-baseline="middle" fill="#65727e">{escape(format_tick(tick))}</text>'
+        )
+        tick += y_step
+    # Vertical gridlines every 20 %, labels every 20 %.
+    pct = (x_min / 20).to_integral_value(rounding=ROUND_CEILING) * 20
+    while pct <= x_max:
+        x = _px(x_of(pct))
+        out.append(
+            f'<line class="grid" x1="{x}" y1="{top}" x2="{x}" y2="{height - bottom}" '
+            f'stroke="#eef1f4" stroke-width="1"/>'
+        )
+        out.append(
+            f'<text class="x-tick" x="{x}" y="{height - bottom + 18}" text-anchor="middle" '
+            f'fill="#65727e">{escape(_pct_text(pct))}</text>'
+        )
+        pct += 20
+    # The 100 % line: the target.
+    if labels.target_line and x_min <= HUNDRED <= x_max:
+        x = _px(x_of(HUNDRED))
+        out.append(
+            f'<line class="target" x1="{x}" y1="{top}" x2="{x}" y2="{height - bottom}" '
+            f'stroke="#9aa5b1" stroke-width="1" stroke-dasharray="4 3"/>'
+        )
+        out.append(
+            f'<text x="{x}" y="{top - 8}" text-anchor="middle" fill="#65727e">'
+            f"{escape(labels.target_line)}</text>"
+        )
+    # Axes.
+    base = _px(y_of(ZERO)) if y_min <= 0 <= y_max else _px(y_of(y_min))
+    out.append(
+        f'<line class="axis" x1="{left}" y1="{base}" x2="{width - right}" y2="{base}" '
+        f'stroke="#1f2933" stroke-width="1.2"/>'
+    )
+    out.append(
+        f'<line class="axis" x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" '
+        f'stroke="#1f2933" stroke-width="1.2"/>'
+    )
+    out.append(
+        f'<text class="axis-label" x="{left + int(plot_w) // 2}" y="{height - 12}" '
+        f'text-anchor="middle" fill="#1f2933" font-size="13">{escape(labels.x_axis)}</text>'
+    )
+    mid_y = top + int(plot_h) // 2
+    out.append(
+        f'<text class="axis-label" x="18" y="{mid_y}" text-anchor="middle" fill="#1f2933" '
+        f'font-size="13" transform="rotate(-90 18 {mid_y})">{escape(labels.y_axis)}</text>'
+    )
+    # The curve and its points.
+    if points:
+        path = " ".join(f"{_px(x_of(p.attainment_pct))},{_px(y_of(p.payout))}" for p in points)
+        out.append(
+            f'<polyline class="curve" points="{path}" fill="none" stroke="#c0392b" '
+            f'stroke-width="2.2" stroke-linejoin="round"/>'
+        )
+        for p in points:
+            out.append(
+                f'<circle class="pt" cx="{_px(x_of(p.attainment_pct))}" '
+                f'cy="{_px(y_of(p.payout))}" r="3.2" fill="#fff" stroke="#c0392b" '
+                f'stroke-width="1.6"><title>{escape(_pct_text(p.attainment_pct))}: '
+                f"{escape(format_amount(p.payout))}</title></circle>"
+            )
+    if current is not None:
+        cx, cy = x_of(current.attainment_pct), y_of(current.payout)
+        anchor = "end" if current.attainment_pct > (x_min + x_max) / 2 else "start"
+        dx = -10 if anchor == "end" else 10
+        label_y = cy - 12 if cy - 12 > top + 16 else cy + 22  # below the point near the top
+        out.append(
+            f'<line class="current-guide" x1="{_px(cx)}" y1="{_px(cy)}" x2="{_px(cx)}" '
+            f'y2="{base}" stroke="#962d22" stroke-width="1" stroke-dasharray="2 2"/>'
+        )
+        out.append(
+            f'<circle class="current" cx="{_px(cx)}" cy="{_px(cy)}" r="6.5" fill="#c0392b" '
+            f'stroke="#fff" stroke-width="2"/>'
+        )
+        out.append(
+            f'<text class="current-label" x="{_px(cx + dx)}" y="{_px(label_y)}" '
+            f'text-anchor="{anchor}" fill="#962d22" font-weight="700" stroke="#fff" '
+            f'stroke-width="4" paint-order="stroke">'
+            f"{escape(_pct_text(current.attainment_pct))} · "
+            f"{escape(format_amount(current.payout))}</text>"
+        )
+    out.append("</svg>")
+    return "\n".join(out)

@@ -1,0 +1,1 @@
+"""The incentive pages: schemes and plans, runs, statements, the simulator."""

@@ -1,0 +1,492 @@
+"""Calculation pages: a period's plans and runs, calculating, a run's result
+(budget, totals, what changed since the previous run), publishing and
+closing, pilot runs, and the payroll export."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from flask import Response, abort, flash, g, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from jili.accounts.roles import require
+from jili.audit import services as audit
+from jili.extensions import db
+from jili.i18n import STATUS_LABELS
+from jili.incentives.engine import (
+    CalculationFailed,
+    PeriodLocked,
+    PlanStatus,
+    calculate_period,
+    diff_runs,
+    latest_run,
+    pilot_run,
+    plans_for_period,
+    previous_run,
+)
+from jili.incentives.models import CalculationRun, PayoutLineRecord, Plan, PlanVersion, RunKind
+from jili.incentives.services.exports import payroll, to_csv, to_xlsx
+from jili.incentives.views.statements import _plan_url, component_label, visible_person_ids
+from jili.org.models import Person, Team
+from jili.periods.models import Period, PeriodStatus
+from jili.periods.services import PeriodClosed, advance
+from jili.tenancy import get_scoped_or_404
+from jili.web import bp
+from jili.web._helpers import saved
+
+ZERO = Decimal(0)
+LOCKED = (PeriodStatus.PUBLISHED, PeriodStatus.CLOSED)
+
+PLAN_STATUS_LABELS = {
+    PlanStatus.ACTIVE: _l("Active"),
+    PlanStatus.DISABLED: _l("Scheme disabled — not calculated"),
+    PlanStatus.UNAVAILABLE: _l("Scheme not installed — unavailable"),
+    PlanStatus.NOT_IN_FORCE: _l("No version in force for this period"),
+}
+DIFF_LABELS = {"added": _l("Added"), "removed": _l("Removed"), "changed": _l("Changed")}
+BUDGET_RULE_LABELS = {
+    "proportional": _l("proportional cut"),
+    "priority": _l("by plan priority"),
+}
+
+
+def plan_status_label(status: str) -> str:
+    return str(PLAN_STATUS_LABELS.get(status, status))
+
+
+# -- the period's calculation page ----------------------------------------------------
+
+
+def _pilot_versions(entries) -> list[dict]:
+    """Pilot versions of the period's calculable plans, for the pilot form."""
+    calculable = {e.plan.id: e for e in entries if e.scheme is not None}
+    if not calculable:
+        return []
+    versions = db.session.scalars(
+        select(PlanVersion)
+        .where(
+            PlanVersion.tenant_id == g.tenant.id,
+            PlanVersion.is_pilot.is_(True),
+            PlanVersion.plan_id.in_(list(calculable)),
+        )
+        .order_by(PlanVersion.plan_id, PlanVersion.number)
+    ).all()
+    teams = dict(
+        db.session.execute(select(Team.id, Team.name).where(Team.tenant_id == g.tenant.id)).all()
+    )
+    out = []
+    for v in versions:
+        team_names = [teams.get(t, f"#{t}") for t in v.pilot_team_ids or []]
+        out.append(
+            {
+                "id": v.id,
+                "label": _(
+                    "%(plan)s — pilot version %(n)d (teams: %(teams)s)",
+                    plan=calculable[v.plan_id].plan.name,
+                    n=v.number,
+                    teams="、".join(team_names) or "—",
+                ),
+            }
+        )
+    return out
+
+
+def _period_context(period: Period, error: str | None = None) -> dict:
+    entries = plans_for_period(g.tenant.id, period)
+    runs = db.session.scalars(
+        select(CalculationRun)
+        .where(CalculationRun.tenant_id == g.tenant.id, CalculationRun.period_id == period.id)
+        .order_by(CalculationRun.number.desc())
+    ).all()
+    latest = next((r for r in runs if r.kind == RunKind.FINAL), None)
+    return {
+        "period": period,
+        "entries": entries,
+        "runs": runs,
+        "latest": latest,
+        "locked": period.status in LOCKED,
+        "pilots": _pilot_versions(entries),
+        "error": error,
+        "active_count": sum(1 for e in entries if e.status == PlanStatus.ACTIVE),
+        "plan_url": _plan_url,
+        "plan_status_label": plan_status_label,
+    }
+
+
+def _period_page(period: Period, error: str | None = None, status: int = 200):
+    return render_template("incentives/runs/period.html", **_period_context(period, error)), status
+
+
+@bp.route("/periods/<int:period_id>/runs")
+@require("runs.view")
+def period_runs(period_id: int):
+    return _period_page(get_scoped_or_404(Period, period_id, g.tenant.id))
+
+
+def _locked_message(period: Period) -> str:
+    return _(
+        "%(label)s is %(status)s: its calculation is locked. Reopen the period first to "
+        "calculate it again.",
+        label=period.label,
+        status=STATUS_LABELS[period.status.value],
+    )
+
+
+@bp.route("/periods/<int:period_id>/runs/calculate", methods=["POST"])
+@require("runs.calculate")
+def runs_calculate(period_id: int):
+    period = get_scoped_or_404(Period, period_id, g.tenant.id)
+    try:
+        run = calculate_period(g.tenant, period, actor=current_user)
+    except PeriodLocked:
+        return _period_page(period, _locked_message(period), 409)
+    except PeriodClosed:
+        db.session.rollback()
+        return _period_page(period, _locked_message(period), 409)
+    except CalculationFailed as exc:
+        return _period_page(
+            period,
+            _(
+                "Plan %(plan)s could not be calculated: %(error)s. Nothing was saved.",
+                plan=exc.plan_name,
+                error=str(exc.error) or type(exc.error).__name__,
+            ),
+            422,
+        )
+    flash(
+        _(
+            "Run %(n)d of %(label)s calculated: %(total)s in %(lines)d lines.",
+            n=run.number,
+            label=period.label,
+            total=_money(run.total),
+            lines=run.line_count,
+        ),
+        "success",
+    )
+    url = url_for("tenant.run_detail", run_id=run.id)
+    return saved(url, "incentives/runs/run.html", **_run_context(run))
+
+
+@bp.route("/periods/<int:period_id>/runs/pilot", methods=["POST"])
+@require("runs.calculate")
+def runs_pilot(period_id: int):
+    period = get_scoped_or_404(Period, period_id, g.tenant.id)
+    version_id = request.form.get("version_id", type=int)
+    version = None
+    if version_id is not None:
+        version = db.session.scalar(
+            select(PlanVersion).where(
+                PlanVersion.id == version_id,
+                PlanVersion.tenant_id == g.tenant.id,
+                PlanVersion.is_pilot.is_(True),
+            )
+        )
+    if version is None:
+        return _period_page(period, _("Choose a pilot version to run."), 422)
+    if period.is_closed:
+        return _period_page(
+            period,
+            _("%(label)s is closed: not even a pilot can run on it.", label=period.label),
+            409,
+        )
+    try:
+        run = pilot_run(g.tenant, period, version, actor=current_user)
+    except CalculationFailed as exc:
+        return _period_page(
+            period,
+            _(
+                "Plan %(plan)s could not be calculated: %(error)s. Nothing was saved.",
+                plan=exc.plan_name,
+                error=str(exc.error) or type(exc.error).__name__,
+            ),
+            422,
+        )
+    except PeriodClosed:
+        db.session.rollback()
+        return _period_page(period, _locked_message(period), 409)
+    flash(_("Pilot run %(n)d calculated. It is never paid.", n=run.number), "success")
+    return saved(
+        url_for("tenant.run_detail", run_id=run.id),
+        "incentives/runs/pilot.html",
+        **_pilot_context(run),
+    )
+
+
+# -- a run ---------------------------------------------------------------------------
+
+
+def _money(amount) -> str:
+    from jili.i18n import format_money
+
+    return format_money(amount)
+
+
+def _people() -> dict[int, Person]:
+    return {
+        p.id: p for p in db.session.scalars(select(Person).where(Person.tenant_id == g.tenant.id))
+    }
+
+
+def _plan_names(run: CalculationRun) -> dict[int, str]:
+    names = dict(
+        db.session.execute(select(Plan.id, Plan.name).where(Plan.tenant_id == g.tenant.id)).all()
+    )
+    names.update({p["plan_id"]: p["plan_name"] for p in run.plans or [] if "plan_id" in p})
+    return names
+
+
+def _sums(run: CalculationRun) -> list[tuple[int, int, str, Decimal, Decimal]]:
+    """(person, plan, side, amount, amount before budget) summed, one query."""
+    rows = db.session.execute(
+        select(
+            PayoutLineRecord.person_id,
+            PayoutLineRecord.plan_id,
+            PayoutLineRecord.side,
+            func.sum(PayoutLineRecord.amount),
+            func.sum(PayoutLineRecord.amount_before_budget),
+        )
+        .where(PayoutLineRecord.tenant_id == g.tenant.id, PayoutLineRecord.run_id == run.id)
+        .group_by(PayoutLineRecord.person_id, PayoutLineRecord.plan_id, PayoutLineRecord.side)
+    ).all()
+    return [(r[0], r[1], r[2], r[3] or ZERO, r[4] or ZERO) for r in rows]
+
+
+def _person_key(people: dict[int, Person], pid: int):
+    p = people.get(pid)
+    return (p.employee_no if p else "~", pid)
+
+
+def _budget(run: CalculationRun) -> dict:
+    b = run.budget or {}
+    ceiling = b.get("ceiling")
+    return {
+        "ceiling": Decimal(ceiling) if ceiling not in (None, "") else None,
+        "rule": str(BUDGET_RULE_LABELS.get(b.get("rule"), b.get("rule") or "")),
+        "before": Decimal(b.get("total_before") or run.total),
+        "after": Decimal(b.get("total_after") or run.total),
+        "applied": bool(b.get("applied")),
+        "amount": Decimal(b["amount"]) if b.get("amount") else None,
+        "pct_of_revenue": Decimal(b["pct_of_revenue"]) if b.get("pct_of_revenue") else None,
+    }
+
+
+def _run_context(run: CalculationRun, error: str | None = None) -> dict:
+    period = get_scoped_or_404(Period, run.period_id, g.tenant.id)
+    people = _people()
+    plan_names = _plan_names(run)
+    cells: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    cut: set[int] = set()
+    plan_totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for pid, plan_id, _side, amount, before in _sums(run):
+        cells[pid][plan_id] = cells[pid].get(plan_id, ZERO) + amount
+        plan_totals[plan_id] += amount
+        if amount != before:
+            cut.add(pid)
+    plan_order = [p["plan_id"] for p in run.plans or [] if p["plan_id"] in plan_totals]
+    plan_order += sorted(set(plan_totals) - set(plan_order))
+    visible = visible_person_ids()
+    rows = [
+        {
+            "person": people.get(pid),
+            "person_id": pid,
+            "cells": [cells[pid].get(plan_id) for plan_id in plan_order],
+            "total": sum(cells[pid].values(), ZERO),
+            "cut": pid in cut,
+            "statement": visible is None or pid in visible,
+        }
+        for pid in sorted(cells, key=lambda pid: _person_key(people, pid))
+    ]
+    previous = previous_run(run) if run.kind == RunKind.FINAL else None
+    diff = []
+    if previous is not None:
+        for d in diff_runs(run, previous):
+            p = people.get(d.person_id)
+            diff.append(
+                {
+                    "person": p,
+                    "person_id": d.person_id,
+                    "plan": plan_names.get(d.plan_id, f"#{d.plan_id}"),
+                    "before": d.before,
+                    "after": d.after,
+                    "change": d.change,
+                    "kind": d.kind,
+                    "kind_label": str(DIFF_LABELS[d.kind]),
+                }
+            )
+        diff.sort(key=lambda r: (_person_key(people, r["person_id"]), r["plan"]))
+    latest = latest_run(g.tenant.id, period.id)
+    return {
+        "run": run,
+        "period": period,
+        "plans": [{"id": pid, "name": plan_names.get(pid, f"#{pid}")} for pid in plan_order],
+        "plan_totals": [plan_totals[pid] for pid in plan_order],
+        "rows": rows,
+        "budget": _budget(run),
+        "notes": [
+            {"plan_name": n.get("plan_name", ""), "label": plan_status_label(n.get("status", ""))}
+            for n in run.notes or []
+        ],
+        "previous": previous,
+        "diff": diff,
+        "latest": latest,
+        "is_latest": latest is not None and latest.id == run.id,
+        "error": error,
+        "plan_url": _plan_url,
+    }
+
+
+def _pilot_context(run: CalculationRun) -> dict:
+    period = get_scoped_or_404(Period, run.period_id, g.tenant.id)
+    people = _people()
+    sides: dict[int, dict[str, Decimal]] = defaultdict(lambda: {"in_force": ZERO, "pilot": ZERO})
+    for pid, _plan, side, amount, _before in _sums(run):
+        if side in ("in_force", "pilot"):
+            sides[pid][side] += amount
+    visible = visible_person_ids()
+    rows = [
+        {
+            "person": people.get(pid),
+            "person_id": pid,
+            "in_force": s["in_force"],
+            "pilot": s["pilot"],
+            "change": s["pilot"] - s["in_force"],
+            "statement": visible is None or pid in visible,
+        }
+        for pid, s in sorted(sides.items(), key=lambda kv: _person_key(people, kv[0]))
+    ]
+    plan = (run.plans or [{}])[0]
+    teams = dict(
+        db.session.execute(select(Team.id, Team.name).where(Team.tenant_id == g.tenant.id)).all()
+    )
+    total_in_force = sum((r["in_force"] for r in rows), ZERO)
+    total_pilot = sum((r["pilot"] for r in rows), ZERO)
+    return {
+        "run": run,
+        "period": period,
+        "plan": plan,
+        "pilot_teams": [teams.get(t, f"#{t}") for t in plan.get("pilot_team_ids", [])],
+        "rows": rows,
+        "total_in_force": total_in_force,
+        "total_pilot": total_pilot,
+        "total_change": total_pilot - total_in_force,
+        "plan_url": _plan_url,
+    }
+
+
+@bp.route("/runs/<int:run_id>")
+@require("runs.view")
+def run_detail(run_id: int):
+    run = get_scoped_or_404(CalculationRun, run_id, g.tenant.id)
+    if run.kind == RunKind.PILOT:
+        return render_template("incentives/runs/pilot.html", **_pilot_context(run))
+    return render_template("incentives/runs/run.html", **_run_context(run))
+
+
+@bp.route("/runs/<int:run_id>/publish", methods=["POST"])
+@require("runs.publish")
+def run_publish(run_id: int):
+    """Move the run's period one step: calculated → published → closed."""
+    run = get_scoped_or_404(CalculationRun, run_id, g.tenant.id)
+    if run.kind != RunKind.FINAL:
+        abort(409, _("A pilot run is never paid: it cannot be published."))
+    period = get_scoped_or_404(Period, run.period_id, g.tenant.id)
+    latest = latest_run(g.tenant.id, period.id)
+    expected = request.form.get("status", "")
+
+    def refuse(message: str):
+        return render_template("incentives/runs/run.html", **_run_context(run, message)), 409
+
+    if latest is None or latest.id != run.id:
+        return refuse(
+            _(
+                "Run %(n)d is newer: publish the period from the latest run.",
+                n=latest.number if latest else 0,
+            )
+        )
+    if expected != period.status.value:
+        return refuse(
+            _(
+                "%(label)s is %(status)s already; nothing changed.",
+                label=period.label,
+                status=STATUS_LABELS[period.status.value],
+            )
+        )
+    if period.status == PeriodStatus.OPEN:
+        return refuse(_("%(label)s was reopened: calculate it again first.", label=period.label))
+    if period.status == PeriodStatus.CLOSED:
+        return refuse(_locked_message(period))
+    before = period.status
+    advance(period)
+    audit.record(
+        "period.status",
+        period,
+        before={"status": before},
+        after={"status": period.status, "run": run.number, "total": str(run.total)},
+    )
+    db.session.commit()
+    if period.status == PeriodStatus.PUBLISHED:
+        message = _(
+            "%(label)s is published: staff see their statements, and calculation is locked.",
+            label=period.label,
+        )
+    else:
+        message = _("%(label)s is closed: nothing in it can change.", label=period.label)
+    flash(message, "success")
+    return saved(
+        url_for("tenant.run_detail", run_id=run.id), "incentives/runs/run.html", **_run_context(run)
+    )
+
+
+# -- payroll export ----------------------------------------------------------------
+
+_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _export(run_id: int, fmt: str) -> Response:
+    run = get_scoped_or_404(CalculationRun, run_id, g.tenant.id)
+    if run.kind != RunKind.FINAL:
+        abort(409, _("A pilot run is never paid: there is nothing to export for payroll."))
+    period = get_scoped_or_404(Period, run.period_id, g.tenant.id)
+    data = payroll(run, component_label)
+    body = to_csv(data) if fmt == "csv" else to_xlsx(data, period.label)
+    audit.record(
+        "run.export",
+        run,
+        after={
+            "format": fmt,
+            "period": period.label,
+            "number": run.number,
+            "rows": len(data.lines),
+            "total": str(run.total),
+        },
+    )
+    db.session.commit()
+    safe_label = "".join(c if c.isalnum() or c in "-_" else "-" for c in period.label)
+    filename = f"jili-{g.tenant.slug}-{safe_label}-run{run.number}.{fmt}"
+    return Response(
+        body,
+        mimetype=_TYPES[fmt],
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+@bp.route("/runs/<int:run_id>/export.csv")
+@require("runs.export")
+def run_export_csv(run_id: int):
+    return _export(run_id, "csv")
+
+
+@bp.route("/runs/<int:run_id>/export.xlsx")
+@require("runs.export")
+def run_export_xlsx(run_id: int):
+    return _export(run_id, "xlsx")

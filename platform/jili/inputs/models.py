@@ -1,0 +1,181 @@
+"""The period's inputs as stored: transactions and their credits, targets,
+metric values, profit and one-off awards."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from jili.dbtypes import UTCDateTime, utcnow
+from jili.extensions import db
+from jili.money import Money
+from jili.tenancy import TenantScoped
+
+
+class Transaction(TenantScoped, db.Model):
+    """A deal (or a refund, with negative amounts) as imported.
+
+    What counts for facts is its :class:`SalesCredit` rows: one per credited
+    person, the shares adding up to 100 %.
+    """
+
+    __tablename__ = "sales_transaction"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "id"),
+        UniqueConstraint("tenant_id", "external_id"),
+        Index("ix_sales_transaction_tenant_date", "tenant_id", "deal_date"),
+        ForeignKeyConstraint(["tenant_id", "person_id"], ["person.tenant_id", "person.id"]),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(80))
+    deal_date: Mapped[date] = mapped_column(Date)
+    person_id: Mapped[int] = mapped_column(Integer)
+    customer: Mapped[str] = mapped_column(String(200), default="")
+    product_line: Mapped[str] = mapped_column(String(80), default="")
+    region: Mapped[str] = mapped_column(String(80), default="")
+    amount: Mapped[Decimal] = mapped_column(Money())
+    collected_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
+    margin: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
+    new_customer: Mapped[bool] = mapped_column(Boolean, default=False)
+    strategic: Mapped[bool] = mapped_column(Boolean, default=False)
+    # a fingerprint of the row as imported: re-importing the same row is a no-op,
+    # the same external id with different content is an error
+    row_hash: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SalesCredit(TenantScoped, db.Model):
+    """A person's credited share of a transaction, with the credited amounts
+    already split (largest remainder, so the credits add up to the deal).
+
+    This is the fact table: the period's sales are one GROUP BY over it on the
+    covering index ``ix_sales_credit_facts``.
+    """
+
+    __tablename__ = "sales_credit"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "transaction_id", "person_id"),
+        ForeignKeyConstraint(
+            ["tenant_id", "transaction_id"], ["sales_transaction.tenant_id", "sales_transaction.id"]
+        ),
+        ForeignKeyConstraint(["tenant_id", "person_id"], ["person.tenant_id", "person.id"]),
+        # covering: the period's grouped sums read the index only
+        Index(
+            "ix_sales_credit_facts",
+            "tenant_id",
+            "deal_date",
+            "person_id",
+            "region",
+            "product_line",
+            "amount",
+            "collected_amount",
+            "margin",
+        ),
+        # a person's first deal is one index seek
+        Index("ix_sales_credit_person_date", "tenant_id", "person_id", "deal_date"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(Integer)
+    person_id: Mapped[int] = mapped_column(Integer)
+    share_bp: Mapped[int] = mapped_column(Integer)  # basis points: 10000 = 100 %
+    deal_date: Mapped[date] = mapped_column(Date)
+    region: Mapped[str] = mapped_column(String(80), default="")
+    product_line: Mapped[str] = mapped_column(String(80), default="")
+    amount: Mapped[Decimal] = mapped_column(Money())
+    collected_amount: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
+    margin: Mapped[Decimal] = mapped_column(Money(), default=Decimal("0"))
+
+
+class SalesTarget(TenantScoped, db.Model):
+    """A person's or a team's targets for a period (one of the two ids is set)."""
+
+    __tablename__ = "sales_target"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "period_id", "person_id", "team_id"),
+        Index("ix_sales_target_tenant_period", "tenant_id", "period_id"),
+        ForeignKeyConstraint(["tenant_id", "period_id"], ["period.tenant_id", "period.id"]),
+        ForeignKeyConstraint(["tenant_id", "person_id"], ["person.tenant_id", "person.id"]),
+        ForeignKeyConstraint(["tenant_id", "team_id"], ["team.tenant_id", "team.id"]),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_id: Mapped[int] = mapped_column(Integer)
+    person_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    team_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    revenue: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
+    collected: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
+    margin: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
+
+
+class MetricValue(TenantScoped, db.Model):
+    """A KPI result of a person (or a team's collaboration score) in a period."""
+
+    __tablename__ = "metric_value"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "period_id", "person_id", "team_id", "metric"),
+        Index("ix_metric_value_tenant_period", "tenant_id", "period_id"),
+        ForeignKeyConstraint(["tenant_id", "period_id"], ["period.tenant_id", "period.id"]),
+        ForeignKeyConstraint(["tenant_id", "person_id"], ["person.tenant_id", "person.id"]),
+        ForeignKeyConstraint(["tenant_id", "team_id"], ["team.tenant_id", "team.id"]),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_id: Mapped[int] = mapped_column(Integer)
+    person_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    team_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    metric: Mapped[str] = mapped_column(String(80))
+    weight: Mapped[Decimal] = mapped_column(Numeric(9, 4), default=Decimal("0"))
+    actual: Mapped[Decimal] = mapped_column(Numeric(18, 4))
+    target: Mapped[Decimal | None] = mapped_column(Numeric(18, 4), nullable=True)
+    higher_is_better: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ProfitEntry(TenantScoped, db.Model):
+    """The profit finance entered for a period (usually the year)."""
+
+    __tablename__ = "profit_entry"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "period_id"),
+        ForeignKeyConstraint(["tenant_id", "period_id"], ["period.tenant_id", "period.id"]),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_id: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(Money())
+    note: Mapped[str] = mapped_column(String(500), default="")
+    entered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
+    )
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OneOffAwardGrant(TenantScoped, db.Model):
+    """An award an approver set for a person in a period, with its reason."""
+
+    __tablename__ = "one_off_award"
+    __table_args__ = (
+        Index("ix_one_off_award_tenant_period", "tenant_id", "period_id"),
+        ForeignKeyConstraint(["tenant_id", "period_id"], ["period.tenant_id", "period.id"]),
+        ForeignKeyConstraint(["tenant_id", "person_id"], ["person.tenant_id", "person.id"]),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_id: Mapped[int] = mapped_column(Integer)
+    person_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(60))
+    amount: Mapped[Decimal] = mapped_column(Money())
+    reason: Mapped[str] = mapped_column(String(500))
+    approved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
+    )
+    approved_by_label: Mapped[str] = mapped_column(String(254), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,1 @@
+"""Importers and services for the period's inputs."""

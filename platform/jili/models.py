@@ -1,0 +1,55 @@
+"""The domain's tables. Every tenant-owned model mixes in :class:`TenantScoped`."""
+
+from jili.accounts.models import Invitation, Membership, Role, Tenant, User
+from jili.audit.models import AuditLog
+from jili.feedback.models import FeedbackMessage, FeedbackSetting, FeedbackThread
+from jili.incentives.models import (
+    CalculationRun,
+    IncentiveSetting,
+    PayoutLineRecord,
+    Plan,
+    PlanVersion,
+    RunKind,
+    TenantScheme,
+)
+from jili.inputs.models import (
+    MetricValue,
+    OneOffAwardGrant,
+    ProfitEntry,
+    SalesCredit,
+    SalesTarget,
+    Transaction,
+)
+from jili.org.models import Level, Person, Team
+from jili.periods.models import Period, PeriodKind, PeriodStatus
+
+__all__ = [
+    "CalculationRun",
+    "IncentiveSetting",
+    "MetricValue",
+    "OneOffAwardGrant",
+    "PayoutLineRecord",
+    "Plan",
+    "PlanVersion",
+    "ProfitEntry",
+    "RunKind",
+    "SalesCredit",
+    "SalesTarget",
+    "TenantScheme",
+    "Transaction",
+    "AuditLog",
+    "FeedbackMessage",
+    "FeedbackSetting",
+    "FeedbackThread",
+    "Invitation",
+    "Level",
+    "Membership",
+    "Period",
+    "PeriodKind",
+    "PeriodStatus",
+    "Person",
+    "Role",
+    "Team",
+    "Tenant",
+    "User",
+]

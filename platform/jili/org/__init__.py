@@ -1,0 +1,1 @@
+"""The organisation: teams (region → group), people, and the people import."""

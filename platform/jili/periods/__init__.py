@@ -1,0 +1,3 @@
+"""Periods: fiscal years, quarters, months and weeks, and their life
+(open → calculated → published → closed).
+"""
