@@ -28,7 +28,7 @@ translations: $(STAMP)
 .PHONY: translations-update
 translations-update: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
-		--add-comments=TRANSLATORS: --sort-by-file --project=Jili --version=0.1.0 \
+		--add-comments=TRANSLATORS: --no-location --sort-output --project=Jili --version=0.1.0 \
 		--copyright-holder=Jili -o platform/jili/translations/messages.pot .
 	$(BIN)/pybabel update -i platform/jili/translations/messages.pot -d platform/jili/translations \
 		--previous --ignore-obsolete
