@@ -59,6 +59,7 @@ browser-deps:
 	    > /tmp/jili-apt.log 2>&1 || echo "Chromium could not be installed: the browser tests will be SKIPPED"; }
 
 lint: install
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/ruff check platform plugins tests
 	$(BIN)/ruff format --check platform plugins tests
 

@@ -83,7 +83,7 @@ def _register_pages(app: Flask) -> None:
     auth.init_app(app)
     feedback.init_app(app)  # before web: nests its blueprint into the tenant area
     web.init_app(app)
-    period_pages.init_errors(app)
+    period_pages.init_app(app)
 
 
 def _init_db(app: Flask) -> None:

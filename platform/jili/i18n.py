@@ -103,10 +103,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["kind_label"] = lambda v: KIND_LABELS[_value(v)]
     app.jinja_env.filters["reject_key"] = lambda d, key: {k: v for k, v in d.items() if k != key}
 
-    from jili.periods.services import FORWARD
-
-    app.jinja_env.globals["next_status"] = lambda s: FORWARD.get(s)
-
     @app.context_processor
     def _locale():
         return {"current_locale": str(get_locale())}

@@ -13,7 +13,14 @@ from jili.extensions import db
 from jili.i18n import STATUS_LABELS
 from jili.periods.forms import GenerateYearForm
 from jili.periods.models import Period, PeriodKind, PeriodStatus
-from jili.periods.services import PeriodClosed, advance, generate_weeks, generate_year, reopen
+from jili.periods.services import (
+    FORWARD,
+    PeriodClosed,
+    advance,
+    generate_weeks,
+    generate_year,
+    reopen,
+)
 from jili.tenancy import get_scoped_or_404
 from jili.web import bp
 from jili.web._helpers import saved
@@ -165,8 +172,12 @@ def period_reopen(period_id: int):
     )
 
 
-def init_errors(app) -> None:
+def init_app(app) -> None:
+    """The next status a period can move to (for templates), and the 409 page for a
+    save that lost a race."""
     from sqlalchemy.exc import IntegrityError
+
+    app.jinja_env.globals["next_status"] = lambda s: FORWARD.get(s)
 
     @app.errorhandler(IntegrityError)
     def _conflict(e: IntegrityError):
