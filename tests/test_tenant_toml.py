@@ -15,7 +15,7 @@ from jili import ROOT, create_app
 from jili.extensions import db
 from jili.models import AuditLog, Person, Plan, PlanVersion, SalesCredit, Tenant, Transaction
 from jili.plan_as_code.demo import load_file
-from jili.plan_as_code.tenant_toml import (
+from jili.plan_as_code.export import (
     TenantFileError,
     dumps,
     export_tenant,

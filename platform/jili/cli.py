@@ -120,7 +120,7 @@ def tenant_resume(slug: str):
 @with_appcontext
 def tenant_export(slug: str, output: Path | None):
     """Write tenant SLUG as a TOML plan file: org, plans with every version, inputs."""
-    from jili.plan_as_code.tenant_toml import export_toml
+    from jili.plan_as_code.export import export_toml
 
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
     if tenant is None:
@@ -147,7 +147,7 @@ def tenant_export(slug: str, output: Path | None):
 @with_appcontext
 def tenant_import(file: Path, new_slug: str | None):
     """Create a tenant from a TOML plan file (all or nothing)."""
-    from jili.plan_as_code.tenant_toml import TenantFileError, import_tenant, read_toml
+    from jili.plan_as_code.export import TenantFileError, import_tenant, read_toml
 
     try:
         data = read_toml(file.read_bytes())
