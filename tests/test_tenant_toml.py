@@ -15,14 +15,10 @@ from jili import ROOT, create_app
 from jili.extensions import db
 from jili.models import AuditLog, Person, Plan, PlanVersion, SalesCredit, Tenant, Transaction
 from jili.plan_as_code.demo import load_file
-from jili.plan_as_code.export import (
-    TenantFileError,
-    dumps,
-    export_tenant,
-    export_toml,
-    import_tenant,
-    read_toml,
-)
+from jili.plan_as_code.export import export_tenant, export_toml
+from jili.plan_as_code.importer import import_tenant, read_toml
+from jili.plan_as_code.schema import TenantFileError
+from jili.plan_as_code.writer import dumps
 from jili.tenancy import all_tenants, bound_tenant
 
 SHILI = Path(ROOT) / "tenants" / "shili.toml"

@@ -147,7 +147,8 @@ def tenant_export(slug: str, output: Path | None):
 @with_appcontext
 def tenant_import(file: Path, new_slug: str | None):
     """Create a tenant from a TOML plan file (all or nothing)."""
-    from jili.plan_as_code.export import TenantFileError, import_tenant, read_toml
+    from jili.plan_as_code.importer import import_tenant, read_toml
+    from jili.plan_as_code.schema import TenantFileError
 
     try:
         data = read_toml(file.read_bytes())

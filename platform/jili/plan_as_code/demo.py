@@ -1,6 +1,6 @@
 """Loading the demo tenants from tenants/*.toml.
 
-A demo file is a tenant file (plan as code, :mod:`jili.plan_as_code.export`) plus a
+A demo file is a tenant file (plan as code, :mod:`jili.plan_as_code.schema`) plus a
 ``[[demo_logins]]`` table that only this loader reads: logins with their
 passwords, their role in the tenant and, optionally, the person (employee
 number) they are, so "my statement" works. A tenant export never writes it.
@@ -19,7 +19,8 @@ from jili.accounts.passwords import hash_password
 from jili.audit import services as audit
 from jili.extensions import db
 from jili.org.models import Person
-from jili.plan_as_code.export import TenantFileError, import_tenant
+from jili.plan_as_code.importer import import_tenant
+from jili.plan_as_code.schema import TenantFileError
 from jili.tenancy import bound_tenant
 
 LOGIN_KEYS = ("email", "name", "password", "role", "person", "locale")

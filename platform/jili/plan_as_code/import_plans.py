@@ -1,0 +1,247 @@
+"""Importing a tenant file, second part: the schemes enabled, the budget, and
+the plans with every version — effective period, pilot teams, eligibility, and
+settings translated from natural keys to ids, then checked by the scheme's own
+``validate_settings``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+
+from flask_babel import gettext as _
+
+from jili.extensions import db
+from jili.incentives.models import (
+    BudgetRuleChoice,
+    IncentiveSetting,
+    Plan,
+    PlanVersion,
+    TenantScheme,
+)
+from jili.org.models import Level
+from jili.plan_as_code.reader import FileReader
+from jili.plan_as_code.schema import id_field_refers_to, ordered
+from jili.schemes import SettingsError, get_registry
+from jili.schemes.base import KEY_PATTERN
+
+
+def make_schemes(r: FileReader) -> None:
+    spec = r.data.get("schemes", {})
+    where = "[schemes]"
+    if not isinstance(spec, Mapping):
+        r.err(where, _("Must be a table."))
+        return
+    r.known(where, spec, ("enabled", "disabled"))
+    registry = get_registry()
+    seen = set()
+    for key, enabled in (("enabled", True), ("disabled", False)):
+        names = r.name_list(where, spec.get(key), key) or []
+        for scheme_key in names:
+            if scheme_key in seen:
+                r.err(where, _("Scheme %(key)s is listed twice.", key=scheme_key))
+                continue
+            seen.add(scheme_key)
+            if not KEY_PATTERN.match(scheme_key):
+                r.err(where, _("%(key)s is not a scheme key.", key=scheme_key))
+                continue
+            if enabled and registry.get(scheme_key) is None:
+                r.err(
+                    where,
+                    _(
+                        "Scheme %(key)s is not installed here (see jili plugins list).",
+                        key=scheme_key,
+                    ),
+                )
+                continue
+            db.session.add(
+                TenantScheme(tenant_id=r.tenant.id, scheme_key=scheme_key, enabled=enabled)
+            )
+    r.counts["schemes"] = len(seen)
+
+
+def make_budget(r: FileReader) -> None:
+    spec = r.data.get("budget")
+    if spec is None:
+        return
+    where = "[budget]"
+    if not isinstance(spec, Mapping):
+        r.err(where, _("Must be a table."))
+        return
+    r.known(
+        where,
+        spec,
+        ("amount", "pct_of_revenue", "rule", "release_from_attainment_pct", "release_pct"),
+    )
+    rule = spec.get("rule", BudgetRuleChoice.PROPORTIONAL.value)
+    if rule not in {choice.value for choice in BudgetRuleChoice}:
+        r.err(where, _("rule must be proportional or priority."))
+        return
+    values = {
+        key: r.decimal(where, spec, key, required=False, minimum=0, money=key == "amount")
+        for key in ("amount", "pct_of_revenue", "release_from_attainment_pct", "release_pct")
+    }
+    for key in ("pct_of_revenue", "release_from_attainment_pct", "release_pct"):
+        value = values[key]
+        if value is not None and value != value.quantize(Decimal("0.0001")):
+            r.err(where, _("%(key)s: at most four decimal places.", key=key))
+    db.session.add(
+        IncentiveSetting(
+            tenant_id=r.tenant.id,
+            budget_amount=values["amount"],
+            budget_pct_of_revenue=values["pct_of_revenue"],
+            budget_rule=BudgetRuleChoice(rule),
+            release_from_attainment_pct=values["release_from_attainment_pct"],
+            release_pct=values["release_pct"] or Decimal(0),
+        )
+    )
+
+
+def make_plans(r: FileReader) -> None:
+    registry = get_registry()
+    names: set[str] = set()
+    plans = versions = 0
+    for where, row in r.entries("plans"):
+        name = r.text(where, row, "name", limit=120)
+        if name is None:
+            continue
+        where = f"{where} ({name})"
+        r.known(where, row, ("name", "scheme", "priority", "versions"))
+        if name in names:
+            r.err(where, _("Plan %(name)s appears twice.", name=name))
+            continue
+        names.add(name)
+        key = row.get("scheme")
+        scheme = registry.get(key) if isinstance(key, str) else None
+        if scheme is None:
+            r.err(
+                where,
+                _(
+                    "Scheme %(key)s is not installed here (see jili plugins list).",
+                    key=key,
+                ),
+            )
+            continue
+        priority = row.get("priority", 100)
+        if isinstance(priority, bool) or not isinstance(priority, int):
+            r.err(where, _("priority must be a whole number."))
+            continue
+        plan = Plan(tenant_id=r.tenant.id, name=name, scheme_key=key, priority=priority)
+        db.session.add(plan)
+        db.session.flush()
+        plans += 1
+        raw_versions = row.get("versions", [])
+        if not isinstance(raw_versions, list):
+            r.err(where, _("versions must be an array of tables ([[plans.versions]])."))
+            continue
+        numbers: set[int] = set()
+        for v in raw_versions:
+            if _make_version(r, where, plan, scheme, v, numbers):
+                versions += 1
+    r.counts["plans"] = plans
+    r.counts["plan_versions"] = versions
+
+
+def _make_version(r: FileReader, plan_where, plan: Plan, scheme, v, numbers: set[int]) -> bool:
+    if not isinstance(v, Mapping):
+        r.err(plan_where, _("Each version must be a table."))
+        return False
+    number = v.get("number")
+    where = f"{plan_where} version {number}"
+    r.known(
+        where,
+        v,
+        ("number", "effective", "pilot", "pilot_teams", "note", "eligibility", "settings"),
+    )
+    if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+        r.err(where, _("number must be a whole number from 1."))
+        return False
+    if number in numbers:
+        r.err(where, _("Version %(n)d appears twice.", n=number))
+        return False
+    numbers.add(number)
+    period = r.period(where, v, "effective")
+    pilot = r.boolean(where, v, "pilot", False)
+    note = r.text(where, v, "note", required=False, limit=500)
+    pilot_names = r.name_list(where, v.get("pilot_teams"), "pilot_teams")
+    pilot_teams = [r.team(where, n) for n in pilot_names or []]
+    if pilot and not pilot_names:
+        r.err(where, _("A pilot version needs the teams it runs on (pilot_teams)."))
+    if pilot_names and not pilot:
+        r.err(where, _("pilot_teams are only for a pilot version (pilot = true)."))
+    eligibility = _eligibility(r, where, v.get("eligibility", {}))
+    settings = _settings(r, where, scheme, v.get("settings", {}))
+    if None in pilot_teams or eligibility is None or settings is None or period is None:
+        return False
+    if note is None:
+        return False
+    db.session.add(
+        PlanVersion(
+            tenant_id=r.tenant.id,
+            plan_id=plan.id,
+            number=number,
+            effective_period_id=period.id,
+            effective_from=period.start_date,
+            settings=settings,
+            eligibility=eligibility,
+            is_pilot=pilot,
+            pilot_team_ids=sorted(t.id for t in pilot_teams),
+            note=note,
+            created_by_id=getattr(r.actor, "id", None),
+        )
+    )
+    return True
+
+
+def _eligibility(r: FileReader, where, spec) -> dict | None:
+    if not isinstance(spec, Mapping):
+        r.err(where, _("eligibility must be a table."))
+        return None
+    r.known(where, spec, ("teams", "levels", "people"))
+    teams = r.name_list(where, spec.get("teams"), "eligibility.teams")
+    levels = r.name_list(where, spec.get("levels"), "eligibility.levels")
+    people = r.name_list(where, spec.get("people"), "eligibility.people")
+    if teams is None or levels is None or people is None:
+        return None
+    ok = True
+    for level in levels:
+        if level not in {lv.value for lv in Level}:
+            r.err(where, _("eligibility: %(v)s is not a level.", v=level))
+            ok = False
+    team_objs = [r.team(where, n) for n in teams]
+    people_objs = [r.person(where, n) for n in people]
+    if not ok or None in team_objs or None in people_objs:
+        return None
+    return {
+        "team_ids": sorted({t.id for t in team_objs}),
+        "levels": sorted(set(levels)),
+        "person_ids": sorted({p.id for p in people_objs}),
+    }
+
+
+def _settings(r: FileReader, where, scheme, raw) -> dict | None:
+    if not isinstance(raw, Mapping):
+        r.err(where, _("settings must be a table."))
+        return None
+    failed = False
+
+    def ids(field, names):
+        nonlocal failed
+        if not all(isinstance(n, str) for n in names):
+            return names  # the field reports it
+        refers = id_field_refers_to(field)
+        found = [(r.team(where, n) if refers == "team" else r.person(where, n)) for n in names]
+        if None in found:
+            failed = True
+            return []
+        return [obj.id for obj in found]
+
+    translated = ordered(scheme.settings_fields, raw, out=lambda v: v, ids=ids)
+    if failed:
+        return None
+    try:
+        return scheme.validate_settings(translated)
+    except SettingsError as exc:
+        for path, message in exc.errors.items():
+            r.err(where, _("setting %(path)s: %(message)s", path=path, message=message))
+        return None
