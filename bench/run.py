@@ -3,9 +3,10 @@
     python bench/run.py [--people 10000] [--transactions 1000000]
                          [--database-url URL] [--out bench/RESULTS.md]
 
-Generates a tenant (teams, people with targets and KPI values, newcomers with
-mentors, profit, one-off awards, six plans, one quarter of sales with some
-split credits and refunds), then, in a fresh process, measures:
+Generates a tenant (bench/generate.py: teams, people with targets and KPI
+values, newcomers with mentors, profit, one-off awards, six plans, one quarter
+of sales with some split credits and refunds), then, in a fresh process,
+measures:
 
 - the bare SQL aggregate over those transactions: one GROUP BY person on the
   covering index, best and median of 5;
@@ -29,324 +30,19 @@ import json
 import os
 import platform
 import pstats
-import random
 import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import UTC, datetime
 from pathlib import Path
 
-QUARTER = ("2024-Q3", date(2024, 7, 1), date(2024, 9, 30))
-REGIONS = ("华东", "华南", "华北", "西南")
-PRODUCTS = ("设备", "耗材", "服务")
+from generate import QUARTER, app_for, generate  # bench/generate.py, beside this script
+
 TARGET_RATIO = 3.0
 MEMORY_LIMIT_MB = 500
-
-
-def _app(url: str):
-    from jili import create_app
-
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": False})
-
-
-# -- generate ----------------------------------------------------------------------
-
-
-def generate(url: str, people: int, transactions: int, seed: int = 7) -> dict:
-    from sqlalchemy import text
-
-    from jili.accounts.models import Tenant
-    from jili.extensions import db
-    from jili.incentives.models import IncentiveSetting, Plan, PlanVersion, TenantScheme
-    from jili.inputs.models import ProfitEntry
-    from jili.org.models import Level, Team
-    from jili.periods.models import Period, PeriodKind
-    from jili.schemes import get_registry
-    from jili.tenancy import bound_tenant
-
-    rnd = random.Random(seed)
-    app = _app(url)
-    started = time.perf_counter()
-    with app.app_context():
-        db.create_all()
-        tenant = Tenant(slug="bench", name="基准测试公司")
-        db.session.add(tenant)
-        db.session.commit()
-        t = tenant.id
-        with bound_tenant(t):
-            label, start, end = QUARTER
-            period = Period(
-                tenant_id=t, kind=PeriodKind.QUARTER, label=label, start_date=start, end_date=end
-            )
-            db.session.add(period)
-            regions = []
-            for name in REGIONS:
-                region = Team(tenant_id=t, name=f"{name}大区", kind="region")
-                db.session.add(region)
-                regions.append(region)
-            db.session.flush()
-            groups = []
-            n_groups = max(1, people // 100)
-            for i in range(n_groups):
-                group = Team(
-                    tenant_id=t, name=f"{REGIONS[i % 4]}{i + 1}组", parent_id=regions[i % 4].id
-                )
-                db.session.add(group)
-                groups.append(group)
-            db.session.flush()
-            conn = db.session.connection()
-            dialect = conn.dialect.name
-            mark = "?" if dialect == "sqlite" else "%s"
-
-            def bulk(table: str, columns: list[str], rows: list[tuple]) -> None:
-                sql = (
-                    f"INSERT INTO {table} ({', '.join(columns)}) "
-                    f"VALUES ({', '.join([mark] * len(columns))})"
-                )
-                for i in range(0, len(rows), 50_000):
-                    conn.exec_driver_sql(sql, rows[i : i + 50_000])
-
-            # People: ids assigned here so credits can refer to them.
-            first_id = (conn.execute(text("SELECT coalesce(max(id), 0) FROM person")).scalar()) + 1
-            person_rows, newcomers, region_of = [], [], {}
-            for i in range(people):
-                pid = first_id + i
-                group = groups[i % n_groups]
-                level = (
-                    Level.MANAGER.value
-                    if i < n_groups
-                    else (Level.NEWCOMER.value if i % 20 == 0 else Level.CORE.value)
-                )
-                hire = start - timedelta(days=60 if level == "newcomer" else 400 + i % 900)
-                mentor = first_id + i - 1 if level == "newcomer" else None  # inserted before
-                if level == "newcomer":
-                    newcomers.append(pid)
-                region_of[pid] = REGIONS[(i % n_groups) % 4]
-                person_rows.append(
-                    (t, pid, f"E{i:06d}", f"员工{i}", level, hire, group.id, mentor, 1_000_000)
-                )
-            bulk(
-                "person",
-                [
-                    "tenant_id",
-                    "id",
-                    "employee_no",
-                    "name",
-                    "level",
-                    "hire_date",
-                    "team_id",
-                    "mentor_id",
-                    "base_salary",
-                ],
-                person_rows,
-            )
-            ids = [r[1] for r in person_rows]
-            # Targets: 2,000,000.00 each (minor units), team targets from members.
-            bulk(
-                "sales_target",
-                ["tenant_id", "period_id", "person_id", "revenue"],
-                [(t, period.id, pid, 200_000_000) for pid in ids],
-            )
-            # Two KPIs per person; a collaboration score per group.
-            metrics = []
-            for pid in ids:
-                metrics.append(
-                    (t, period.id, pid, None, "回款率", 60, rnd.randint(70, 100), 100, True)
-                )
-                metrics.append(
-                    (t, period.id, pid, None, "客户满意度", 40, rnd.randint(60, 100), 100, True)
-                )
-            for g in groups:
-                metrics.append(
-                    (t, period.id, None, g.id, "collaboration", 0, rnd.randint(50, 100), None, True)
-                )
-            bulk(
-                "metric_value",
-                [
-                    "tenant_id",
-                    "period_id",
-                    "person_id",
-                    "team_id",
-                    "metric",
-                    "weight",
-                    "actual",
-                    "target",
-                    "higher_is_better",
-                ],
-                metrics,
-            )
-            db.session.add(
-                ProfitEntry(tenant_id=t, period_id=period.id, amount=Decimal("20000000"))
-            )
-            now = datetime.now(UTC)
-            awards = [
-                (
-                    t,
-                    period.id,
-                    ids[i * 97 % len(ids)],
-                    "strategic_client",
-                    1_000_000,
-                    "战略客户",
-                    "bench",
-                    now,
-                )
-                for i in range(50)
-            ]
-            bulk(
-                "one_off_award",
-                [
-                    "tenant_id",
-                    "period_id",
-                    "person_id",
-                    "kind",
-                    "amount",
-                    "reason",
-                    "approved_by_label",
-                    "created_at",
-                ],
-                awards,
-            )
-            # Transactions and credits: 5 % split between two people, 2 % refunds.
-            days = (end - start).days + 1
-            first_txn = (
-                conn.execute(text("SELECT coalesce(max(id), 0) FROM sales_transaction")).scalar()
-            ) + 1
-            txns, credit_rows = [], []
-            for n in range(transactions):
-                tid = first_txn + n
-                pid = ids[rnd.randrange(len(ids))]
-                day = start + timedelta(days=rnd.randrange(days))
-                amount = rnd.randint(100_000, 5_000_000)  # 1,000.00 – 50,000.00
-                if n % 50 == 0:
-                    amount = -amount // 4
-                collected = amount * 9 // 10
-                margin = amount // 4
-                region, product = region_of[pid], PRODUCTS[n % 3]
-                txns.append(
-                    (
-                        t,
-                        tid,
-                        f"X{tid}",
-                        day,
-                        pid,
-                        f"客户{n % 5000}",
-                        product,
-                        region,
-                        amount,
-                        collected,
-                        margin,
-                        False,
-                        False,
-                        "bench",
-                        now,
-                    )
-                )
-                if n % 20 == 0:
-                    other = ids[(ids.index(pid) + 1) % len(ids)] if len(ids) > 1 else pid
-                    half = amount // 2
-                    for who, part in ((pid, amount - half), (other, half)):
-                        if who == other and other == pid:
-                            continue
-                        share = part * 10_000 // amount if amount else 5000
-                        credit_rows.append(
-                            (
-                                t,
-                                tid,
-                                who,
-                                share,
-                                day,
-                                region,
-                                product,
-                                part,
-                                collected * part // amount if amount else 0,
-                                margin * part // amount if amount else 0,
-                            )
-                        )
-                else:
-                    credit_rows.append(
-                        (t, tid, pid, 10_000, day, region, product, amount, collected, margin)
-                    )
-            bulk(
-                "sales_transaction",
-                [
-                    "tenant_id",
-                    "id",
-                    "external_id",
-                    "deal_date",
-                    "person_id",
-                    "customer",
-                    "product_line",
-                    "region",
-                    "amount",
-                    "collected_amount",
-                    "margin",
-                    "new_customer",
-                    "strategic",
-                    "row_hash",
-                    "imported_at",
-                ],
-                txns,
-            )
-            del txns
-            bulk(
-                "sales_credit",
-                [
-                    "tenant_id",
-                    "transaction_id",
-                    "person_id",
-                    "share_bp",
-                    "deal_date",
-                    "region",
-                    "product_line",
-                    "amount",
-                    "collected_amount",
-                    "margin",
-                ],
-                credit_rows,
-            )
-            n_credits = len(credit_rows)
-            del credit_rows
-            registry = get_registry()
-            for key, scheme in sorted(registry.all().items()):
-                db.session.add(TenantScheme(tenant_id=t, scheme_key=key, enabled=True))
-                plan = Plan(tenant_id=t, name=str(scheme.label), scheme_key=key)
-                db.session.add(plan)
-                db.session.flush()
-                settings = scheme.default_settings()
-                if key == "tiered_commission":
-                    settings = scheme.validate_settings(
-                        {**settings, "region_coefficients": {"华东": "1.1", "西南": "1.2"}}
-                    )
-                if key == "excess_pool":
-                    settings = scheme.validate_settings({**settings, "collaboration_top_pct": "20"})
-                db.session.add(
-                    PlanVersion(
-                        tenant_id=t,
-                        plan_id=plan.id,
-                        number=1,
-                        effective_period_id=period.id,
-                        effective_from=start,
-                        settings=settings,
-                        eligibility={},
-                    )
-                )
-            db.session.add(IncentiveSetting(tenant_id=t, budget_pct_of_revenue=Decimal("5")))
-            db.session.commit()
-        with db.engine.connect() as c:  # planner statistics, as a live database has
-            c.exec_driver_sql("ANALYZE")
-            c.commit()
-    return {
-        "people": people,
-        "transactions": transactions,
-        "credits": n_credits,
-        "newcomers": len(newcomers),
-        "teams": len(groups) + len(REGIONS),
-        "generate_seconds": round(time.perf_counter() - started, 1),
-    }
 
 
 # -- measure ---------------------------------------------------------------------
@@ -373,7 +69,7 @@ def measure(url: str) -> dict:
     from jili.periods.models import Period
     from jili.tenancy import bound_tenant
 
-    app = _app(url)
+    app = app_for(url)
     out: dict = {}
     with app.app_context():
         tenant = db.session.scalar(select(Tenant).where(Tenant.slug == "bench"))
@@ -564,9 +260,7 @@ def _analysis(data: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="bench/run.py", description=__doc__.split("\n")[0]
-    )
+    parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__.split("\n")[0])
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--transactions", type=int, default=1_000_000)
     parser.add_argument("--database-url", default=None, help="default: a new SQLite file")
