@@ -20,6 +20,15 @@ UA = "DistinctiveAgent/7.3 (feedback-trace-test; Zx9q)"
 FORWARDED = "203.0.113.77"
 REMOTE = "198.51.100.23"
 USER_ID = 987_654_321
+# what the author's browser sends with every request
+HEADERS = {
+    "User-Agent": UA,
+    "X-Forwarded-For": FORWARDED,
+    "X-Real-IP": FORWARDED,
+    "Referer": "http://localhost/t/acme/feedback/",
+    "Accept-Language": "en",
+}
+ENVIRON = {"REMOTE_ADDR": REMOTE}
 
 
 def public_link(browser_or_client) -> str:
@@ -42,6 +51,69 @@ def _all_rows() -> dict[str, set[tuple]]:
     return out
 
 
+def _needles(user, session_cookie) -> dict[str, str]:
+    """What would identify the author, by name."""
+    return {
+        "user id": str(USER_ID),
+        "e-mail": user.email,
+        "e-mail local part": "wang.distinctive",
+        "name": user.name,
+        "forwarded address": FORWARDED,
+        "remote address": REMOTE,
+        "user agent": UA,
+        "user agent token": "Zx9q",
+        "session cookie": session_cookie.value,
+        "session token": user.session_token,
+    }
+
+
+def _write_read_and_reply(client, link: str) -> list:
+    """Open the form, send a message, read it back by its receipt code, add a
+    reply — all with the identifying headers. Returns the four responses."""
+    kw = {"headers": HEADERS, "environ_base": ENVIRON}
+    form = client.get(link, **kw)
+    nonce = re.search(r'name="nonce" type="hidden" value="([^"]+)"', form.text).group(1)
+    sent = client.post(
+        link,
+        data={"category": "calculation", "text": "三月提成少算了 2%，请核对。", "nonce": nonce},
+        **kw,
+    )
+    assert sent.status_code == 200, sent.text
+    code = re.search(r'id="receipt-code">([^<]+)<', sent.text).group(1)
+    opened = client.post(link + "receipt", data={"code": code}, **kw)
+    assert "三月提成少算了" in opened.text
+    replied = client.post(link + "reply", data={"code": code, "text": "补充：是华东组。"}, **kw)
+    assert replied.status_code == 200
+    return [form, sent, opened, replied]
+
+
+def _logged(caplog) -> str:
+    """Everything the log capture saw: formatted text, messages and their arguments."""
+    return caplog.text + "\n".join(
+        repr(r.args) + " " + str(r.msg) + " " + r.getMessage() for r in caplog.records
+    )
+
+
+def _assert_no_needle(needles: dict[str, str], logged: str, before: dict, after: dict) -> None:
+    """No needle in the log, in any feedback row, nor in any other row added."""
+    for what, needle in needles.items():
+        assert needle not in logged, f"the log holds the {what}"
+        for name, rows in after.items():
+            fresh = rows - before.get(name, set())
+            scanned = rows if name.startswith("feedback") else fresh
+            for row in scanned:
+                assert not any(needle in cell for cell in row), f"{name} holds the {what}: {row}"
+
+
+def _assert_feedback_keeps_no_time_of_day(tenant) -> None:
+    for model in (FeedbackThread, FeedbackMessage):
+        assert not any(isinstance(c.type, DateTime) for c in model.__table__.columns)
+    with bound_tenant(tenant.id):
+        thread = db.session.scalar(select(FeedbackThread))
+        assert isinstance(thread.day, dt.date) and not isinstance(thread.day, dt.datetime)
+        assert re.fullmatch(r"[0-9a-f]{32}", thread.id)
+
+
 def test_submission_leaves_no_identifying_trace(
     app, make_tenant, make_user, member, browser, caplog
 ):
@@ -57,60 +129,19 @@ def test_submission_leaves_no_identifying_trace(
     link = public_link(b)  # from inside the app, logged in
     session_cookie = b.client.get_cookie("jili_session")
     assert session_cookie is not None and session_cookie.value
-    needles = {
-        "user id": str(USER_ID),
-        "e-mail": user.email,
-        "e-mail local part": "wang.distinctive",
-        "name": user.name,
-        "forwarded address": FORWARDED,
-        "remote address": REMOTE,
-        "user agent": UA,
-        "user agent token": "Zx9q",
-        "session cookie": session_cookie.value,
-        "session token": user.session_token,
-    }
+    needles = _needles(user, session_cookie)
     before = _all_rows()
-    headers = {
-        "User-Agent": UA,
-        "X-Forwarded-For": FORWARDED,
-        "X-Real-IP": FORWARDED,
-        "Referer": "http://localhost/t/acme/feedback/",
-        "Accept-Language": "en",
-    }
-    env = {"REMOTE_ADDR": REMOTE}
 
     caplog.set_level(logging.DEBUG)  # every logger
     caplog.set_level(logging.DEBUG, logger="sqlalchemy.engine")  # SQL and its parameters too
     caplog.clear()
 
-    form = b.client.get(link, headers=headers, environ_base=env)
-    nonce = re.search(r'name="nonce" type="hidden" value="([^"]+)"', form.text).group(1)
-    sent = b.client.post(
-        link,
-        data={"category": "calculation", "text": "三月提成少算了 2%，请核对。", "nonce": nonce},
-        headers=headers,
-        environ_base=env,
-    )
-    assert sent.status_code == 200, sent.text
-    code = re.search(r'id="receipt-code">([^<]+)<', sent.text).group(1)
-    opened = b.client.post(link + "receipt", data={"code": code}, headers=headers, environ_base=env)
-    assert "三月提成少算了" in opened.text
-    replied = b.client.post(
-        link + "reply",
-        data={"code": code, "text": "补充：是华东组。"},
-        headers=headers,
-        environ_base=env,
-    )
-    assert replied.status_code == 200
-
-    for resp in (form, sent, opened, replied):
+    for resp in _write_read_and_reply(b.client, link):
         assert "Set-Cookie" not in resp.headers
         assert resp.headers["Cache-Control"] == "no-store"
         assert resp.headers["Referrer-Policy"] == "no-referrer"
 
-    logged = caplog.text + "\n".join(
-        repr(r.args) + " " + str(r.msg) + " " + r.getMessage() for r in caplog.records
-    )
+    logged = _logged(caplog)
     # The capture really saw the requests' SQL (so finding nothing means something).
     assert "feedback_thread" in logged and "feedback_message" in logged
     assert "三月提成少算了" in logged  # ... with its parameters
@@ -119,22 +150,10 @@ def test_submission_leaves_no_identifying_trace(
     # Only feedback rows were added or changed: no audit entry, no session row, no log table.
     changed = {name for name in after if after[name] != before.get(name, set())}
     assert changed == {"feedback_thread", "feedback_message"}
-
-    for what, needle in needles.items():
-        assert needle not in logged, f"the log holds the {what}"
-        for name, rows in after.items():
-            fresh = rows - before.get(name, set())
-            scanned = rows if name.startswith("feedback") else fresh
-            for row in scanned:
-                assert not any(needle in cell for cell in row), f"{name} holds the {what}: {row}"
+    _assert_no_needle(needles, logged, before, after)
 
     # No column of the feedback tables can hold a time of day.
-    for model in (FeedbackThread, FeedbackMessage):
-        assert not any(isinstance(c.type, DateTime) for c in model.__table__.columns)
-    with bound_tenant(tenant.id):
-        thread = db.session.scalar(select(FeedbackThread))
-        assert isinstance(thread.day, dt.date) and not isinstance(thread.day, dt.datetime)
-        assert re.fullmatch(r"[0-9a-f]{32}", thread.id)
+    _assert_feedback_keeps_no_time_of_day(tenant)
 
     # The rate-limit counters (memory) hold salted hashes, not the address.
     storage = ratelimit.limiter().storage
