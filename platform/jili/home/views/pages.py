@@ -3,16 +3,35 @@ team's, owners / admins / hr the setup and what is due."""
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from flask import g, render_template
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from jili.accounts.models import Membership
 from jili.accounts.roles import can, require
 from jili.extensions import db
-from jili.home.services import links
+from jili.home.services import links, progress
 from jili.org.models import Person, Team
 from jili.periods.models import Period, PeriodStatus
 from jili.web import bp
+
+MEASURES = {
+    "revenue": _l("Booked revenue"),
+    "collected": _l("Collected cash"),
+    "margin": _l("Margin"),
+}
+
+
+def pct_text(value: Decimal) -> str:
+    """A percentage for people: one decimal place, shown, not stored."""
+    return f"{value.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)} %"
+
+
+@bp.app_context_processor
+def _home_helpers():
+    return {"measure_label": lambda m: str(MEASURES.get(m, m)), "pct_text": pct_text}
 
 
 def _counts(tid: int) -> dict:
@@ -30,12 +49,28 @@ def _counts(tid: int) -> dict:
     }
 
 
+def _my_numbers(me: Person) -> dict:
+    """The staff home: own progress in the current periods, the estimate, the statement."""
+    tenant = g.tenant
+    today = progress.tenant_today(tenant.timezone)
+    return {
+        "today": today,
+        "my_periods": [
+            progress.person_progress(tenant.id, tenant.currency, me, period, today)
+            for period in progress.current_periods(tenant.id, today, me.id)
+        ],
+        "my_statement": progress.latest_statement(tenant.id, me.id),
+    }
+
+
 @bp.route("/")
 @require("tenant.view")
 def home():
     tid = g.tenant.id
     me = links.person_of_user(tid, g.membership.user_id)
-    context: dict = {"me": me, "counts": {}, "unlinked": []}
+    context: dict = {"me": me, "counts": {}, "unlinked": [], "my_periods": []}
+    if me is not None:
+        context.update(_my_numbers(me))
     if g.role != "staff":
         context["counts"] = _counts(tid)
     if can("people.link") or can("members.view"):
