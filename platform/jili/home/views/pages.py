@@ -6,17 +6,22 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import g, render_template
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import func, select
 
-from jili.accounts.models import Membership
+from jili.accounts.models import Membership, Role
 from jili.accounts.roles import can, require
 from jili.extensions import db
-from jili.home.services import links, progress
+from jili.home.services import charts, links, progress, team
+from jili.home.services.team import RED, YELLOW
 from jili.org.models import Person, Team
 from jili.periods.models import Period, PeriodStatus
 from jili.web import bp
 
+HUNDRED = Decimal(100)
+CHART_ROWS = 30  # the ranking chart shows the first 30; the alert lists show everyone
 MEASURES = {
     "revenue": _l("Booked revenue"),
     "collected": _l("Collected cash"),
@@ -63,6 +68,44 @@ def _my_numbers(me: Person) -> dict:
     }
 
 
+def _team_numbers(me: Person) -> dict:
+    """The manager home: the team subtree's attainment ranking, alerts and payout."""
+    tenant = g.tenant
+    today = progress.tenant_today(tenant.timezone)
+    people = team.team_people(tenant.id, me)
+    periods = []
+    for period in progress.current_periods(tenant.id, today):
+        tp = team.team_period(tenant.id, tenant.currency, period, people)
+        bars = [
+            charts.Bar(a.person.name, a.pct, _alert_class(a.pct)) for a in tp.ranking[:CHART_ROWS]
+        ]
+        words = charts.Words(
+            title=_("Attainment by person, %(period)s", period=period.label),
+            desc=_(
+                "Booked revenue to date against target for each person of your team, "
+                "best first; dashed lines at %(red)s, %(yellow)s and %(full)s.",
+                red=pct_text(RED),
+                yellow=pct_text(YELLOW),
+                full=pct_text(HUNDRED),
+            ),
+            x_axis=_("Attainment against target"),
+            y_axis=_("Person"),
+        )
+        svg = charts.hbar_chart(
+            bars, words, pct_text, chart_id=f"rank-{period.id}", marks=(RED, YELLOW, HUNDRED)
+        )
+        periods.append({"tp": tp, "chart": Markup(svg), "shown": bars})
+    return {"team_periods": periods, "team_size": len(people)}
+
+
+def _alert_class(pct: Decimal) -> str:
+    if pct >= HUNDRED:
+        return "done"
+    if pct < RED:
+        return "low"
+    return "mid" if pct < YELLOW else ""
+
+
 @bp.route("/")
 @require("tenant.view")
 def home():
@@ -71,6 +114,8 @@ def home():
     context: dict = {"me": me, "counts": {}, "unlinked": [], "my_periods": []}
     if me is not None:
         context.update(_my_numbers(me))
+        if g.role == Role.MANAGER:
+            context.update(_team_numbers(me))
     if g.role != "staff":
         context["counts"] = _counts(tid)
     if can("people.link") or can("members.view"):
