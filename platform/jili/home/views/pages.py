@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from jili.accounts.models import Membership, Role
 from jili.accounts.roles import can, require
 from jili.extensions import db
-from jili.home.services import charts, links, progress, team
+from jili.home.services import charts, links, progress, setup, team
 from jili.home.services.team import RED, YELLOW
 from jili.org.models import Person, Team
 from jili.periods.models import Period, PeriodStatus
@@ -98,6 +98,30 @@ def _team_numbers(me: Person) -> dict:
     return {"team_periods": periods, "team_size": len(people)}
 
 
+def _admin_numbers() -> dict:
+    """The admin / hr home: setup checklist, what is due this week, cost against revenue."""
+    tenant = g.tenant
+    today = progress.tenant_today(tenant.timezone)
+    rows = setup.cost_against_revenue(tenant.id, today)
+    bars = [charts.Bar(r.period.label, r.pct) for r in rows if r.pct is not None]
+    words = charts.Words(
+        title=_("Incentive cost as a share of revenue"),
+        desc=_(
+            "For the current quarter and the four before it: the latest calculation's "
+            "total divided by the revenue credited in the quarter."
+        ),
+        x_axis=_("Incentive cost / revenue"),
+        y_axis=_("Quarter"),
+    )
+    chart = charts.hbar_chart(bars, words, pct_text, chart_id="cost") if bars else ""
+    return {
+        "steps": setup.checklist(tenant.id),
+        "due": setup.due_this_week(tenant.id, today),
+        "cost_rows": rows,
+        "cost_chart": Markup(chart),
+    }
+
+
 def _alert_class(pct: Decimal) -> str:
     if pct >= HUNDRED:
         return "done"
@@ -118,6 +142,8 @@ def home():
             context.update(_team_numbers(me))
     if g.role != "staff":
         context["counts"] = _counts(tid)
+    if g.role in (Role.OWNER, Role.ADMIN, Role.HR, Role.CONSULTANT):
+        context.update(_admin_numbers())
     if can("people.link") or can("members.view"):
         context["unlinked"] = links.unlinked_members(tid)
     return render_template("home/home.html", **context)
