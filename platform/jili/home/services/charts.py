@@ -33,14 +33,14 @@ class Words:
     y_axis: str
 
 
-_COLOURS = {"low": "#b42318", "mid": "#b7791f", "done": "#1e7d4f", "": "#c0392b"}
+_COLOURS = {"low": "#b42318", "mid": "#b7791f", "done": "#1e7d4f", "": "#2f6fb0"}
 
 
 def _open(width: int, height: int, words: Words, chart_id: str) -> list[str]:
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="home-chart" viewBox="0 0 {width} {height}" '
         f'width="100%" preserveAspectRatio="xMinYMin meet" role="img" '
-        f'aria-labelledby="{chart_id}-t {chart_id}-d" font-family="{FONT_FAMILY}" font-size="12">',
+        f'aria-labelledby="{chart_id}-t {chart_id}-d" font-family="{FONT_FAMILY}" font-size="14">',
         f'<title id="{chart_id}-t">{escape(words.title)}</title>',
         f'<desc id="{chart_id}-d">{escape(words.desc)}</desc>',
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>',
@@ -54,12 +54,12 @@ def hbar_chart(
     *,
     chart_id: str = "chart",
     marks: Sequence[Decimal] = (),
-    width: int = 640,
+    width: int = 480,
 ) -> str:
     """Horizontal bars, one per row, largest first as given (a ranking): the label
     on the left, the value at the bar's end, dashed lines at ``marks`` (e.g. 70, 80,
     100 %)."""
-    left, right, top, bottom, row = 120, 70, 28, 48, 24
+    left, right, top, bottom, row = 96, 64, 30, 52, 28
     height = top + bottom + row * max(len(bars), 1)
     plot_w = Decimal(width - left - right)
     high = max([b.value for b in bars] + list(marks) + [Decimal(1)])
@@ -89,7 +89,7 @@ def hbar_chart(
     for i, bar in enumerate(bars):
         y = top + row * i
         w = _px(x_of(bar.value) - left)
-        label = bar.label if len(bar.label) <= 14 else bar.label[:13] + "…"
+        label = bar.label if len(bar.label) <= 8 else bar.label[:7] + "…"
         out.append(
             f'<text class="y-tick" x="{left - 8}" y="{y + row // 2}" text-anchor="end" '
             f'dominant-baseline="middle" fill="#1f2933">{escape(label)}</text>'
@@ -104,9 +104,9 @@ def hbar_chart(
         f'<line class="axis" x1="{left}" y1="{base_y}" x2="{width - right}" y2="{base_y}" '
         f'stroke="#1f2933"/>'
         f'<text class="axis-label" x="{left + int(plot_w) // 2}" y="{height - 8}" '
-        f'text-anchor="middle" fill="#1f2933" font-size="13">{escape(words.x_axis)}</text>'
+        f'text-anchor="middle" fill="#1f2933" font-size="14">{escape(words.x_axis)}</text>'
         f'<text class="axis-label" x="{left - 8}" y="{top - 4}" text-anchor="end" '
-        f'fill="#1f2933" font-size="13">{escape(words.y_axis)}</text>'
+        f'fill="#1f2933" font-size="14">{escape(words.y_axis)}</text>'
     )
     out.append("</svg>")
     return "\n".join(out)
