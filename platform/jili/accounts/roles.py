@@ -22,6 +22,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "periods.reopen": frozenset({O, A}),
     "members.view": frozenset({O, A}),
     "members.edit": frozenset({O, A}),
+    "people.link": frozenset({O, A, H}),  # link a member's login to a person
     "audit.view": frozenset({O, A}),
     # Incentives (issue 3)
     "schemes.edit": frozenset({O, A}),  # enable / disable scheme plugins, budget

@@ -34,6 +34,7 @@ from jili.accounts.services import start_session, token_hash, user_tenants
 from jili.audit import services as audit
 from jili.dbtypes import utcnow
 from jili.extensions import db, limiter, login_manager
+from jili.home.services.links import link_on_accept
 from jili.tenancy import all_tenants, bound_tenant
 
 bp = Blueprint("auth", __name__)
@@ -247,6 +248,7 @@ def accept_invitation(token: str):
                 db.session.add(membership)
             inv.accepted_at = utcnow()
             db.session.flush()
+            link_on_accept(inv, user)
             audit.record(
                 "member.join",
                 membership,

@@ -50,8 +50,11 @@ def _context(invite_form=None, new_link=None):
         invite_form = InviteForm()
         invite_form.role.choices = _grantable()
         invite_form.role.data = "staff"
+    from jili.home.services.links import member_rows
+
     return {
         "members": members,
+        "person_of": {r.membership.id: r.person for r in member_rows(tid)},
         "invitations": invitations,
         "form": invite_form,
         "new_link": new_link,

@@ -1,47 +1,18 @@
-"""Tenant home and company settings (schemes and plans: :mod:`jili.incentives.views.plans`)."""
+"""Company settings (the home page: :mod:`jili.home.views.pages`; schemes and plans:
+:mod:`jili.incentives.views.plans`)."""
 
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
 
 from jili.accounts.forms import SettingsForm
-from jili.accounts.models import Membership
 from jili.accounts.roles import require
 from jili.audit import services as audit
 from jili.extensions import db
-from jili.org.models import Person, Team
-from jili.periods.models import Period, PeriodStatus
 from jili.web import bp
 
 SETTINGS_FIELDS = ["name", "currency", "locale", "timezone", "fiscal_year_start_month"]
-
-
-@bp.route("/")
-@require("tenant.view")
-def home():
-    tid = g.tenant.id
-    me = db.session.scalar(
-        select(Person).where(Person.tenant_id == tid, Person.user_id == g.membership.user_id)
-    )
-    counts = {}
-    if g.role != "staff":
-        counts = {
-            "people": db.session.scalar(
-                select(func.count(Person.id)).where(Person.tenant_id == tid)
-            ),
-            "teams": db.session.scalar(select(func.count(Team.id)).where(Team.tenant_id == tid)),
-            "members": db.session.scalar(
-                select(func.count(Membership.id)).where(Membership.tenant_id == tid)
-            ),
-            "open_periods": db.session.scalar(
-                select(func.count(Period.id)).where(
-                    Period.tenant_id == tid, Period.status == PeriodStatus.OPEN
-                )
-            ),
-        }
-    return render_template("accounts/home.html", me=me, counts=counts)
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -1,0 +1,1 @@
+"""Home pages per role (staff, manager, admin / hr) and linking logins to people."""
