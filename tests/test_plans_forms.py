@@ -15,6 +15,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from jili.extensions import db
+from jili.incentives import form_fields
 from jili.incentives import forms as sforms
 from jili.models import Period, Plan, PlanVersion, TenantScheme
 from jili.periods.services import generate_year
@@ -127,30 +128,30 @@ def test_form_values_parse_back_to_the_stored_settings():
             "attainment_cap_pct": "150",
         }
     )
-    values = sforms.form_values(scheme.settings_fields, stored)
+    values = form_fields.form_values(scheme.settings_fields, stored)
     posted = MultiDict()
     for f in scheme.settings_fields:
         v = values[f.name]
-        name = sforms.PREFIX + f.name
-        if sforms.widget_kind(f) == "decimal_map":
+        name = form_fields.PREFIX + f.name
+        if form_fields.widget_kind(f) == "decimal_map":
             for i, row in enumerate(v):
                 posted.add(f"{name}.{i}.key", row["key"])
                 posted.add(f"{name}.{i}.value", row["value"])
-        elif sforms.widget_kind(f) == "bands":
+        elif form_fields.widget_kind(f) == "bands":
             for i, row in enumerate(v):
                 for col, cv in row.items():
                     posted.add(f"{name}.{i}.{col}", cv)
         else:
             posted.add(name, v)
-    parsed = sforms.parse_form(scheme.settings_fields, posted)
-    raw, errors = sforms.to_raw(scheme.settings_fields, parsed)
+    parsed = form_fields.parse_form(scheme.settings_fields, posted)
+    raw, errors = form_fields.to_raw(scheme.settings_fields, parsed)
     assert errors == {}
     assert scheme.validate_settings(raw) == stored
 
 
 def test_errors_land_on_their_field_row_and_column():
     scheme = get_registry().get("performance_bonus")
-    values = sforms.form_values(scheme.settings_fields, scheme.default_settings())
+    values = form_fields.form_values(scheme.settings_fields, scheme.default_settings())
     form = sforms.build_form(
         scheme,
         values,
@@ -184,8 +185,8 @@ def test_a_name_listed_twice_in_a_map_is_an_error():
             ("s.region_coefficients.1.value", "1.2"),
         ]
     )
-    parsed = sforms.parse_form(scheme.settings_fields, posted)
-    _raw, errors = sforms.to_raw(scheme.settings_fields, parsed)
+    parsed = form_fields.parse_form(scheme.settings_fields, posted)
+    _raw, errors = form_fields.to_raw(scheme.settings_fields, parsed)
     assert errors == {"region_coefficients[华东]": "华东 is listed twice."}
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from jili import hookimpl
 from jili.extensions import db
 from jili.incentives.models import BudgetRuleChoice
-from jili.incentives.services.plans import enabled_scheme_keys
+from jili.incentives.services.schemes import enabled_scheme_keys
 from jili.models import AuditLog, IncentiveSetting, TenantScheme
 from jili.schemes import Explanation, PercentField, SchemeRegistry, SchemeType
 from jili.schemes import registry as scheme_registry

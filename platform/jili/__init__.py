@@ -75,8 +75,15 @@ def _register_pages(app: Flask) -> None:
     from jili.accounts.views import auth, members, settings  # noqa: F401  (pages)
     from jili.audit import views as audit_pages  # noqa: F401
     from jili.home import views as home_pages  # noqa: F401
-    from jili.incentives.views import plans, runs, statements  # noqa: F401
-    from jili.inputs import views as input_pages  # noqa: F401
+    from jili.incentives.views import (  # noqa: F401  (pages)
+        plan_detail,
+        plans,
+        runs,
+        schemes,
+        simulator,
+        statements,
+    )
+    from jili.inputs.views import awards, profit, targets, transactions  # noqa: F401
     from jili.org import views as org_pages  # noqa: F401
     from jili.periods import views as period_pages
 

@@ -1,5 +1,5 @@
-"""Company settings (the home page: :mod:`jili.home.views.pages`; schemes and plans:
-:mod:`jili.incentives.views.plans`)."""
+"""Company settings (the home page: :mod:`jili.home.views.pages`; schemes:
+:mod:`jili.incentives.views.schemes`; plans: :mod:`jili.incentives.views.plans`)."""
 
 from __future__ import annotations
 

@@ -36,7 +36,7 @@ from jili.incentives.models import (
     RunKind,
     run_number_next,
 )
-from jili.incentives.services.plans import PlanStatus, enabled_scheme_keys, plan_status
+from jili.incentives.services.schemes import PlanStatus, enabled_scheme_keys, plan_status
 from jili.money import CURRENCIES
 from jili.periods.models import Period, PeriodStatus
 from jili.schemes import (

@@ -1,1 +1,1 @@
-"""Incentive services: plans and their versions, the simulator, the export."""
+"""Incentive services: schemes and budget, plans and their versions, copying a plan, the simulator, the export."""

@@ -1,7 +1,9 @@
-"""Schemes a tenant enabled, its budget settings, and plans with their versions.
+"""Plans with their versions and eligibility (the schemes a tenant enabled and its
+budget: :mod:`jili.incentives.services.schemes`; copying a plan to another company:
+:mod:`jili.incentives.services.plan_copy`).
 
-No request code here: the views in :mod:`jili.incentives.views.plans` and the calculation
-engine both use these functions. Nothing commits; the caller does.
+No request code here: the plan pages and the calculation engine both use these
+functions. Nothing commits; the caller does.
 
 A plan's settings live in its versions, which are never edited: a change is a
 new version, in force from a period on. For a period, the version in force is
@@ -27,32 +29,18 @@ no level chosen, only the named people are. The rule is applied in one place,
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from jili.audit import services as audit
-from jili.dbtypes import utcnow
 from jili.extensions import db
-from jili.incentives.models import (
-    BudgetRuleChoice,
-    IncentiveSetting,
-    Plan,
-    PlanVersion,
-    TenantScheme,
-)
-from jili.money import MoneyError, to_decimal
+from jili.incentives.models import Plan, PlanVersion
 from jili.org.models import Level, Person, Team
 from jili.periods.models import Period
-from jili.schemes import registry as scheme_registry
-from jili.tenancy import bound_tenant
 
-HUNDRED = Decimal(100)
 MAX_PILOT_TEAMS = 2
 
 
@@ -62,154 +50,6 @@ class PlanError(ValueError):
     def __init__(self, errors: Mapping[str, Any]):
         self.errors = {k: str(v) for k, v in errors.items()}
         super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
-
-
-# --- schemes a tenant enabled -----------------------------------------------------
-
-
-def enabled_scheme_keys(tenant_id: int) -> set[str]:
-    """The scheme keys ``tenant_id`` enabled (installed or not: filter with
-    :func:`jili.schemes.available_schemes` for the usable ones)."""
-    return set(
-        db.session.scalars(
-            select(TenantScheme.scheme_key).where(
-                TenantScheme.tenant_id == tenant_id, TenantScheme.enabled.is_(True)
-            )
-        )
-    )
-
-
-def tenant_schemes(tenant_id: int) -> dict[str, TenantScheme]:
-    """Every scheme row of the tenant (enabled or disabled again), by key."""
-    rows = db.session.scalars(select(TenantScheme).where(TenantScheme.tenant_id == tenant_id))
-    return {r.scheme_key: r for r in rows}
-
-
-def set_scheme_enabled(tenant_id: int, scheme_key: str, enabled: bool) -> TenantScheme:
-    """Enable or disable ``scheme_key`` for the tenant (upsert), audited.
-
-    Enabling needs the scheme installed; disabling works for a scheme that is
-    not installed any more. Raises :class:`PlanError` otherwise."""
-    row = tenant_schemes(tenant_id).get(scheme_key)
-    if enabled and scheme_registry.get_registry().get(scheme_key) is None:
-        raise PlanError({"scheme_key": _("This scheme is not installed.")})
-    if row is None:
-        if not enabled:
-            raise PlanError({"scheme_key": _("This scheme is not enabled.")})
-        row = TenantScheme(tenant_id=tenant_id, scheme_key=scheme_key, enabled=True)
-        db.session.add(row)
-    elif row.enabled == enabled:
-        return row
-    else:
-        row.enabled = enabled
-        row.changed_at = utcnow()
-    db.session.flush()
-    audit.record(
-        "scheme.enable" if enabled else "scheme.disable",
-        row,
-        after={"scheme_key": scheme_key, "enabled": enabled},
-    )
-    return row
-
-
-class PlanStatus(enum.StrEnum):
-    ACTIVE = "active"  # calculated
-    DISABLED = "disabled"  # scheme disabled for the tenant: not calculated
-    UNAVAILABLE = "unavailable"  # scheme not installed: cannot be calculated or edited
-    NOT_IN_FORCE = "not_in_force"  # (for a period) no version effective for it yet
-
-
-def plan_status(scheme_key: str, enabled_keys: Iterable[str]) -> PlanStatus:
-    if scheme_registry.get_registry().get(scheme_key) is None:
-        return PlanStatus.UNAVAILABLE
-    if scheme_key not in set(enabled_keys):
-        return PlanStatus.DISABLED
-    return PlanStatus.ACTIVE
-
-
-# --- budget -----------------------------------------------------------------------
-
-BUDGET_FIELDS = [
-    "budget_amount",
-    "budget_pct_of_revenue",
-    "budget_rule",
-    "release_from_attainment_pct",
-    "release_pct",
-]
-
-
-def incentive_setting(tenant_id: int) -> IncentiveSetting:
-    """The tenant's budget settings; a new, unsaved default when none are saved."""
-    row = db.session.scalar(select(IncentiveSetting).where(IncentiveSetting.tenant_id == tenant_id))
-    if row is None:
-        row = IncentiveSetting(
-            tenant_id=tenant_id,
-            budget_amount=None,
-            budget_pct_of_revenue=None,
-            budget_rule=BudgetRuleChoice.PROPORTIONAL,
-            release_from_attainment_pct=None,
-            release_pct=Decimal(0),
-        )
-    return row
-
-
-def parse_budget(form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Budget settings from form input: ``(values, errors by field)``."""
-    values: dict[str, Any] = {}
-    errors: dict[str, str] = {}
-
-    def number(name: str, *, maximum: Decimal | None = None, places: int = 4) -> Decimal | None:
-        text = (form.get(name) or "").strip()
-        if not text:
-            return None
-        try:
-            value = to_decimal(text)
-        except MoneyError:
-            errors[name] = _("Enter a number.")
-            return None
-        if value < 0:
-            errors[name] = _("Must be at least %(n)s.", n=0)
-        elif maximum is not None and value > maximum:
-            errors[name] = _("Must be at most %(n)s.", n=maximum)
-        elif value != value.quantize(Decimal(1).scaleb(-places)):
-            errors[name] = _("At most %(n)s decimals.", n=places)
-        else:
-            return value.quantize(Decimal(1).scaleb(-places))  # as the column stores it
-        return None
-
-    values["budget_amount"] = number("budget_amount", places=2)
-    values["budget_pct_of_revenue"] = number("budget_pct_of_revenue", maximum=HUNDRED)
-    rule = (form.get("budget_rule") or "").strip()
-    if rule not in {r.value for r in BudgetRuleChoice}:
-        errors["budget_rule"] = _("Not one of the choices.")
-    else:
-        values["budget_rule"] = BudgetRuleChoice(rule)
-    values["release_from_attainment_pct"] = number("release_from_attainment_pct")
-    values["release_pct"] = number("release_pct", maximum=HUNDRED * 10)
-    if values["release_from_attainment_pct"] is None and values["release_pct"]:
-        if "release_from_attainment_pct" not in errors:
-            errors["release_from_attainment_pct"] = _(
-                "Say from which attainment the extra budget is released."
-            )
-    if values["release_from_attainment_pct"] is not None and not values["release_pct"]:
-        if "release_pct" not in errors:
-            errors["release_pct"] = _("Enter the extra budget released (%), more than 0.")
-    values["release_pct"] = values["release_pct"] or Decimal(0)
-    return values, errors
-
-
-def save_budget(tenant_id: int, values: Mapping[str, Any]) -> IncentiveSetting:
-    """Store parsed budget settings (audited ``budget.update``)."""
-    row = incentive_setting(tenant_id)
-    is_new = row.id is None
-    before = None if is_new else audit.snapshot(row, BUDGET_FIELDS)
-    for name in BUDGET_FIELDS:
-        setattr(row, name, values[name])
-    if is_new:
-        db.session.add(row)
-    db.session.flush()
-    audit.record("budget.update", row, before=before, after=audit.snapshot(row, BUDGET_FIELDS))
-    return row
 
 
 # --- versions ---------------------------------------------------------------------
@@ -449,84 +289,3 @@ def update_plan(plan: Plan, *, name: str, priority: int) -> bool:
     db.session.flush()
     audit.record("plan.update", plan, before=before, after=after)
     return True
-
-
-# --- copying a plan to another tenant ---------------------------------------------
-
-
-@dataclass(frozen=True)
-class CopyResult:
-    plan_id: int
-    plan_name: str
-    eligibility_dropped: bool
-
-
-def copy_plan(
-    source: Plan,
-    version: PlanVersion,
-    *,
-    target_tenant_id: int,
-    target_period_id: int,
-    name: str,
-    user_id: int | None,
-) -> CopyResult:
-    """Copy ``version``'s settings into a new plan (version 1) of another tenant.
-
-    The caller has checked that the user may edit plans there. The target must
-    have the scheme installed and enabled. Eligibility naming teams, people or
-    levels does not carry over (ids differ between tenants): the copy starts
-    with everyone eligible. Writes run with the target tenant bound; both
-    tenants get an audit entry (``plan.create`` there, ``plan.copy`` here),
-    neither naming the other company. Raises :class:`PlanError`."""
-    scheme = scheme_registry.get_registry().get(source.scheme_key)
-    if scheme is None:
-        raise PlanError({"target_tenant_id": _("This plan's scheme is not installed.")})
-    from jili.schemes import SettingsError
-
-    try:
-        settings = scheme.validate_settings(version.settings)
-    except SettingsError:
-        raise PlanError(
-            {"__all__": _("This version's settings are not valid any more; edit the plan first.")}
-        ) from None
-    elig = version.eligibility or {}
-    dropped = any(elig.get(k) for k in ("team_ids", "levels", "person_ids"))
-    with bound_tenant(target_tenant_id):
-        if source.scheme_key not in enabled_scheme_keys(target_tenant_id):
-            raise PlanError(
-                {
-                    "target_tenant_id": _(
-                        "The scheme %(scheme)s is not enabled in that company: an admin "
-                        "there must enable it first.",
-                        scheme=str(scheme.label),
-                    )
-                }
-            )
-        period = db.session.scalar(
-            select(Period).where(
-                Period.tenant_id == target_tenant_id, Period.id == target_period_id
-            )
-        )
-        if period is None:
-            raise PlanError({"target_period_id": _("Choose a period of that company.")})
-        plan, _v = create_plan(
-            target_tenant_id,
-            name=name,
-            scheme_key=source.scheme_key,
-            priority=source.priority,
-            period=period,
-            settings=settings,
-            eligibility={"team_ids": [], "levels": [], "person_ids": []},
-            user_id=user_id,
-            note=_("Copied from another company's plan."),
-            audit_extra={"copied": True},
-        )
-        db.session.flush()
-        result = CopyResult(plan.id, plan.name, dropped)
-    audit.record(
-        "plan.copy",
-        source,
-        tenant_id=source.tenant_id,
-        after={"version": version.number, "copy_name": result.plan_name},
-    )
-    return result

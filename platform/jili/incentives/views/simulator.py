@@ -1,0 +1,390 @@
+"""The what-if simulator: a person's payout against attainment under a plan in
+force in a period, as a curve and a sentence. Whom one may simulate follows the
+statements' rule (:func:`jili.incentives.views.statements.visible_person_ids`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from datetime import date
+from decimal import Decimal
+
+from babel import numbers
+from flask import abort, g, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import select
+
+from jili.accounts.roles import require
+from jili.extensions import db
+from jili.i18n import format_money
+from jili.incentives.engine import PlanStatus, load_subtree, narrow, period_info, plans_for_period
+from jili.incentives.engine.facts import build_facts_and_own, without_rollup
+from jili.incentives.engine.runs import fingerprint, paid_once_keys
+from jili.incentives.models import Plan
+from jili.incentives.services.simulator import (
+    DEFAULT_STEPS,
+    ChartLabels,
+    Point,
+    chart_svg,
+    point_at,
+    simulate,
+)
+from jili.incentives.views.statements import may_see, viewer_person, visible_person_ids
+from jili.inputs.models import SalesTarget
+from jili.money import CURRENCIES, MoneyError, to_decimal
+from jili.org.models import Level, Person
+from jili.periods.models import Period, PeriodKind, PeriodStatus
+from jili.schemes import CalculationContext, Fact, PeriodFacts, PersonFacts
+from jili.tenancy import get_scoped_or_404
+from jili.web import bp
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+
+_KIND_ORDER = {PeriodKind.QUARTER: 3, PeriodKind.MONTH: 2, PeriodKind.YEAR: 1, PeriodKind.WEEK: 0}
+
+
+def _default_period(person: Person | None) -> Period | None:
+    """The latest period already started that is not closed, preferring one where
+    the person has a target, then a quarter over a month over a year."""
+    periods = list(
+        db.session.scalars(
+            select(Period).where(
+                Period.tenant_id == g.tenant.id, Period.status != PeriodStatus.CLOSED
+            )
+        )
+    )
+    if not periods:
+        return None
+    with_target: set[int] = set()
+    if person is not None:
+        with_target = set(
+            db.session.scalars(
+                select(SalesTarget.period_id).where(
+                    SalesTarget.tenant_id == g.tenant.id,
+                    SalesTarget.person_id == person.id,
+                    SalesTarget.revenue.is_not(None),
+                )
+            )
+        )
+    today = date.today()
+    started = [p for p in periods if p.start_date <= today] or periods
+
+    def rank(p: Period):
+        return (p.id in with_target, p.start_date <= today, p.start_date, _KIND_ORDER[p.kind])
+
+    return max(started, key=rank)
+
+
+def _money_tick(amount: Decimal) -> str:
+    currency = g.tenant.currency
+    return numbers.format_currency(
+        amount, currency, format="¤#,##0", locale=str(get_locale()), currency_digits=False
+    )
+
+
+def _signed(amount: Decimal) -> str:
+    text = format_money(abs(amount))
+    if amount > 0:
+        return "+" + text
+    if amount < 0:
+        return "−" + text
+    return "±" + text
+
+
+def _plain_number(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def _pct(value: Decimal) -> str:
+    return f"{_plain_number(value)} %"
+
+
+def _people(visible: set[int] | None) -> list[Person]:
+    """The people the viewer may simulate, by employee number."""
+    query = select(Person).where(Person.tenant_id == g.tenant.id).order_by(Person.employee_no)
+    if visible is not None:
+        query = query.where(Person.id.in_(sorted(visible) or [-1]))
+    return list(db.session.scalars(query))
+
+
+def _chosen_person(people: list[Person], me: Person | None, visible) -> Person | None:
+    """``?person_id`` (404 unless the viewer may see them), else the viewer, else the first."""
+    person_id = request.args.get("person_id", type=int)
+    if person_id is not None:
+        person = get_scoped_or_404(Person, person_id, g.tenant.id)
+        if not may_see(person.id, visible):
+            abort(404)
+        return person
+    person = me if me is not None and may_see(me.id, visible) else None
+    return person or (people[0] if people else None)
+
+
+def _chosen_period(person: Person | None) -> tuple[Period | None, list[Period]]:
+    """``?period_id`` or the default one, and the periods to choose from (no weeks)."""
+    period_id = request.args.get("period_id", type=int)
+    period = (
+        get_scoped_or_404(Period, period_id, g.tenant.id)
+        if period_id is not None
+        else _default_period(person)
+    )
+    periods = list(
+        db.session.scalars(
+            select(Period)
+            .where(Period.tenant_id == g.tenant.id, Period.kind != PeriodKind.WEEK)
+            .order_by(Period.start_date.desc(), Period.kind)
+        )
+    )
+    if period is not None and period not in periods:
+        periods.insert(0, period)
+    return period, periods
+
+
+def _chosen_entry(entries, eligible: dict[int, bool], period: Period | None, errors: dict):
+    """``?plan_id`` among the plans calculated in the period, else the first the
+    person is eligible for, else the first."""
+    plan_id = request.args.get("plan_id", type=int)
+    if plan_id is None:
+        return (
+            next((e for e in entries if eligible.get(e.plan.id)), entries[0]) if entries else None
+        )
+    plan = get_scoped_or_404(Plan, plan_id, g.tenant.id)
+    entry = next((e for e in entries if e.plan.id == plan.id), None)
+    if entry is None:
+        errors["plan_id"] = _(
+            "Plan %(plan)s is not calculated in %(period)s (disabled, or no version in force).",
+            plan=plan.name,
+            period=period.label if period else "—",
+        )
+    return entry
+
+
+def _read_attainment(errors: dict) -> Decimal | None:
+    raw = (request.args.get("attainment") or "").strip().replace("%", "")
+    if not raw:
+        return None
+    try:
+        attainment = to_decimal(raw).quantize(Decimal("0.1")).normalize()
+        if not ZERO <= attainment <= Decimal(200):
+            raise MoneyError("out of range")
+    except (MoneyError, ArithmeticError):
+        errors["attainment"] = _("Attainment must be a number from 0 to 200.")
+        return None
+    return attainment
+
+
+def _read_target(errors: dict) -> Decimal | None:
+    raw = (request.args.get("target") or "").strip()
+    if not raw:
+        return None
+    try:
+        target = to_decimal(raw)
+        if target <= 0:
+            raise MoneyError("not positive")
+    except (MoneyError, ArithmeticError):
+        errors["target"] = _("The target must be an amount above zero, e.g. 500000.")
+        return None
+    return target
+
+
+@bp.route("/simulator")
+@require("tenant.view")
+def simulator():
+    visible = visible_person_ids()
+    me = viewer_person()
+    errors: dict[str, str] = {}
+    people = _people(visible)
+    person = _chosen_person(people, me, visible)
+    period, periods = _chosen_period(person)
+    entries = []
+    if period is not None:
+        entries = [
+            e for e in plans_for_period(g.tenant.id, period) if e.status == PlanStatus.ACTIVE
+        ]
+    eligible = _eligibility(entries, person, period)
+    entry = _chosen_entry(entries, eligible, period, errors)
+    attainment = _read_attainment(errors)
+    typed_target = _read_target(errors)
+    result = _simulate(person, period, entry, attainment, typed_target)
+    context = {
+        "people": people,
+        "person": person,
+        "periods": periods,
+        "period": period,
+        "entries": entries,
+        "eligible": eligible,
+        "entry": entry,
+        "errors": errors,
+        "attainment": result.get("current_pct", attainment),
+        "typed_target": request.args.get("target", "") if "target" in errors else typed_target,
+        "own": me is not None and person is not None and me.id == person.id,
+        "plain": _plain_number,
+        **result,
+    }
+    if g.htmx and request.headers.get("HX-Target") == "sim-result":
+        return render_template("incentives/statements/_sim_result.html", fragment=True, **context)
+    return render_template("incentives/statements/simulator.html", **context)
+
+
+def _eligibility(entries, person: Person | None, period: Period | None) -> dict[int, bool]:
+    """plan id → whether ``person`` is eligible for the plan's version in force
+    (the engine's own rule, on a one-person set of facts)."""
+    if person is None or period is None or not entries:
+        return {}
+    one = PeriodFacts.build(
+        period_info(period),
+        [PersonFacts(person_id=person.id, level=str(person.level.value), team_id=person.team_id)],
+    )
+    subtree = load_subtree(g.tenant.id)
+    return {
+        e.plan.id: person.id in narrow(one, e.version.eligibility, subtree).people for e in entries
+    }
+
+
+# The 0–200 % steps of a curve, per worker process: a slider move then costs one
+# calculation instead of twenty-two. Keyed by the engine's fingerprint of the
+# facts, settings and eligibility, so any change to the inputs misses the cache.
+_CURVES: OrderedDict[tuple, tuple[Point, ...]] = OrderedDict()
+_CURVES_LOCK = threading.Lock()
+_CURVES_MAX = 128
+
+
+def _curve(scoped, entry, person_id: int, target: Decimal, attainment: Decimal, context):
+    settings = entry.version.settings
+    key = (
+        g.tenant.id,
+        person_id,
+        str(target),
+        fingerprint(scoped, [entry], {"paid_once": sorted(context.paid_once_keys)}),
+    )
+    with _CURVES_LOCK:
+        steps = _CURVES.get(key)
+        if steps is not None:
+            _CURVES.move_to_end(key)
+    if steps is None:
+        steps = tuple(
+            simulate(entry.scheme, settings, scoped, person_id, target, DEFAULT_STEPS, context)
+        )
+        with _CURVES_LOCK:
+            _CURVES[key] = steps
+            while len(_CURVES) > _CURVES_MAX:
+                _CURVES.popitem(last=False)
+    if attainment in DEFAULT_STEPS:
+        return list(steps)
+    extra = simulate(entry.scheme, settings, scoped, person_id, target, [attainment], context)
+    return sorted([*steps, *extra], key=lambda p: p.attainment_pct)
+
+
+def _scoped_facts(person: Person, period: Period, entry):
+    """The person's own facts and the facts the plan is calculated on for them."""
+    tid = g.tenant.id
+    scheme = entry.scheme
+    # A per-person scheme needs only this person's facts (a manager's roll-up
+    # needs their teams', so a manager gets the whole company).
+    alone = scheme.per_person and person.level != Level.MANAGER
+    facts, unrolled = build_facts_and_own(
+        tid,
+        period,
+        frozenset(scheme.facts_needed) | {Fact.SALES, Fact.TARGETS},
+        only=frozenset({person.id}) if alone else None,
+    )
+    if not scheme.manager_rollup:
+        facts = without_rollup(facts, unrolled)
+    subtree = load_subtree(tid)
+    scoped = narrow(facts, entry.version.eligibility, subtree)
+    if scheme.per_person and person.id in scoped.people:
+        # This scheme pays each person on their own facts: calculate them alone.
+        scoped = narrow(scoped, {"person_ids": [person.id]}, subtree)
+    return facts.people.get(person.id), scoped
+
+
+def _simulate(person, period, entry, attainment, typed_target) -> dict:
+    """The curve and the sentence, or the reason there is none (``problem``)."""
+    if person is None:
+        return {
+            "problem": _(
+                "There is no one you can simulate: your account is not linked to a person in this company."
+            )
+        }
+    if period is None:
+        return {"problem": _("There are no periods yet.")}
+    if entry is None:
+        return {"problem": _("No plan is calculated in %(period)s.", period=period.label)}
+    actual, scoped = _scoped_facts(person, period, entry)
+    out: dict = {
+        "actual_sales": actual.booked_revenue if actual else ZERO,
+        "actual_target": actual.target if actual else None,
+    }
+    if person.id not in scoped.people:
+        out["problem"] = _(
+            "%(name)s is not eligible for plan %(plan)s (see the plan's eligibility).",
+            name=person.name,
+            plan=entry.plan.name,
+        )
+        return out
+    target = typed_target or (actual.target if actual else None)
+    out["target"] = target
+    if target is None or target <= 0:
+        out["need_target"] = True
+        out["problem"] = _(
+            "%(name)s has no revenue target in %(period)s. Type a target to simulate with.",
+            name=person.name,
+            period=period.label,
+        )
+        return out
+    if attainment is None:
+        current = actual.booked_revenue / target * HUNDRED if actual else HUNDRED
+        attainment = min(max(current, ZERO), Decimal(200)).quantize(Decimal(1)).normalize()
+    context = CalculationContext(
+        plan_key=f"plan-{entry.plan.id}",
+        places=CURRENCIES.get(g.tenant.currency, 2),
+        currency=g.tenant.currency,
+        paid_once_keys=paid_once_keys(g.tenant.id, period.id).get(entry.plan.id, frozenset()),
+    )
+    try:
+        points = _curve(scoped, entry, person.id, target, attainment, context)
+    except Exception as exc:  # a plugin refusing its inputs: say so, plainly
+        out["problem"] = _(
+            "Plan %(plan)s could not be calculated: %(error)s", plan=entry.plan.name, error=exc
+        )
+        return out
+    out.update(_outcome(person, entry, points, attainment))
+    return out
+
+
+def _outcome(person: Person, entry, points: list[Point], attainment: Decimal) -> dict:
+    """The payout at ``attainment`` against 100 %, in a sentence and on the chart."""
+    current = point_at(points, attainment)
+    base = point_at(points, HUNDRED)
+    me = viewer_person()
+    own = me is not None and me.id == person.id
+    params = {
+        "pct": _pct(attainment),
+        "amount": format_money(current.payout),
+        "delta": _signed(current.payout - base.payout),
+        "base": _pct(HUNDRED),
+        "name": person.name,
+    }
+    sentence = (
+        _("At %(pct)s you earn %(amount)s, %(delta)s against %(base)s.", **params)
+        if own
+        else _("At %(pct)s %(name)s earns %(amount)s, %(delta)s against %(base)s.", **params)
+    )
+    labels = ChartLabels(
+        title=_("%(plan)s: payout against attainment", plan=entry.plan.name),
+        x_axis=_("Attainment against target"),
+        y_axis=_("Payout (%(currency)s)", currency=g.tenant.currency),
+        target_line=_("Target"),
+    )
+    svg = chart_svg(points, current, labels, format_money, format_tick=_money_tick)
+    return {
+        "points": points,
+        "current": current,
+        "base": base,
+        "current_pct": attainment,
+        "sentence": sentence,
+        "chart": Markup(svg),  # built from escaped parts in jili.incentives.services.simulator
+    }
