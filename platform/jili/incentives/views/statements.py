@@ -37,7 +37,8 @@ from jili.incentives.engine import (
 )
 from jili.incentives.engine import run_lines as engine_run_lines
 from jili.incentives.engine.facts import build_facts_and_own, without_rollup
-from jili.incentives.engine.runs import fingerprint, paid_once_keys
+from jili.incentives.engine.runs import paid_once_keys
+from jili.incentives.engine.storage import fingerprint
 from jili.incentives.models import CalculationRun, Plan, RunKind
 from jili.incentives.services.simulator import (
     DEFAULT_STEPS,
