@@ -1,5 +1,8 @@
-"""The engine on a real database: facts from grouped queries, plan versions in
-force, eligibility, budget, immutable runs, re-run diffs, locks and pilots."""
+"""The engine on a real database: facts from grouped queries, immutable runs,
+plan versions in force, re-run diffs, locks and once-only awards.
+
+Who and what a run covers (cadence, eligibility, budget, pilots) is in
+test_engine_scope.py, on the same :class:`World`."""
 
 from __future__ import annotations
 
@@ -16,17 +19,13 @@ from jili.incentives.engine import (
     build_facts,
     calculate_period,
     diff_runs,
-    latest_run,
-    pilot_diff,
-    pilot_run,
     previous_run,
     run_lines,
 )
-from jili.incentives.models import BudgetRuleChoice, RunIsImmutable
+from jili.incentives.models import RunIsImmutable
 from jili.models import (
     AuditLog,
     CalculationRun,
-    IncentiveSetting,
     Level,
     MetricValue,
     PayoutLineRecord,
@@ -280,31 +279,6 @@ def test_the_same_inputs_give_the_same_fingerprint_and_lines(world):
     assert one.fingerprint == two.fingerprint and diff_runs(two, one) == []
 
 
-def test_a_disabled_or_missing_scheme_is_not_calculated_and_says_so(world):
-    w = world
-    w.target(w.a, "500000")
-    w.sale(w.a, "650000")
-    w.plan("阶梯提成", TieredCommission)  # scheme not enabled
-    ghost = Plan(tenant_id=w.t, name="旧方案", scheme_key="no_such_scheme")
-    db.session.add(ghost)
-    db.session.flush()
-    db.session.add(
-        PlanVersion(
-            tenant_id=w.t,
-            plan_id=ghost.id,
-            number=1,
-            effective_period_id=w.q2.id,
-            effective_from=w.q2.start_date,
-            settings={"x": 1},
-        )
-    )
-    db.session.commit()
-    run = calculate_period(w.tenant, w.q3)
-    assert run.line_count == 0
-    statuses = {n["plan_name"]: n["status"] for n in run.notes}
-    assert statuses == {"阶梯提成": "disabled", "旧方案": "unavailable"}
-
-
 def test_a_failing_plan_leaves_no_partial_run(world, monkeypatch):
     w = world
     w.enable("tiered_commission")
@@ -321,29 +295,6 @@ def test_a_failing_plan_leaves_no_partial_run(world, monkeypatch):
         calculate_period(w.tenant, w.q3)
     assert db.session.scalars(select(CalculationRun)).all() == []
     assert db.session.get(Period, w.q3.id).status == PeriodStatus.OPEN
-
-
-def test_the_budget_ceiling_cuts_lines_proportionally_and_shows_it(world):
-    w = world
-    w.enable("tiered_commission")
-    for p in (w.a, w.b):
-        w.target(p, "500000")
-        w.sale(p, "650000")
-    w.plan("阶梯提成", TieredCommission, {"mode": "whole"})
-    db.session.add(
-        IncentiveSetting(
-            tenant_id=w.t, budget_amount=D("20000.01"), budget_rule=BudgetRuleChoice.PROPORTIONAL
-        )
-    )
-    db.session.commit()
-    run = calculate_period(w.tenant, w.q3)
-    assert run.budget["applied"] is True
-    assert run.budget["total_before"] == "23400.00" and run.total == D("20000.01")
-    got = sorted(amounts(run).values())
-    assert got == [D("10000.00"), D("10000.01")]
-    lines = run_lines(run)
-    assert {line.amount_before_budget for line in lines} == {D("11700.00")}
-    assert all("budget ceiling" in line.explanation_text for line in lines)
 
 
 def test_published_and_closed_periods_are_locked(world):
@@ -386,99 +337,6 @@ def test_mentor_awards_are_paid_once_across_periods(world):
     db.session.commit()
     q3 = calculate_period(w.tenant, w.q3)
     assert newbie.id not in amounts(q3)  # the first deal is in Q2, paid there
-
-
-def test_eligibility_by_team_and_level(world):
-    w = world
-    w.enable("tiered_commission")
-    other = Team(tenant_id=w.t, name="华南组")
-    db.session.add(other)
-    db.session.flush()
-    d = w.person("E9", "丁", team=other)
-    for p in (w.a, w.c, d):
-        w.target(p, "500000")
-        w.sale(p, "650000")
-    w.plan(
-        "阶梯提成",
-        TieredCommission,
-        eligibility={"team_ids": [w.team.id], "levels": ["core"], "person_ids": [d.id]},
-    )
-    db.session.commit()
-    paid = amounts(calculate_period(w.tenant, w.q3))
-    assert set(paid) == {w.a.id, d.id}  # c is a newcomer; d is listed by name
-
-
-def test_a_pilot_runs_beside_the_plan_in_force_and_pays_nothing(world):
-    w = world
-    w.enable("tiered_commission")
-    other = Team(tenant_id=w.t, name="试点组")
-    db.session.add(other)
-    db.session.flush()
-    d = w.person("E9", "丁", team=other)
-    for p in (w.a, d):
-        w.target(p, "500000")
-        w.sale(p, "650000")
-    plan = w.plan("阶梯提成", TieredCommission, {"mode": "whole"})
-    pilot = w.version(
-        plan,
-        TieredCommission,
-        {"mode": "marginal"},
-        period=w.q3,
-        is_pilot=True,
-        pilot_team_ids=[other.id],
-    )
-    db.session.commit()
-    run = pilot_run(w.tenant, w.q3, pilot)
-    (row,) = pilot_diff(run)
-    assert (row.person_id, row.before, row.after) == (d.id, D("11700.00"), D("8100.00"))
-    assert latest_run(w.t, w.q3.id) is None  # no final run: pilots never pay
-    assert db.session.get(Period, w.q3.id).status == PeriodStatus.OPEN
-    final = calculate_period(w.tenant, w.q3)
-    assert amounts(final) == {w.a.id: D("11700.00"), d.id: D("11700.00")}  # pilot not in force
-
-
-def test_a_plan_runs_only_in_periods_of_its_cadence(world):
-    w = world
-    w.enable("tiered_commission")
-    july = Period(
-        tenant_id=w.t,
-        kind=PeriodKind.MONTH,
-        label="2024-07",
-        start_date=date(2024, 7, 1),
-        end_date=date(2024, 7, 31),
-    )
-    db.session.add(july)
-    w.target(w.a, "500000")
-    w.sale(w.a, "650000", day=date(2024, 7, 15))
-    w.plan("季度提成", TieredCommission)  # effective from 2024-Q2: quarterly
-    db.session.commit()
-    month_run = calculate_period(w.tenant, july)
-    assert month_run.line_count == 0 and month_run.plans == []
-    assert calculate_period(w.tenant, w.q3).line_count == 1
-
-
-def test_one_off_awards_reach_only_the_plans_their_person_is_eligible_for(world):
-    from jili.models import OneOffAwardGrant
-    from jili_special_awards import SpecialAwards
-
-    w = world
-    w.enable("special_awards")
-    db.session.add(
-        OneOffAwardGrant(
-            tenant_id=w.t,
-            period_id=w.q3.id,
-            person_id=w.b.id,
-            kind="strategic_client",
-            amount=D("8000"),
-            reason="签下战略客户",
-        )
-    )
-    no_kinds = {"one_off_kinds": [], "attainment_award_enabled": False}
-    w.plan("超额奖", SpecialAwards, no_kinds, eligibility={"person_ids": [w.a.id]})
-    w.plan("战略客户奖", SpecialAwards, eligibility={"person_ids": [w.b.id]})
-    db.session.commit()
-    run = calculate_period(w.tenant, w.q3)
-    assert amounts(run) == {w.b.id: D("8000.00")}
 
 
 def test_region_coefficients_come_from_the_sales_slices_and_only_then_are_queried(world):
@@ -525,43 +383,3 @@ def test_facts_for_one_person_only_read_that_persons_sales(world):
     assert alone.people[w.a.id].target == D("200000.00")
     # A manager alone gets no roll-up: the simulator never restricts a manager.
     assert build_facts(w.t, w.q3, only=frozenset({boss.id})).people[boss.id].booked_revenue == 0
-
-
-def test_an_excess_pool_splits_by_a_managers_own_excess_not_the_roll_up(world):
-    """DOMAIN's pool example with C as the group's manager: C's row rolls up the
-    group for other schemes, but the pool is split by each member's own excess."""
-    from jili_excess_pool import ExcessPool
-
-    w = world
-    w.enable("excess_pool")
-    boss = w.person("M1", "经理", level=Level.MANAGER)
-    for p, target, sold in ((w.a, "4000000", "4600000"), (w.b, "3000000", "3500000")):
-        w.target(p, target)
-        w.sale(p, sold)
-    w.target(boss, "3000000")
-    w.sale(boss, "2900000")
-    db.session.add(
-        SalesTarget(tenant_id=w.t, period_id=w.q3.id, team_id=w.team.id, revenue=D("10000000"))
-    )
-    w.plan("超额奖金池", ExcessPool)
-    db.session.commit()
-    assert build_facts(w.t, w.q3).people[boss.id].booked_revenue == D("11000000.00")
-    paid = amounts(calculate_period(w.tenant, w.q3))
-    assert paid[w.a.id] == D("109090.91") and paid[w.b.id] == D("90909.09")
-    assert paid.get(boss.id, D(0)) == 0
-
-
-def test_a_ceiling_as_percent_of_revenue_counts_each_credit_once(world):
-    """1 % of the period's revenue (1,300,000, not the manager's roll-up on top)."""
-    w = world
-    w.enable("tiered_commission")
-    w.person("M1", "经理", level=Level.MANAGER)
-    for p in (w.a, w.b):
-        w.target(p, "500000")
-        w.sale(p, "650000")
-    w.plan("阶梯提成", TieredCommission, {"mode": "whole"}, {"person_ids": [w.a.id, w.b.id]})
-    db.session.add(IncentiveSetting(tenant_id=w.t, budget_pct_of_revenue=D("1")))
-    db.session.commit()
-    run = calculate_period(w.tenant, w.q3)
-    assert run.budget["ceiling"] == "13000.00" and run.budget["applied"] is True
-    assert amounts(run) == {w.a.id: D("6500.00"), w.b.id: D("6500.00")}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from sqlalchemy import case, func, select
@@ -95,10 +95,50 @@ def build_facts_and_own(
     per-person scheme): their own sales only, no manager roll-up, and team
     totals that count only them — never use it for a run.
     """
-    start, end = period.start_date, period.end_date
-    session = db.session
+    people_rows = _people_rows(tenant_id, only)
+    teams = _teams(tenant_id)
+    read = _Read()
+    read.sales, read.slices = _sales(tenant_id, period, needed, only)
+    if Fact.FIRST_DEALS in needed:
+        read.first_deals = _first_deals(tenant_id, period, people_rows)
+    if needed & {Fact.TARGETS, Fact.TEAMS}:
+        read.person_targets, read.team_targets = _targets(tenant_id, period)
+    if needed & {Fact.KPI_SCORES, Fact.TEAMS}:
+        read.kpi, read.collaboration = _metrics(tenant_id, period)
+    profit = _profit(tenant_id, period) if Fact.PROFIT in needed else None
+    awards = _awards(tenant_id, period, only) if Fact.ONE_OFF_AWARDS in needed else ()
+    members = _members(people_rows, teams)
+    people, unrolled = _people(people_rows, members, read, rollup=not only)
+    team_facts = _team_facts(teams, members, read) if Fact.TEAMS in needed else []
+    facts = PeriodFacts.build(
+        period_info(period), people, team_facts, profit=profit, one_off_awards=awards
+    )
+    return facts, unrolled
 
-    people_rows = session.execute(
+
+#: Own credited sales of a person: booked, collected, margin, deal count.
+Sales = tuple[Decimal, Decimal, Decimal, int]
+NO_SALES: Sales = (ZERO, ZERO, ZERO, 0)
+
+
+@dataclass
+class _Read:
+    """What the grouped queries read, per person or team (empty when not needed)."""
+
+    sales: dict[int, Sales] = field(default_factory=dict)
+    slices: dict[int, list[SalesSlice]] = field(default_factory=dict)
+    first_deals: dict[int, object] = field(default_factory=dict)
+    person_targets: dict[int, tuple] = field(default_factory=dict)
+    team_targets: dict[int, Decimal | None] = field(default_factory=dict)
+    kpi: dict[int, Decimal] = field(default_factory=dict)
+    collaboration: dict[int, Decimal] = field(default_factory=dict)
+
+    def own(self, pid: int) -> Sales:
+        return self.sales.get(pid, NO_SALES)
+
+
+def _people_rows(tenant_id: int, only: frozenset[int] | None) -> list:
+    return db.session.execute(
         select(
             Person.id,
             Person.level,
@@ -110,18 +150,25 @@ def build_facts_and_own(
         .where(Person.tenant_id == tenant_id, *([Person.id.in_(only)] if only else []))
         .order_by(Person.id)
     ).all()
-    team_rows = session.execute(
+
+
+def _teams(tenant_id: int) -> dict[int, tuple[str, str, int | None]]:
+    """team id → (name, kind, parent id)."""
+    team_rows = db.session.execute(
         select(Team.id, Team.name, Team.kind, Team.parent_id).where(Team.tenant_id == tenant_id)
     ).all()
-    teams = {t.id: (t.name, str(t.kind.value), t.parent_id) for t in team_rows}
-    subtree = team_tree({tid: parent for tid, (_n, _k, parent) in teams.items()})
+    return {t.id: (t.name, str(t.kind.value), t.parent_id) for t in team_rows}
 
-    sales: dict[int, tuple[Decimal, Decimal, Decimal, int]] = {}
-    slices: dict[int, list[SalesSlice]] = defaultdict(list)
+
+def _sales(
+    tenant_id: int, period: Period, needed: frozenset[Fact], only: frozenset[int] | None
+) -> tuple[dict[int, Sales], dict[int, list[SalesSlice]]]:
+    """Each person's own credited sales in the period, and their slices by
+    region × product line when needed (one query, or none)."""
     in_period = (
         SalesCredit.tenant_id == tenant_id,
-        SalesCredit.deal_date >= start,
-        SalesCredit.deal_date <= end,
+        SalesCredit.deal_date >= period.start_date,
+        SalesCredit.deal_date <= period.end_date,
         *([SalesCredit.person_id.in_(only)] if only else []),
     )
     sums = (
@@ -131,147 +178,164 @@ def build_facts_and_own(
         func.sum(case((SalesCredit.amount > 0, 1), else_=0)),
     )
     if Fact.SALES_SLICES in needed:
-        # One scan of the covering index gives the slices; the person totals
-        # are their sums, so the credits are read once.
-        rows = session.execute(
-            select(SalesCredit.person_id, SalesCredit.region, SalesCredit.product_line, *sums)
-            .where(*in_period)
-            .group_by(SalesCredit.person_id, SalesCredit.region, SalesCredit.product_line)
-            .order_by(SalesCredit.person_id, SalesCredit.region, SalesCredit.product_line)
-        ).all()
-        totals: dict[int, list] = {}
-        for pid, region, product, booked, collected, margin, deals in rows:
-            booked, collected, margin = booked or ZERO, collected or ZERO, margin or ZERO
-            slices[pid].append(SalesSlice(region or "", product or "", booked, collected, margin))
-            t = totals.setdefault(pid, [ZERO, ZERO, ZERO, 0])
-            t[0] += booked
-            t[1] += collected
-            t[2] += margin
-            t[3] += int(deals or 0)
-        sales = {pid: (t[0], t[1], t[2], t[3]) for pid, t in totals.items()}
-    elif needed & {Fact.SALES, Fact.TEAMS, Fact.TARGETS}:
-        rows = session.execute(
+        return _sales_by_slice(in_period, sums)
+    if needed & {Fact.SALES, Fact.TEAMS, Fact.TARGETS}:
+        rows = db.session.execute(
             select(SalesCredit.person_id, *sums).where(*in_period).group_by(SalesCredit.person_id)
         ).all()
         sales = {r[0]: (r[1] or ZERO, r[2] or ZERO, r[3] or ZERO, int(r[4] or 0)) for r in rows}
+        return sales, defaultdict(list)
+    return {}, defaultdict(list)
 
+
+def _sales_by_slice(
+    in_period: tuple, sums: tuple
+) -> tuple[dict[int, Sales], dict[int, list[SalesSlice]]]:
+    # One scan of the covering index gives the slices; the person totals
+    # are their sums, so the credits are read once.
+    slices: dict[int, list[SalesSlice]] = defaultdict(list)
+    rows = db.session.execute(
+        select(SalesCredit.person_id, SalesCredit.region, SalesCredit.product_line, *sums)
+        .where(*in_period)
+        .group_by(SalesCredit.person_id, SalesCredit.region, SalesCredit.product_line)
+        .order_by(SalesCredit.person_id, SalesCredit.region, SalesCredit.product_line)
+    ).all()
+    totals: dict[int, list] = {}
+    for pid, region, product, booked, collected, margin, deals in rows:
+        booked, collected, margin = booked or ZERO, collected or ZERO, margin or ZERO
+        slices[pid].append(SalesSlice(region or "", product or "", booked, collected, margin))
+        t = totals.setdefault(pid, [ZERO, ZERO, ZERO, 0])
+        t[0] += booked
+        t[1] += collected
+        t[2] += margin
+        t[3] += int(deals or 0)
+    return {pid: (t[0], t[1], t[2], t[3]) for pid, t in totals.items()}, slices
+
+
+def _first_deals(tenant_id: int, period: Period, people_rows: list) -> dict[int, object]:
+    # Only newcomers and mentees can have a first-deal event worth paying;
+    # each is a seek on ix_sales_credit_person_date.
     first_deals: dict[int, object] = {}
-    if Fact.FIRST_DEALS in needed:
-        # Only newcomers and mentees can have a first-deal event worth paying;
-        # each is a seek on ix_sales_credit_person_date.
-        candidates = [p.id for p in people_rows if p.level == Level.NEWCOMER or p.mentor_id]
-        for chunk in _chunks(candidates, 500):
-            rows = session.execute(
-                select(SalesCredit.person_id, func.min(SalesCredit.deal_date))
-                .where(
-                    SalesCredit.tenant_id == tenant_id,
-                    SalesCredit.amount > 0,
-                    SalesCredit.deal_date <= end,
-                    SalesCredit.person_id.in_(chunk),
-                )
-                .group_by(SalesCredit.person_id)
-            ).all()
-            first_deals.update({r[0]: r[1] for r in rows})
+    candidates = [p.id for p in people_rows if p.level == Level.NEWCOMER or p.mentor_id]
+    for chunk in _chunks(candidates, 500):
+        rows = db.session.execute(
+            select(SalesCredit.person_id, func.min(SalesCredit.deal_date))
+            .where(
+                SalesCredit.tenant_id == tenant_id,
+                SalesCredit.amount > 0,
+                SalesCredit.deal_date <= period.end_date,
+                SalesCredit.person_id.in_(chunk),
+            )
+            .group_by(SalesCredit.person_id)
+        ).all()
+        first_deals.update({r[0]: r[1] for r in rows})
+    return first_deals
 
+
+def _targets(tenant_id: int, period: Period) -> tuple[dict[int, tuple], dict[int, Decimal | None]]:
+    """person id → (revenue, collected, margin) targets; team id → revenue target."""
     person_targets: dict[int, tuple] = {}
     team_targets: dict[int, Decimal | None] = {}
-    if needed & {Fact.TARGETS, Fact.TEAMS}:
-        rows = session.execute(
-            select(
-                SalesTarget.person_id,
-                SalesTarget.team_id,
-                SalesTarget.revenue,
-                SalesTarget.collected,
-                SalesTarget.margin,
-            ).where(SalesTarget.tenant_id == tenant_id, SalesTarget.period_id == period.id)
-        ).all()
-        for r in rows:
-            if r.person_id is not None:
-                person_targets[r.person_id] = (r.revenue, r.collected, r.margin)
-            elif r.team_id is not None:
-                team_targets[r.team_id] = r.revenue
+    rows = db.session.execute(
+        select(
+            SalesTarget.person_id,
+            SalesTarget.team_id,
+            SalesTarget.revenue,
+            SalesTarget.collected,
+            SalesTarget.margin,
+        ).where(SalesTarget.tenant_id == tenant_id, SalesTarget.period_id == period.id)
+    ).all()
+    for r in rows:
+        if r.person_id is not None:
+            person_targets[r.person_id] = (r.revenue, r.collected, r.margin)
+        elif r.team_id is not None:
+            team_targets[r.team_id] = r.revenue
+    return person_targets, team_targets
 
-    kpi: dict[int, Decimal] = {}
+
+def _metrics(tenant_id: int, period: Period) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
+    """person id → KPI total score; team id → collaboration score."""
     collaboration: dict[int, Decimal] = {}
-    if needed & {Fact.KPI_SCORES, Fact.TEAMS}:
-        rows = session.execute(
-            select(
-                MetricValue.person_id,
-                MetricValue.team_id,
-                MetricValue.metric,
-                MetricValue.weight,
-                MetricValue.actual,
-                MetricValue.target,
-                MetricValue.higher_is_better,
-            )
-            .where(MetricValue.tenant_id == tenant_id, MetricValue.period_id == period.id)
-            .order_by(MetricValue.person_id, MetricValue.metric)
-        ).all()
-        results: dict[int, list[KpiResult]] = defaultdict(list)
-        for r in rows:
-            if r.person_id is None and r.team_id is not None:
-                if r.metric == COLLABORATION_METRIC:
-                    collaboration[r.team_id] = Decimal(r.actual)
-                continue
-            if r.person_id is None or not r.weight or r.target is None or r.target <= 0:
-                continue
-            results[r.person_id].append(
-                KpiResult(
-                    Decimal(r.weight), Decimal(r.actual), Decimal(r.target), r.higher_is_better
-                )
-            )
-        kpi = {pid: kpi_total_score(res) for pid, res in results.items()}
-
-    profit = None
-    if Fact.PROFIT in needed:
-        profit = session.scalar(
-            select(ProfitEntry.amount).where(
-                ProfitEntry.tenant_id == tenant_id, ProfitEntry.period_id == period.id
-            )
+    rows = db.session.execute(
+        select(
+            MetricValue.person_id,
+            MetricValue.team_id,
+            MetricValue.metric,
+            MetricValue.weight,
+            MetricValue.actual,
+            MetricValue.target,
+            MetricValue.higher_is_better,
         )
-
-    awards: tuple[OneOffAward, ...] = ()
-    if Fact.ONE_OFF_AWARDS in needed:
-        rows = session.execute(
-            select(OneOffAwardGrant)
-            .where(
-                OneOffAwardGrant.tenant_id == tenant_id,
-                OneOffAwardGrant.period_id == period.id,
-                *([OneOffAwardGrant.person_id.in_(only)] if only else []),
-            )
-            .order_by(OneOffAwardGrant.person_id, OneOffAwardGrant.id)
-        ).scalars()
-        awards = tuple(
-            OneOffAward(a.person_id, a.kind, a.amount, a.reason, a.approved_by_label) for a in rows
+        .where(MetricValue.tenant_id == tenant_id, MetricValue.period_id == period.id)
+        .order_by(MetricValue.person_id, MetricValue.metric)
+    ).all()
+    results: dict[int, list[KpiResult]] = defaultdict(list)
+    for r in rows:
+        if r.person_id is None and r.team_id is not None:
+            if r.metric == COLLABORATION_METRIC:
+                collaboration[r.team_id] = Decimal(r.actual)
+            continue
+        if r.person_id is None or not r.weight or r.target is None or r.target <= 0:
+            continue
+        results[r.person_id].append(
+            KpiResult(Decimal(r.weight), Decimal(r.actual), Decimal(r.target), r.higher_is_better)
         )
+    return {pid: kpi_total_score(res) for pid, res in results.items()}, collaboration
 
-    # Members per team subtree, from the people rows (no extra query).
+
+def _profit(tenant_id: int, period: Period) -> Decimal | None:
+    return db.session.scalar(
+        select(ProfitEntry.amount).where(
+            ProfitEntry.tenant_id == tenant_id, ProfitEntry.period_id == period.id
+        )
+    )
+
+
+def _awards(tenant_id: int, period: Period, only: frozenset[int] | None) -> tuple[OneOffAward, ...]:
+    rows = db.session.execute(
+        select(OneOffAwardGrant)
+        .where(
+            OneOffAwardGrant.tenant_id == tenant_id,
+            OneOffAwardGrant.period_id == period.id,
+            *([OneOffAwardGrant.person_id.in_(only)] if only else []),
+        )
+        .order_by(OneOffAwardGrant.person_id, OneOffAwardGrant.id)
+    ).scalars()
+    return tuple(
+        OneOffAward(a.person_id, a.kind, a.amount, a.reason, a.approved_by_label) for a in rows
+    )
+
+
+def _members(people_rows: list, teams: dict[int, tuple]) -> dict[int, list[int]]:
+    """Members per team subtree, from the people rows (no extra query)."""
+    subtree = team_tree({tid: parent for tid, (_n, _k, parent) in teams.items()})
     own_members: dict[int | None, list[int]] = defaultdict(list)
     for p in people_rows:
         own_members[p.team_id].append(p.id)
-    members = {
-        tid: sorted(m for t in subtree[tid] for m in own_members.get(t, ())) for tid in teams
-    }
+    return {tid: sorted(m for t in subtree[tid] for m in own_members.get(t, ())) for tid in teams}
 
-    def own(pid: int) -> tuple[Decimal, Decimal, Decimal, int]:
-        return sales.get(pid, (ZERO, ZERO, ZERO, 0))
 
+def _people(
+    people_rows: list, members: dict[int, list[int]], read: _Read, *, rollup: bool
+) -> tuple[list[PersonFacts], dict[int, PersonFacts]]:
+    """Each person's facts (a manager's sales roll up their team's when
+    ``rollup``), and the managers' rows with their own sales only."""
     people: list[PersonFacts] = []
     unrolled: dict[int, PersonFacts] = {}
     for p in people_rows:
-        booked, collected, margin, deals = own(p.id)
-        rolled = p.level == Level.MANAGER and p.team_id in members and not only
+        booked, collected, margin, deals = read.own(p.id)
+        rolled = p.level == Level.MANAGER and p.team_id in members and rollup
         if rolled:
             for other in members[p.team_id]:
                 if other != p.id:
-                    b, c, m, d = own(other)
+                    b, c, m, d = read.own(other)
                     booked, collected, margin, deals = (
                         booked + b,
                         collected + c,
                         margin + m,
                         deals + d,
                     )
-        revenue_t, collected_t, margin_t = person_targets.get(p.id, (None, None, None))
+        revenue_t, collected_t, margin_t = read.person_targets.get(p.id, (None, None, None))
         people.append(
             PersonFacts(
                 person_id=p.id,
@@ -284,52 +348,53 @@ def build_facts_and_own(
                 collected_cash=collected,
                 margin=margin,
                 deal_count=deals,
-                first_deal_date=first_deals.get(p.id),
+                first_deal_date=read.first_deals.get(p.id),
                 target=revenue_t,
                 collected_target=collected_t,
                 margin_target=margin_t,
-                kpi_score=kpi.get(p.id),
-                slices=tuple(slices.get(p.id, ())),
+                kpi_score=read.kpi.get(p.id),
+                slices=tuple(read.slices.get(p.id, ())),
             )
         )
         if rolled:
-            b, c, m, d = own(p.id)
+            b, c, m, d = read.own(p.id)
             unrolled[p.id] = replace(
                 people[-1], booked_revenue=b, collected_cash=c, margin=m, deal_count=d
             )
+    return people, unrolled
 
+
+def _team_facts(
+    teams: dict[int, tuple], members: dict[int, list[int]], read: _Read
+) -> list[TeamFacts]:
+    """Each team's totals: its members' own credited sales (no double count)."""
     team_facts: list[TeamFacts] = []
-    if Fact.TEAMS in needed:
-        for tid in sorted(teams):
-            name, kind, _parent = teams[tid]
-            ids = members[tid]
-            booked = sum((own(m)[0] for m in ids), ZERO)
-            collected = sum((own(m)[1] for m in ids), ZERO)
-            margin = sum((own(m)[2] for m in ids), ZERO)
-            target = team_targets.get(tid)
-            if target is None:
-                # Without a team target, the members' own targets add up to it.
-                parts = [person_targets.get(m, (None,))[0] for m in ids]
-                if parts and all(t is not None for t in parts):
-                    target = sum(parts, ZERO)
-            team_facts.append(
-                TeamFacts(
-                    team_id=tid,
-                    name=name,
-                    kind=kind,
-                    member_ids=tuple(ids),
-                    target=target,
-                    booked_revenue=booked,
-                    collected_cash=collected,
-                    margin=margin,
-                    collaboration_score=collaboration.get(tid),
-                )
+    for tid in sorted(teams):
+        name, kind, _parent = teams[tid]
+        ids = members[tid]
+        booked = sum((read.own(m)[0] for m in ids), ZERO)
+        collected = sum((read.own(m)[1] for m in ids), ZERO)
+        margin = sum((read.own(m)[2] for m in ids), ZERO)
+        target = read.team_targets.get(tid)
+        if target is None:
+            # Without a team target, the members' own targets add up to it.
+            parts = [read.person_targets.get(m, (None,))[0] for m in ids]
+            if parts and all(t is not None for t in parts):
+                target = sum(parts, ZERO)
+        team_facts.append(
+            TeamFacts(
+                team_id=tid,
+                name=name,
+                kind=kind,
+                member_ids=tuple(ids),
+                target=target,
+                booked_revenue=booked,
+                collected_cash=collected,
+                margin=margin,
+                collaboration_score=read.collaboration.get(tid),
             )
-
-    facts = PeriodFacts.build(
-        period_info(period), people, team_facts, profit=profit, one_off_awards=awards
-    )
-    return facts, unrolled
+        )
+    return team_facts
 
 
 def without_rollup(facts: PeriodFacts, unrolled: dict[int, PersonFacts]) -> PeriodFacts:

@@ -203,28 +203,7 @@ def chart_svg(
     """A line chart of payout against attainment: gridlines, labelled axes, a
     dot per point and the current point marked. Scales with its container
     (``viewBox``); the font stack names CJK-capable fonts."""
-    format_tick = format_tick or format_amount
-    left, right, top, bottom = 96, 24, 28, 56
-    plot_w, plot_h = Decimal(width - left - right), Decimal(height - top - bottom)
-    xs = [p.attainment_pct for p in points] or [ZERO]
-    ys = [p.payout for p in points] or [ZERO]
-    x_max = max(MAX_PCT, max(xs))
-    x_min = min(ZERO, min(xs))
-    y_low, y_high = min(ZERO, min(ys)), max(ZERO, max(ys))
-    y_step = nice_step(y_high - y_low)
-    y_min = (y_low / y_step).to_integral_value(rounding=ROUND_FLOOR) * y_step
-    y_max = (y_high / y_step).to_integral_value(rounding=ROUND_CEILING) * y_step
-    if y_max == y_high and y_high > 0:
-        y_max += y_step  # headroom: the top of the curve never touches the frame
-    if y_max == y_min:
-        y_max = y_min + y_step
-
-    def x_of(pct: Decimal) -> Decimal:
-        return left + (pct - x_min) / (x_max - x_min) * plot_w
-
-    def y_of(amount: Decimal) -> Decimal:
-        return top + (y_max - amount) / (y_max - y_min) * plot_h
-
+    frame = _Frame.fit(points, width, height)
     out: list[str] = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="sim-chart" viewBox="0 0 {width} {height}" '
         f'width="100%" preserveAspectRatio="xMidYMid meet" role="img" '
@@ -232,95 +211,169 @@ def chart_svg(
         f"<title>{escape(labels.title)}</title>",
         f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>',
     ]
-    # Horizontal gridlines with the payout labels.
-    tick = y_min
-    while tick <= y_max:
-        y = _px(y_of(tick))
+    out += _y_grid(frame, format_tick or format_amount)
+    out += _x_grid(frame)
+    out += _target_line(frame, labels)
+    out += _axes(frame, labels)
+    out += _curve(frame, points, format_amount)
+    if current is not None:
+        out += _current_point(frame, current, format_amount)
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """The chart's size, margins and scales: attainment across, payout up."""
+
+    width: int
+    height: int
+    x_min: Decimal
+    x_max: Decimal
+    y_min: Decimal
+    y_max: Decimal
+    y_step: Decimal
+    left: int = 96
+    right: int = 24
+    top: int = 28
+    bottom: int = 56
+
+    @classmethod
+    def fit(cls, points: list[Point], width: int, height: int) -> _Frame:
+        """Scales that fit ``points``, 0 and 200 %, with round payout ticks."""
+        xs = [p.attainment_pct for p in points] or [ZERO]
+        ys = [p.payout for p in points] or [ZERO]
+        x_max = max(MAX_PCT, max(xs))
+        x_min = min(ZERO, min(xs))
+        y_low, y_high = min(ZERO, min(ys)), max(ZERO, max(ys))
+        y_step = nice_step(y_high - y_low)
+        y_min = (y_low / y_step).to_integral_value(rounding=ROUND_FLOOR) * y_step
+        y_max = (y_high / y_step).to_integral_value(rounding=ROUND_CEILING) * y_step
+        if y_max == y_high and y_high > 0:
+            y_max += y_step  # headroom: the top of the curve never touches the frame
+        if y_max == y_min:
+            y_max = y_min + y_step
+        return cls(width, height, x_min, x_max, y_min, y_max, y_step)
+
+    @property
+    def plot_w(self) -> Decimal:
+        return Decimal(self.width - self.left - self.right)
+
+    @property
+    def plot_h(self) -> Decimal:
+        return Decimal(self.height - self.top - self.bottom)
+
+    def x_of(self, pct: Decimal) -> Decimal:
+        return self.left + (pct - self.x_min) / (self.x_max - self.x_min) * self.plot_w
+
+    def y_of(self, amount: Decimal) -> Decimal:
+        return self.top + (self.y_max - amount) / (self.y_max - self.y_min) * self.plot_h
+
+    @property
+    def base(self) -> str:
+        """Where the horizontal axis is drawn: payout 0, or the lowest tick."""
+        if self.y_min <= 0 <= self.y_max:
+            return _px(self.y_of(ZERO))
+        return _px(self.y_of(self.y_min))
+
+
+def _y_grid(f: _Frame, format_tick: Callable[[Decimal], str]) -> list[str]:
+    """Horizontal gridlines with the payout labels."""
+    out = []
+    tick = f.y_min
+    while tick <= f.y_max:
+        y = _px(f.y_of(tick))
         out.append(
-            f'<line class="grid" x1="{left}" y1="{y}" x2="{width - right}" y2="{y}" '
+            f'<line class="grid" x1="{f.left}" y1="{y}" x2="{f.width - f.right}" y2="{y}" '
             f'stroke="#e5e9ee" stroke-width="1"/>'
         )
         out.append(
-            f'<text class="y-tick" x="{left - 8}" y="{y}" text-anchor="end" '
+            f'<text class="y-tick" x="{f.left - 8}" y="{y}" text-anchor="end" '
             f'dominant-baseline="middle" fill="#65727e">{escape(format_tick(tick))}</text>'
         )
-        tick += y_step
-    # Vertical gridlines every 20 %, labels every 20 %.
-    pct = (x_min / 20).to_integral_value(rounding=ROUND_CEILING) * 20
-    while pct <= x_max:
-        x = _px(x_of(pct))
+        tick += f.y_step
+    return out
+
+
+def _x_grid(f: _Frame) -> list[str]:
+    """Vertical gridlines every 20 %, labels every 20 %."""
+    out = []
+    pct = (f.x_min / 20).to_integral_value(rounding=ROUND_CEILING) * 20
+    while pct <= f.x_max:
+        x = _px(f.x_of(pct))
         out.append(
-            f'<line class="grid" x1="{x}" y1="{top}" x2="{x}" y2="{height - bottom}" '
+            f'<line class="grid" x1="{x}" y1="{f.top}" x2="{x}" y2="{f.height - f.bottom}" '
             f'stroke="#eef1f4" stroke-width="1"/>'
         )
         out.append(
-            f'<text class="x-tick" x="{x}" y="{height - bottom + 18}" text-anchor="middle" '
+            f'<text class="x-tick" x="{x}" y="{f.height - f.bottom + 18}" text-anchor="middle" '
             f'fill="#65727e">{escape(_pct_text(pct))}</text>'
         )
         pct += 20
-    # The 100 % line: the target.
-    if labels.target_line and x_min <= HUNDRED <= x_max:
-        x = _px(x_of(HUNDRED))
-        out.append(
-            f'<line class="target" x1="{x}" y1="{top}" x2="{x}" y2="{height - bottom}" '
-            f'stroke="#9aa5b1" stroke-width="1" stroke-dasharray="4 3"/>'
-        )
-        out.append(
-            f'<text x="{x}" y="{top - 8}" text-anchor="middle" fill="#65727e">'
-            f"{escape(labels.target_line)}</text>"
-        )
-    # Axes.
-    base = _px(y_of(ZERO)) if y_min <= 0 <= y_max else _px(y_of(y_min))
-    out.append(
-        f'<line class="axis" x1="{left}" y1="{base}" x2="{width - right}" y2="{base}" '
-        f'stroke="#1f2933" stroke-width="1.2"/>'
-    )
-    out.append(
-        f'<line class="axis" x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" '
-        f'stroke="#1f2933" stroke-width="1.2"/>'
-    )
-    out.append(
-        f'<text class="axis-label" x="{left + int(plot_w) // 2}" y="{height - 12}" '
-        f'text-anchor="middle" fill="#1f2933" font-size="13">{escape(labels.x_axis)}</text>'
-    )
-    mid_y = top + int(plot_h) // 2
-    out.append(
+    return out
+
+
+def _target_line(f: _Frame, labels: ChartLabels) -> list[str]:
+    """The 100 % line: the target."""
+    if not (labels.target_line and f.x_min <= HUNDRED <= f.x_max):
+        return []
+    x = _px(f.x_of(HUNDRED))
+    return [
+        f'<line class="target" x1="{x}" y1="{f.top}" x2="{x}" y2="{f.height - f.bottom}" '
+        f'stroke="#9aa5b1" stroke-width="1" stroke-dasharray="4 3"/>',
+        f'<text x="{x}" y="{f.top - 8}" text-anchor="middle" fill="#65727e">'
+        f"{escape(labels.target_line)}</text>",
+    ]
+
+
+def _axes(f: _Frame, labels: ChartLabels) -> list[str]:
+    """Both axes and their labels."""
+    mid_y = f.top + int(f.plot_h) // 2
+    return [
+        f'<line class="axis" x1="{f.left}" y1="{f.base}" x2="{f.width - f.right}" '
+        f'y2="{f.base}" stroke="#1f2933" stroke-width="1.2"/>',
+        f'<line class="axis" x1="{f.left}" y1="{f.top}" x2="{f.left}" y2="{f.height - f.bottom}" '
+        f'stroke="#1f2933" stroke-width="1.2"/>',
+        f'<text class="axis-label" x="{f.left + int(f.plot_w) // 2}" y="{f.height - 12}" '
+        f'text-anchor="middle" fill="#1f2933" font-size="13">{escape(labels.x_axis)}</text>',
         f'<text class="axis-label" x="18" y="{mid_y}" text-anchor="middle" fill="#1f2933" '
-        f'font-size="13" transform="rotate(-90 18 {mid_y})">{escape(labels.y_axis)}</text>'
-    )
-    # The curve and its points.
-    if points:
-        path = " ".join(f"{_px(x_of(p.attainment_pct))},{_px(y_of(p.payout))}" for p in points)
+        f'font-size="13" transform="rotate(-90 18 {mid_y})">{escape(labels.y_axis)}</text>',
+    ]
+
+
+def _curve(f: _Frame, points: list[Point], format_amount: Callable[[Decimal], str]) -> list[str]:
+    """The curve and a dot per point (with its values as a tooltip)."""
+    if not points:
+        return []
+    path = " ".join(f"{_px(f.x_of(p.attainment_pct))},{_px(f.y_of(p.payout))}" for p in points)
+    out = [
+        f'<polyline class="curve" points="{path}" fill="none" stroke="#c0392b" '
+        f'stroke-width="2.2" stroke-linejoin="round"/>'
+    ]
+    for p in points:
         out.append(
-            f'<polyline class="curve" points="{path}" fill="none" stroke="#c0392b" '
-            f'stroke-width="2.2" stroke-linejoin="round"/>'
+            f'<circle class="pt" cx="{_px(f.x_of(p.attainment_pct))}" '
+            f'cy="{_px(f.y_of(p.payout))}" r="3.2" fill="#fff" stroke="#c0392b" '
+            f'stroke-width="1.6"><title>{escape(_pct_text(p.attainment_pct))}: '
+            f"{escape(format_amount(p.payout))}</title></circle>"
         )
-        for p in points:
-            out.append(
-                f'<circle class="pt" cx="{_px(x_of(p.attainment_pct))}" '
-                f'cy="{_px(y_of(p.payout))}" r="3.2" fill="#fff" stroke="#c0392b" '
-                f'stroke-width="1.6"><title>{escape(_pct_text(p.attainment_pct))}: '
-                f"{escape(format_amount(p.payout))}</title></circle>"
-            )
-    if current is not None:
-        cx, cy = x_of(current.attainment_pct), y_of(current.payout)
-        anchor = "end" if current.attainment_pct > (x_min + x_max) / 2 else "start"
-        dx = -10 if anchor == "end" else 10
-        label_y = cy - 12 if cy - 12 > top + 16 else cy + 22  # below the point near the top
-        out.append(
-            f'<line class="current-guide" x1="{_px(cx)}" y1="{_px(cy)}" x2="{_px(cx)}" '
-            f'y2="{base}" stroke="#962d22" stroke-width="1" stroke-dasharray="2 2"/>'
-        )
-        out.append(
-            f'<circle class="current" cx="{_px(cx)}" cy="{_px(cy)}" r="6.5" fill="#c0392b" '
-            f'stroke="#fff" stroke-width="2"/>'
-        )
-        out.append(
-            f'<text class="current-label" x="{_px(cx + dx)}" y="{_px(label_y)}" '
-            f'text-anchor="{anchor}" fill="#962d22" font-weight="700" stroke="#fff" '
-            f'stroke-width="4" paint-order="stroke">'
-            f"{escape(_pct_text(current.attainment_pct))} · "
-            f"{escape(format_amount(current.payout))}</text>"
-        )
-    out.append("</svg>")
-    return "\n".join(out)
+    return out
+
+
+def _current_point(f: _Frame, current: Point, format_amount: Callable[[Decimal], str]) -> list[str]:
+    """The current point: a guide down to the axis, a big dot and its label."""
+    cx, cy = f.x_of(current.attainment_pct), f.y_of(current.payout)
+    anchor = "end" if current.attainment_pct > (f.x_min + f.x_max) / 2 else "start"
+    dx = -10 if anchor == "end" else 10
+    label_y = cy - 12 if cy - 12 > f.top + 16 else cy + 22  # below the point near the top
+    return [
+        f'<line class="current-guide" x1="{_px(cx)}" y1="{_px(cy)}" x2="{_px(cx)}" '
+        f'y2="{f.base}" stroke="#962d22" stroke-width="1" stroke-dasharray="2 2"/>',
+        f'<circle class="current" cx="{_px(cx)}" cy="{_px(cy)}" r="6.5" fill="#c0392b" '
+        f'stroke="#fff" stroke-width="2"/>',
+        f'<text class="current-label" x="{_px(cx + dx)}" y="{_px(label_y)}" '
+        f'text-anchor="{anchor}" fill="#962d22" font-weight="700" stroke="#fff" '
+        f'stroke-width="4" paint-order="stroke">'
+        f"{escape(_pct_text(current.attainment_pct))} · "
+        f"{escape(format_amount(current.payout))}</text>",
+    ]

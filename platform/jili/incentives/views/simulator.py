@@ -22,7 +22,8 @@ from jili.extensions import db
 from jili.i18n import format_money
 from jili.incentives.engine import PlanStatus, load_subtree, narrow, period_info, plans_for_period
 from jili.incentives.engine.facts import build_facts_and_own, without_rollup
-from jili.incentives.engine.runs import fingerprint, paid_once_keys
+from jili.incentives.engine.runs import paid_once_keys
+from jili.incentives.engine.storage import fingerprint
 from jili.incentives.models import Plan
 from jili.incentives.services.simulator import (
     DEFAULT_STEPS,

@@ -1,0 +1,309 @@
+"""Storing runs: the fingerprint of a run's inputs, the run row, its payout
+lines in one driver-level insert, and the audit entry."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from jili.accounts.models import Tenant
+from jili.audit import services as audit
+from jili.extensions import db
+from jili.incentives.engine.budget import Calculated
+from jili.incentives.engine.timings import phase
+from jili.incentives.engine.versions import PlanEntry, PlanStatus
+from jili.incentives.models import (
+    CalculationRun,
+    PayoutLineRecord,
+    PlanVersion,
+    RunKind,
+    run_number_next,
+)
+from jili.periods.models import Period, PeriodStatus
+from jili.schemes import BudgetOutcome, BudgetPolicy, PayoutLine, PeriodFacts
+
+ZERO = Decimal(0)
+
+
+# -- fingerprint -----------------------------------------------------------------
+
+
+def plain(value: Any) -> Any:
+    """``value`` as JSON-ready data: Decimals and dates as strings."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: plain(getattr(value, k)) for k in value.__dataclass_fields__}
+    return value
+
+
+def fingerprint(facts: PeriodFacts, entries: list[PlanEntry], policy: dict) -> str:
+    """sha256 over the facts, the plan versions with their settings and the budget.
+
+    People and teams are hashed by their dataclass ``repr`` (values, dates and
+    Decimals spelled out), which is deterministic and much cheaper than JSON
+    for ten thousand rows.
+    """
+    payload = {
+        "period": plain(facts.period),
+        "profit": plain(facts.profit),
+        "awards": [plain(a) for a in facts.one_off_awards],
+        "plans": [
+            {
+                **e.summary(),
+                "settings": e.version.settings if e.version else None,
+                "eligibility": e.version.eligibility if e.version else None,
+            }
+            for e in entries
+        ],
+        "budget": policy,
+    }
+    digest = hashlib.sha256(
+        json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    )
+    for person in facts.people_sorted():
+        digest.update(repr(person).encode())
+    for key in sorted(facts.teams):
+        digest.update(repr(facts.teams[key]).encode())
+    return digest.hexdigest()
+
+
+def policy_dict(policy: BudgetPolicy) -> dict:
+    """The budget policy as stored on a run (and hashed into its fingerprint)."""
+    return {
+        "amount": plain(policy.amount),
+        "pct_of_revenue": plain(policy.pct_of_revenue),
+        "rule": policy.rule.value,
+        "release_from_attainment_pct": plain(policy.release_from_attainment_pct),
+        "release_pct": plain(policy.release_pct),
+    }
+
+
+# -- lines -----------------------------------------------------------------------
+
+
+def line_rows(
+    tenant_id: int,
+    run_id: int,
+    calculated: list[Calculated],
+    before_budget: list[Decimal] | None = None,
+    side: str = "",
+) -> list[dict]:
+    """Line rows to insert; ``before_budget`` holds each line's amount before
+    the budget ceiling cut it (by default its amount)."""
+    rows = []
+    for i, (entry, version, line) in enumerate(calculated):
+        rows.append(
+            {
+                "tenant_id": tenant_id,
+                "run_id": run_id,
+                "person_id": line.person_id,
+                "plan_id": entry.plan.id,
+                "plan_version_id": version.id,
+                "scheme_key": line.scheme_key,
+                "component": line.component,
+                "amount": line.amount,
+                "amount_before_budget": line.amount if before_budget is None else before_budget[i],
+                "once_key": line.once_key,
+                "side": side,
+                "explanation": line.explanation.to_dict(),
+                "explanation_text": line.explanation.plain_text(),
+            }
+        )
+    return rows
+
+
+LINE_COLUMNS = (
+    "tenant_id",
+    "run_id",
+    "person_id",
+    "plan_id",
+    "plan_version_id",
+    "scheme_key",
+    "component",
+    "amount",
+    "amount_before_budget",
+    "once_key",
+    "side",
+    "explanation",
+    "explanation_text",
+)
+_MONEY = frozenset({"amount", "amount_before_budget"})
+
+
+def insert_lines(rows: list[dict]) -> None:
+    """Write payout lines in one driver-level ``executemany`` (pipelined by
+    psycopg on PostgreSQL), with the values converted once here: money to its
+    integer minor units (as :class:`jili.money.Money` stores it), explanations
+    to JSON text. Row-level security still applies: this is a plain INSERT."""
+    if not rows:
+        return
+    money = PayoutLineRecord.__table__.c.amount.type
+    connection = db.session.connection()
+    dialect = connection.dialect.name
+    mark = "?" if dialect == "sqlite" else "%s"
+    values = [
+        tuple(
+            money.process_bind_param(row[c], dialect)
+            if c in _MONEY
+            else json.dumps(row[c], ensure_ascii=False, separators=(",", ":"))
+            if c == "explanation"
+            else row[c]
+            for c in LINE_COLUMNS
+        )
+        for row in rows
+    ]
+    sql = (
+        f"INSERT INTO payout_line ({', '.join(LINE_COLUMNS)}) "
+        f"VALUES ({', '.join([mark] * len(LINE_COLUMNS))})"
+    )
+    connection.exec_driver_sql(sql, values)
+
+
+# -- runs ------------------------------------------------------------------------
+
+
+def actor_of(actor) -> tuple[int | None, str]:
+    """The id and label a run records for who started it."""
+    if actor is None or not getattr(actor, "is_authenticated", True):
+        return None, "system"
+    return actor.id, actor.email
+
+
+def store_final_run(
+    tenant: Tenant,
+    period: Period,
+    entries: list[PlanEntry],
+    policy: BudgetPolicy,
+    facts: PeriodFacts,
+    calculated: list[Calculated],
+    before: list[Decimal],
+    outcome: BudgetOutcome,
+    actor,
+    t: float,
+) -> CalculationRun:
+    """Store a final run of ``calculated`` (cut by the budget; ``before`` holds
+    the amounts before the cut), move an open period to calculated, audit it.
+    ``t`` is when the current timing phase started."""
+    notes = [
+        {"plan_id": e.plan.id, "plan_name": e.plan.name, "status": e.status}
+        for e in entries
+        if e.status != PlanStatus.ACTIVE
+    ]
+    actor_id, actor_label = actor_of(actor)
+    run = CalculationRun(
+        tenant_id=tenant.id,
+        period_id=period.id,
+        number=run_number_next(tenant.id, period.id),
+        kind=RunKind.FINAL,
+        fingerprint=fingerprint(facts, entries, policy_dict(policy)),
+        plans=[e.summary() for e in entries],
+        budget={
+            **policy_dict(policy),
+            "ceiling": plain(outcome.ceiling),
+            "total_before": plain(outcome.total_before),
+            "total_after": plain(outcome.total_after),
+            "applied": outcome.applied,
+        },
+        notes=notes,
+        total=outcome.total_after,
+        line_count=len(calculated),
+        created_by_id=actor_id,
+        created_by_label=actor_label,
+    )
+    t = phase("fingerprint", t)
+    db.session.add(run)
+    db.session.flush()
+    rows = line_rows(tenant.id, run.id, calculated, before)
+    t = phase("line rows (explanations to JSON)", t)
+    insert_lines(rows)
+    t = phase("insert run and lines", t)
+    if period.status == PeriodStatus.OPEN:
+        period.status = PeriodStatus.CALCULATED
+    audit.record(
+        "run.calculate",
+        run,
+        tenant_id=tenant.id,
+        actor=actor,
+        after={
+            "period": period.label,
+            "number": run.number,
+            "total": str(run.total),
+            "lines": run.line_count,
+            "fingerprint": run.fingerprint,
+            "budget_applied": outcome.applied,
+        },
+    )
+    return run
+
+
+#: One side of a pilot run: ``"in_force"`` or ``"pilot"``, its version, its lines.
+PilotSide = tuple[str, PlanVersion, list[PayoutLine]]
+
+
+def store_pilot_run(
+    tenant: Tenant,
+    period: Period,
+    entry: PlanEntry,
+    pilot: PlanVersion,
+    facts: PeriodFacts,
+    sides: list[PilotSide],
+    actor,
+) -> CalculationRun:
+    """Store a pilot run of both ``sides`` (it never pays) and audit it."""
+    actor_id, actor_label = actor_of(actor)
+    total = {side: sum((line.amount for line in lines), ZERO) for side, _v, lines in sides}
+    run = CalculationRun(
+        tenant_id=tenant.id,
+        period_id=period.id,
+        number=run_number_next(tenant.id, period.id),
+        kind=RunKind.PILOT,
+        fingerprint=fingerprint(facts, [entry], {"pilot_version": pilot.id}),
+        plans=[
+            {
+                **entry.summary(),
+                "pilot_version_id": pilot.id,
+                "pilot_version": pilot.number,
+                "pilot_team_ids": list(pilot.pilot_team_ids or []),
+            }
+        ],
+        budget={
+            "pilot": True,
+            "total_in_force": plain(total.get("in_force", ZERO)),
+            "total_pilot": plain(total.get("pilot", ZERO)),
+        },
+        notes=[],
+        total=total.get("pilot", ZERO),
+        line_count=sum(len(lines) for _s, _v, lines in sides),
+        created_by_id=actor_id,
+        created_by_label=actor_label,
+    )
+    db.session.add(run)
+    db.session.flush()
+    rows = []
+    for side, version, lines in sides:
+        rows += line_rows(tenant.id, run.id, [(entry, version, line) for line in lines], side=side)
+    insert_lines(rows)
+    audit.record(
+        "run.pilot",
+        run,
+        tenant_id=tenant.id,
+        actor=actor,
+        after={
+            "period": period.label,
+            "plan": entry.plan.name,
+            "pilot_version": pilot.number,
+            "total_in_force": str(total.get("in_force", ZERO)),
+            "total_pilot": str(run.total),
+        },
+    )
+    return run
