@@ -6,11 +6,12 @@ import hashlib
 import logging
 import secrets
 import smtplib
+import time
 from email.message import EmailMessage
 
 from flask import current_app, session
 from flask_babel import gettext as _
-from flask_login import login_user
+from flask_login import login_user, logout_user
 from sqlalchemy import select
 
 from jili.accounts.models import Invitation, Membership, Role, Tenant, User
@@ -31,14 +32,62 @@ def load_user(user_id: str) -> User | None:
     return user
 
 
-def start_session(user: User) -> None:
-    """A fresh session on login: nothing from before survives (no fixation)."""
+# When the session began and when it was last used (epoch seconds), inside the signed
+# session cookie: a copied cookie carries its own age and cannot be made younger.
+SESSION_STARTED = "_jili_started"
+SESSION_SEEN = "_jili_seen"
+
+
+def _fresh_session() -> None:
     locale = session.get("locale")
     session.clear()
     if locale:
         session["locale"] = locale
+
+
+def start_session(user: User) -> None:
+    """A fresh session on login: nothing from before survives (no fixation)."""
+    _fresh_session()
     session.permanent = True
+    now = int(time.time())
+    session[SESSION_STARTED] = now
+    session[SESSION_SEEN] = now
     login_user(user)
+
+
+def end_session(user: User | None) -> None:
+    """Sign out for good: the user's session token is rotated, so every copy of this
+    session cookie (and every other session of the user) stops working."""
+    if user is not None:
+        user.rotate_sessions()
+        db.session.commit()
+    logout_user()
+    _fresh_session()
+
+
+def session_expired(now: float) -> bool:
+    """Has this signed-in session passed its idle timeout or its absolute lifetime?
+    A session without timestamps (made before they existed) has expired."""
+    started, seen = session.get(SESSION_STARTED), session.get(SESSION_SEEN)
+    if not isinstance(started, int | float) or not isinstance(seen, int | float):
+        return True
+    cfg = current_app.config
+    idle = float(cfg["SESSION_IDLE_TIMEOUT_MINUTES"]) * 60
+    lifetime = float(cfg["SESSION_MAX_AGE_HOURS"]) * 3600
+    return now - seen > idle or now - started > lifetime
+
+
+def enforce_session_limits() -> None:
+    """Before every request: end a session that is idle or too old, else mark it used."""
+    if "_user_id" not in session:
+        return
+    now = time.time()
+    if session_expired(now):
+        logout_user()
+        _fresh_session()
+        return
+    if now - session[SESSION_SEEN] >= 30:  # no need to rewrite the cookie more often
+        session[SESSION_SEEN] = int(now)
 
 
 def user_tenants(user: User) -> list[tuple[Tenant, Role]]:
