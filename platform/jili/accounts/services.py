@@ -6,6 +6,7 @@ import hashlib
 import logging
 import secrets
 import smtplib
+import sys
 import time
 from email.message import EmailMessage
 
@@ -107,19 +108,37 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def send_invitation_mail(invitation: Invitation, link: str) -> None:
-    """Log the link always; send it too when an SMTP host is configured."""
-    log.info("invitation for %s to %s: %s", invitation.email, invitation.tenant.slug, link)
+def _console():
+    """A terminal someone is watching (``make run`` or ``make dev``), else None. Under
+    systemd or any redirect, stderr is no terminal and goes to logs: nothing is written."""
+    return sys.stderr if sys.stderr.isatty() else None
+
+
+def send_invitation_mail(invitation: Invitation, link: str) -> bool:
+    """Mail the link when an SMTP host is configured; True when it was sent.
+
+    The link is a password to the company: it never goes to a log. Without mail the
+    inviter copies it from the page; on a development console it is printed as well."""
     cfg = current_app.config
     if not cfg.get("SMTP_HOST"):
-        return
+        console = _console()
+        if console is not None:
+            print(f"Invitation link for {invitation.email}: {link}", file=console, flush=True)
+        return False
     msg = EmailMessage()
     msg["Subject"] = _("You are invited to %(name)s on Jili", name=invitation.tenant.name)
     msg["From"] = cfg["SMTP_FROM"]
     msg["To"] = invitation.email
     msg.set_content(link)
-    with smtplib.SMTP(cfg["SMTP_HOST"], int(cfg["SMTP_PORT"]), timeout=10) as smtp:
-        if cfg.get("SMTP_USER"):
-            smtp.starttls()
-            smtp.login(cfg["SMTP_USER"], cfg["SMTP_PASSWORD"])
-        smtp.send_message(msg)
+    try:
+        with smtplib.SMTP(cfg["SMTP_HOST"], int(cfg["SMTP_PORT"]), timeout=10) as smtp:
+            if cfg.get("SMTP_USER"):
+                smtp.starttls()
+                smtp.login(cfg["SMTP_USER"], cfg["SMTP_PASSWORD"])
+            smtp.send_message(msg)
+    except (OSError, smtplib.SMTPException) as exc:
+        # The exception's text may echo the recipient or the message: its type only.
+        log.warning("invitation=%s mail failed: %s", invitation.id, type(exc).__name__)
+        return False
+    log.info("invitation=%s sent by mail", invitation.id)
+    return True
