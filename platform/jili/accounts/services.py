@@ -73,8 +73,8 @@ def session_expired(now: float) -> bool:
     if not isinstance(started, int | float) or not isinstance(seen, int | float):
         return True
     cfg = current_app.config
-    idle = float(cfg["SESSION_IDLE_TIMEOUT_MINUTES"]) * 60
-    lifetime = float(cfg["SESSION_MAX_AGE_HOURS"]) * 3600
+    idle = int(cfg["SESSION_IDLE_TIMEOUT_MINUTES"]) * 60
+    lifetime = int(cfg["SESSION_MAX_AGE_HOURS"]) * 3600
     return now - seen > idle or now - started > lifetime
 
 

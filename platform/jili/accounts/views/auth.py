@@ -278,7 +278,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = "strong"
     # The browser may keep the cookie as long as the session may live at all.
-    app.permanent_session_lifetime = timedelta(hours=float(app.config["SESSION_MAX_AGE_HOURS"]))
+    app.permanent_session_lifetime = timedelta(hours=int(app.config["SESSION_MAX_AGE_HOURS"]))
     app.before_request(enforce_session_limits)
     app.register_blueprint(bp)
 
