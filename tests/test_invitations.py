@@ -216,3 +216,28 @@ def test_last_owner_cannot_be_demoted_and_admin_cannot_touch_owner(make_tenant, 
         == 409
     )
     assert admin.post(f"/t/{tenant.slug}/members/{m.id}/revoke").status_code == 403
+
+
+def test_an_invitation_from_a_persons_page_is_mailed_and_not_logged(
+    make_tenant, browser, smtp, caplog
+):
+    from jili.models import Person
+
+    tenant = make_tenant()
+    with bound_tenant(tenant.id):
+        person = Person(tenant_id=tenant.id, employee_no="S001", name="张三")
+        db.session.add(person)
+        db.session.commit()
+        person_id = person.id
+    admin = browser(tenant.owner)
+    caplog.set_level("DEBUG")
+    resp = admin.post(
+        f"/t/{tenant.slug}/people/{person_id}/invite",
+        data={"email": "zhang.san@example.com", "role": "staff"},
+        headers=EN,
+    )
+    assert resp.status_code == 200, resp.text
+    path = re.search(r'value="http://localhost(/invite/[^"]+)"', resp.text).group(1)
+    [msg] = smtp.sent
+    assert path in msg.get_content()
+    assert token_of(path) not in caplog.text and "sent by mail" in caplog.text
