@@ -11,9 +11,11 @@ timeout = 60
 graceful_timeout = 20
 forwarded_allow_ips = os.environ.get("JILI_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
-# Access log without client addresses, referrers or user agents: the anonymous
-# feedback routes must never be linkable to a person, and a per-route exception
-# is easy to get wrong, so no route logs them. %(r)s is the request line.
+# Access log without client addresses, referrers or user agents for any route, and
+# without any line at all for the feedback pages (/f/… and the staff pages showing the
+# link): jili.feedback.unlogged.GunicornLogger skips them in the access log and keeps
+# their path out of the error log. %(r)s is the request line.
+logger_class = "jili.feedback.unlogged.GunicornLogger"
 accesslog = "-"
 access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"

@@ -11,6 +11,8 @@ import secrets
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
@@ -19,6 +21,13 @@ from jili.accounts.passwords import hash_password
 from jili.extensions import db
 from jili.models import Membership, Role, Tenant, User
 from jili.tenancy import bind_tenant, bound_tenant
+
+# A loaded machine is slow, not wrong: no per-example deadline and no "too slow" health
+# check. Tests must not set their own deadline (tests/test_busy_machine.py checks).
+hypothesis_settings.register_profile(
+    "jili", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "jili"))
 
 PG_URL = os.environ.get("JILI_TEST_DATABASE_URL")
 PASSWORD = "correct-horse-battery-9"

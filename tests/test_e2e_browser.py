@@ -7,7 +7,7 @@ import os
 import socket
 import subprocess
 import sys
-import time
+import threading
 import urllib.request
 from pathlib import Path
 
@@ -16,6 +16,7 @@ import pytest
 from jili import ROOT
 
 CHROMIUM = "/usr/bin/chromium"
+STARTUP_SECONDS = 120  # an upper bound for a loaded machine, never a pause
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -74,19 +75,49 @@ def server(tmp_path_factory):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(base + "/login", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
+    output = ServerOutput(proc)
+    if not output.listening.wait(STARTUP_SECONDS):  # an event, set from gunicorn's own words
         proc.kill()
-        pytest.fail("gunicorn did not start: " + proc.stdout.read().decode())
+        pytest.fail("gunicorn did not start: " + output.text())
+    base = f"http://127.0.0.1:{port}"
+    # The socket is open: the request waits in its backlog until the worker has booted.
+    urllib.request.urlopen(base + "/login", timeout=STARTUP_SECONDS)
     yield base
     proc.terminate()
-    proc.wait(timeout=10)
+    proc.wait(timeout=STARTUP_SECONDS)
+
+
+class ServerOutput:
+    """Reads gunicorn's output in a thread (so its pipe never fills) and says when it listens."""
+
+    def __init__(self, proc: subprocess.Popen):
+        self.lines: list[str] = []
+        self.listening = threading.Event()
+        self._thread = threading.Thread(target=self._read, args=(proc,), daemon=True)
+        self._thread.start()
+
+    def _read(self, proc) -> None:
+        for raw in proc.stdout:
+            line = raw.decode(errors="replace")
+            self.lines.append(line)
+            if "Listening at:" in line:
+                self.listening.set()
+        self.listening.set()  # it exited: stop waiting (the check below then fails)
+
+    def text(self) -> str:
+        return "".join(self.lines)
+
+
+class Chromium:
+    """The browser, with generous timeouts: a busy machine is slow, not broken."""
+
+    def __init__(self, browser):
+        self.browser = browser
+
+    def new_page(self, **kw):
+        page = self.browser.new_page(**kw)
+        page.set_default_timeout(STARTUP_SECONDS * 1000)
+        return page
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +125,7 @@ def chromium():
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
+        yield Chromium(browser)
         browser.close()
 
 

@@ -1,6 +1,7 @@
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from conftest import Browser, csrf_from
@@ -19,12 +20,12 @@ def _invite(b, slug, email, role="staff"):
     return link.replace("http://localhost", "")
 
 
-def test_invitation_link_is_shown_and_logged_then_works_once(app, make_tenant, browser, caplog):
+def test_invitation_link_is_shown_not_logged_then_works_once(app, make_tenant, browser, caplog):
     tenant = make_tenant()
     admin = browser(tenant.owner)
-    caplog.set_level("INFO", logger="jili.auth")
+    caplog.set_level("DEBUG")
     path = _invite(admin, tenant.slug, "New.Person@Example.com", "manager")
-    assert path in caplog.text
+    assert token_of(path) not in caplog.text  # no mail configured: the page shows it
 
     guest = Browser(app.test_client())
     page = guest.get(path, headers=EN)
@@ -43,6 +44,100 @@ def test_invitation_link_is_shown_and_logged_then_works_once(app, make_tenant, b
     assert Role.MANAGER in roles
     again = Browser(app.test_client()).get(path, headers=EN)
     assert again.status_code == 410 and "used already" in again.text
+
+
+def token_of(path: str) -> str:
+    return path.rsplit("/", 1)[1]
+
+
+class FakeSMTP:
+    """Stands in for smtplib.SMTP: records what would have been sent."""
+
+    sent: list = []
+    calls: list = []
+    fail_with: Exception | None = None
+
+    def __init__(self, host, port, timeout=None):
+        FakeSMTP.calls.append(("connect", host, port))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def starttls(self):
+        FakeSMTP.calls.append(("starttls",))
+
+    def login(self, user, password):
+        FakeSMTP.calls.append(("login", user))
+
+    def send_message(self, msg):
+        if FakeSMTP.fail_with is not None:
+            raise FakeSMTP.fail_with
+        FakeSMTP.sent.append(msg)
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    import smtplib
+
+    FakeSMTP.sent, FakeSMTP.calls, FakeSMTP.fail_with = [], [], None
+    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
+    app.config.update(SMTP_HOST="smtp.example.com", SMTP_USER="jili", SMTP_PASSWORD="pw")
+    return FakeSMTP
+
+
+def test_with_mail_the_invitation_is_mailed_and_only_that_is_logged(
+    make_tenant, browser, smtp, caplog
+):
+    tenant = make_tenant()
+    admin = browser(tenant.owner)
+    caplog.set_level("DEBUG")
+    path = _invite(admin, tenant.slug, "new@example.com")
+    [msg] = smtp.sent
+    assert msg["To"] == "new@example.com" and path in msg.get_content()
+    assert smtp.calls == [("connect", "smtp.example.com", 587), ("starttls",), ("login", "jili")]
+    assert token_of(path) not in caplog.text
+    assert "new@example.com" not in caplog.text
+    assert "sent by mail" in caplog.text
+
+
+def test_when_mail_fails_the_inviter_is_told_and_nothing_secret_is_logged(
+    make_tenant, browser, smtp, caplog
+):
+    import smtplib
+
+    smtp.fail_with = smtplib.SMTPRecipientsRefused({"new@example.com": (550, b"no such user")})
+    tenant = make_tenant()
+    admin = browser(tenant.owner)
+    caplog.set_level("DEBUG")
+    resp = admin.post(
+        f"/t/{tenant.slug}/members/invite",
+        data={"email": "new@example.com", "role": "staff"},
+        headers=EN,
+    )
+    assert resp.status_code == 200 and "could not be mailed" in resp.text
+    path = re.search(r'value="http://localhost(/invite/[^"]+)"', resp.text).group(1)
+    assert token_of(path) not in caplog.text and "new@example.com" not in caplog.text
+    assert "mail failed" in caplog.text
+
+
+def test_without_mail_a_watched_console_gets_the_link_but_no_log_does(
+    make_tenant, browser, monkeypatch, caplog
+):
+    import io
+
+    from jili.accounts import services
+
+    console = io.StringIO()
+    monkeypatch.setattr(services, "_console", lambda: console)
+    tenant = make_tenant()
+    admin = browser(tenant.owner)
+    caplog.set_level("DEBUG")
+    path = _invite(admin, tenant.slug, "new@example.com")
+    assert path in console.getvalue()
+    assert token_of(path) not in caplog.text
 
 
 def test_expired_invitation_is_refused(app, make_tenant, browser):
@@ -121,3 +216,28 @@ def test_last_owner_cannot_be_demoted_and_admin_cannot_touch_owner(make_tenant, 
         == 409
     )
     assert admin.post(f"/t/{tenant.slug}/members/{m.id}/revoke").status_code == 403
+
+
+def test_an_invitation_from_a_persons_page_is_mailed_and_not_logged(
+    make_tenant, browser, smtp, caplog
+):
+    from jili.models import Person
+
+    tenant = make_tenant()
+    with bound_tenant(tenant.id):
+        person = Person(tenant_id=tenant.id, employee_no="S001", name="张三")
+        db.session.add(person)
+        db.session.commit()
+        person_id = person.id
+    admin = browser(tenant.owner)
+    caplog.set_level("DEBUG")
+    resp = admin.post(
+        f"/t/{tenant.slug}/people/{person_id}/invite",
+        data={"email": "zhang.san@example.com", "role": "staff"},
+        headers=EN,
+    )
+    assert resp.status_code == 200, resp.text
+    path = re.search(r'value="http://localhost(/invite/[^"]+)"', resp.text).group(1)
+    [msg] = smtp.sent
+    assert path in msg.get_content()
+    assert token_of(path) not in caplog.text and "sent by mail" in caplog.text

@@ -1,7 +1,5 @@
 """Defaults; override with JILI_* environment variables or create_app(config=...)."""
 
-from datetime import timedelta
-
 SQLALCHEMY_DATABASE_URI = None  # default: sqlite under instance/
 SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 SECRET_KEY = None  # default: generated once into instance/secret_key
@@ -12,7 +10,11 @@ SESSION_COOKIE_SECURE = False  # JILI_SESSION_COOKIE_SECURE=true behind HTTPS (d
 SESSION_COOKIE_NAME = "jili_session"
 REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
-PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+# A signed-in session ends after this long without a request, and in any case this
+# long after login (JILI_SESSION_IDLE_TIMEOUT_MINUTES, JILI_SESSION_MAX_AGE_HOURS).
+# The session cookie's own lifetime follows SESSION_MAX_AGE_HOURS.
+SESSION_IDLE_TIMEOUT_MINUTES = 120
+SESSION_MAX_AGE_HOURS = 12
 
 WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 

@@ -9,16 +9,13 @@ For every path under ``/f/`` (the anonymous channel):
   user is never loaded (not even into a debug-level SQL log);
 * responses carry ``Cache-Control: no-store`` and ``Referrer-Policy: no-referrer``
   and set no cookie at all;
-* the development server's request log loses its client address and time.
+* no log has a line about them: see :mod:`.unlogged`.
 
 The staff pages under ``/t/<slug>/feedback/`` are ordinary signed-in pages, but
 also get ``no-store`` and ``no-referrer``.
 """
 
 from __future__ import annotations
-
-import logging
-import re
 
 from flask import Flask, request
 from flask.sessions import SecureCookieSession
@@ -57,28 +54,9 @@ class AnonymousRoutesSessionInterface:
         return self.inner.is_null_session(obj)
 
 
-_REQUEST_LINE = re.compile(r"\b(?:GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) (?P<path>/\S*)")
-
-
-class DropClientAddress(logging.Filter):
-    """For werkzeug's request log: no address or time on anonymous routes."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.args and isinstance(record.msg, str) and "] " in record.msg:
-            first = str(record.args[0]) if isinstance(record.args, tuple) else ""
-            m = _REQUEST_LINE.search(first)
-            if m and is_anonymous_path(m.group("path")):
-                record.msg = record.msg.split("] ", 1)[1]
-        return True
-
-
 def init_app(app: Flask) -> None:
     if not isinstance(app.session_interface, AnonymousRoutesSessionInterface):
         app.session_interface = AnonymousRoutesSessionInterface(app.session_interface)
-
-    werkzeug_log = logging.getLogger("werkzeug")
-    if not any(isinstance(f, DropClientAddress) for f in werkzeug_log.filters):
-        werkzeug_log.addFilter(DropClientAddress())
 
     @app.after_request
     def _feedback_headers(response):

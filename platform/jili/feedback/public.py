@@ -135,9 +135,13 @@ def submit():
         return _render("feedback/public_form.html", 422, form=form)
     if not ratelimit.check("submit", tenant.id):
         return _render("feedback/public_form.html", 429, form=form, limited=_limited_message())
-    if form.nonce.data and not ratelimit.limiter().first_time(f"{tenant.id}:{form.nonce.data}"):
+    once = f"{tenant.id}:{form.nonce.data}" if form.nonce.data else None
+    if once and not ratelimit.limiter().first_time(once):
         return _render("feedback/public_duplicate.html", 409)
-    ratelimit.count("submit", tenant.id)
+    if not ratelimit.take("submit", tenant.id):  # another worker took the last turn
+        if once:
+            ratelimit.limiter().forget(once)
+        return _render("feedback/public_form.html", 429, form=form, limited=_limited_message())
     _thread, code = service.create_thread(tenant, form.category_value(), form.text.data)
     db.session.commit()
     return _render("feedback/public_receipt.html", code=code)
@@ -155,11 +159,10 @@ def receipt():
 def _open_thread(code: str | None, *, form: CodeForm | None = None, reply_form=None, sent=False):
     tenant = g.fb_tenant
     form = form or CodeForm(formdata=None)
-    if not ratelimit.check("lookup", tenant.id):
+    if not ratelimit.take("lookup", tenant.id):
         return _render(
             "feedback/public_lookup.html", 429, form=form, error=_lookup_limited_message()
         )
-    ratelimit.count("lookup", tenant.id)
     thread = service.find_thread(tenant.id, code)  # one argon2 verification, hit or miss
     if thread is None:
         form.code.data = ""
@@ -192,14 +195,13 @@ def reply():
             form=CodeForm(formdata=None),
             error=_limited_message(),
         )
-    if not ratelimit.check("lookup", tenant.id):
+    if not ratelimit.take("lookup", tenant.id):
         return _render(
             "feedback/public_lookup.html",
             429,
             form=CodeForm(formdata=None),
             error=_lookup_limited_message(),
         )
-    ratelimit.count("lookup", tenant.id)
     thread = service.find_thread(tenant.id, code)
     if thread is None:
         return _render(
@@ -217,7 +219,14 @@ def reply():
             closed_error=True,
             deadline=service.due_day(thread, g.fb_setting.deadline_days),
         )
-    ratelimit.count("submit", tenant.id)
+    if not ratelimit.take("submit", tenant.id):  # another worker took the last turn
+        db.session.rollback()
+        return _render(
+            "feedback/public_lookup.html",
+            429,
+            form=CodeForm(formdata=None),
+            error=_limited_message(),
+        )
     db.session.commit()
     return _render(
         "feedback/public_thread.html",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from flask import (
     Blueprint,
@@ -17,7 +18,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from jili.accounts.forms import (
@@ -30,7 +31,13 @@ from jili.accounts.forms import (
 )
 from jili.accounts.models import Invitation, Membership, Role, Tenant, User
 from jili.accounts.passwords import hash_password, password_problem, verify_password
-from jili.accounts.services import start_session, token_hash, user_tenants
+from jili.accounts.services import (
+    end_session,
+    enforce_session_limits,
+    start_session,
+    token_hash,
+    user_tenants,
+)
 from jili.audit import services as audit
 from jili.dbtypes import utcnow
 from jili.extensions import db, limiter, login_manager
@@ -84,8 +91,8 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
-    session.clear()
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    end_session(user)
     return redirect(url_for("auth.login"))
 
 
@@ -270,6 +277,9 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = "strong"
+    # The browser may keep the cookie as long as the session may live at all.
+    app.permanent_session_lifetime = timedelta(hours=int(app.config["SESSION_MAX_AGE_HOURS"]))
+    app.before_request(enforce_session_limits)
     app.register_blueprint(bp)
 
     @app.errorhandler(429)

@@ -97,8 +97,14 @@ def member_invite():
             audit.record("member.invite", inv, after={"email": email, "role": inv.role})
             db.session.commit()
             link = url_for("auth.accept_invitation", token=token, _external=True)
-            send_invitation_mail(inv, link)
-            flash(_("Invitation created for %(email)s.", email=email), "success")
+            if send_invitation_mail(inv, link):
+                flash(_("Invitation sent to %(email)s.", email=email), "success")
+            else:
+                flash(_("Invitation created for %(email)s.", email=email), "success")
+                if current_app.config.get("SMTP_HOST"):
+                    flash(
+                        _("The invitation could not be mailed: pass the link on yourself."), "error"
+                    )
             return render_template("accounts/members.html", **_context(new_link=link))
     return render_template("accounts/members.html", **_context(invite_form=form)), 422
 

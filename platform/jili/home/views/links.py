@@ -3,7 +3,7 @@ unlink) and from the Members page (each member's person)."""
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -86,8 +86,12 @@ def person_invite(person_id: int):
         return _card(person, 409)
     db.session.commit()
     link = url_for("auth.accept_invitation", token=token, _external=True)
-    send_invitation_mail(inv, link)
-    flash(_("Invitation created for %(email)s.", email=inv.email), "success")
+    if send_invitation_mail(inv, link):
+        flash(_("Invitation sent to %(email)s.", email=inv.email), "success")
+    else:
+        flash(_("Invitation created for %(email)s.", email=inv.email), "success")
+        if current_app.config.get("SMTP_HOST"):
+            flash(_("The invitation could not be mailed: pass the link on yourself."), "error")
     if g.htmx:
         return _card(person, new_link=link)
     return render_template("home/person_invited.html", person=person, new_link=link, invitation=inv)
