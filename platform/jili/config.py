@@ -39,3 +39,8 @@ SMTP_FROM = "jili@localhost"
 
 BABEL_DEFAULT_LOCALE = "zh_Hans"
 BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+# Uploads: the largest request body (JILI_MAX_CONTENT_LENGTH, bytes; a larger one is
+# a 413 page) and the most data rows one import takes (JILI_IMPORT_MAX_ROWS).
+MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+IMPORT_MAX_ROWS = 200_000

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -11,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from jili.money import MoneyError, to_decimal
+from jili.money import MONEY_LIMIT, NumberError, parse_decimal
 
 
 class TeamForm(FlaskForm):
@@ -36,10 +38,12 @@ class PersonForm(FlaskForm):
 
     def validate_base_salary(self, field):
         try:
-            value = to_decimal(field.data or "0")
-        except MoneyError as exc:
-            raise ValidationError(_l("Enter an amount such as 8000 or 8000.50.")) from exc
-        if value < 0:
-            raise ValidationError(_l("The salary cannot be negative."))
-        if value != value.quantize(to_decimal("0.01")):
-            raise ValidationError(_l("At most two decimal places."))
+            parse_decimal(field.data or "0", places=2, limit=MONEY_LIMIT, minimum=Decimal(0))
+        except NumberError as exc:
+            if exc.reason == "number":
+                raise ValidationError(_l("Enter an amount such as 8000 or 8000.50.")) from exc
+            if exc.reason == "small":
+                raise ValidationError(_l("The salary cannot be negative.")) from exc
+            if exc.reason == "places":
+                raise ValidationError(_l("At most two decimal places.")) from exc
+            raise ValidationError(str(exc)) from exc

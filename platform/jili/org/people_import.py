@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from jili import uploads
 from jili.extensions import db
-from jili.money import MoneyError, to_decimal
+from jili.money import MONEY_LIMIT, NumberError, parse_decimal, shorten
 from jili.org.models import Level, Person, Team
 
 # Column headers accepted, English and Chinese (simplified and traditional).
@@ -61,46 +60,9 @@ class ImportResult:
 
 
 def read_rows(filename: str, data: bytes) -> list[list[str]]:
-    """The file as rows of strings; raises ValueError with a readable reason."""
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
-
-        try:
-            wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises many types for a broken file
-            raise ValueError(_("The file is not a readable XLSX workbook.")) from exc
-        ws = wb.worksheets[0]
-        rows = []
-        for values in ws.iter_rows(values_only=True):
-            rows.append([_cell_text(v) for v in values])
-        wb.close()
-        return rows
-    if name.endswith(".csv") or name.endswith(".txt"):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ValueError(_("The file is neither UTF-8 nor GB18030 text."))
-        return [row for row in csv.reader(io.StringIO(text))]
-    raise ValueError(_("Upload a .csv or .xlsx file."))
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(
-        value, float
-    ):  # float ok: openpyxl hands numbers as float; go via repr to Decimal
-        return format(Decimal(repr(value)).normalize(), "f")
-    return str(value).strip()
+    """The file as rows of strings; raises ValueError with a readable reason
+    (see :mod:`jili.uploads` for the limits)."""
+    return uploads.read_rows(filename, data)
 
 
 def _map_headers(header: list[str]) -> tuple[dict[str, int], list[RowError]]:
@@ -119,6 +81,28 @@ def _map_headers(header: list[str]) -> tuple[dict[str, int], list[RowError]]:
     return mapping, errors
 
 
+# The longest text each column takes: as the person form allows (PersonForm).
+MAX_LENGTH = {"employee_no": 40, "name": 120, "manager_no": 40, "mentor_no": 40}
+
+
+class _Rows:
+    """The file's data rows with their numbers as the user sees them (the
+    header is row 1), and the errors found reading them."""
+
+    def __init__(self, rows: list[list[str]], mapping: dict[str, int], labels: dict[str, str]):
+        self.mapping, self.labels = mapping, labels
+        self.errors: list[RowError] = []
+        self.width = uploads.last_filled(rows[0])
+        self.rows = [(line, row) for line, row in enumerate(rows[1:], start=2)]
+
+    def error(self, line: int, key: str, message: str) -> None:
+        self.errors.append(RowError(line, self.labels.get(key, key), message))
+
+    def cell(self, row: list[str], key: str) -> str:
+        idx = self.mapping.get(key)
+        return row[idx].strip() if idx is not None and idx < len(row) else ""
+
+
 def import_people(tenant_id: int, rows: list[list[str]]) -> ImportResult:
     """Validate every row, then create or update people by employee number, or change nothing."""
     result = ImportResult()
@@ -129,93 +113,157 @@ def import_people(tenant_id: int, rows: list[list[str]]) -> ImportResult:
     mapping, result.errors = _map_headers(rows[0])
     if result.errors:
         return result
-
+    labels = {key: rows[0][idx].strip() for key, idx in mapping.items()}
+    table = _Rows(rows, mapping, labels)
     teams = {t.name: t for t in db.session.scalars(select(Team).where(Team.tenant_id == tenant_id))}
     existing = {
         p.employee_no: p
         for p in db.session.scalars(select(Person).where(Person.tenant_id == tenant_id))
     }
+    parsed = _parse_rows(table, teams)
+    _check_references(table, parsed, existing)
+    result.errors = sorted(table.errors, key=lambda e: e.row)
+    if result.errors:
+        return result
+    _write(tenant_id, parsed, existing, result)
+    return result
 
-    def cell(row: list[str], key: str) -> str:
-        idx = mapping.get(key)
-        return row[idx].strip() if idx is not None and idx < len(row) else ""
 
+def _parse_rows(table: _Rows, teams: dict[str, Team]) -> list[tuple[int, dict]]:
     parsed: list[tuple[int, dict]] = []
     seen: dict[str, int] = {}
-    for line, row in enumerate(rows[1:], start=2):
-        rec: dict = {}
-        emp = cell(row, "employee_no")
-        if not emp:
-            result.errors.append(RowError(line, "employee_no", _("Employee number is empty.")))
-        elif emp in seen:
-            result.errors.append(
-                RowError(line, "employee_no", _("Duplicate of row %(row)d.", row=seen[emp]))
+    for line, row in table.rows:
+        extra = uploads.extra_cells(row, table.width)
+        if extra is not None:
+            table.errors.append(
+                RowError(
+                    line,
+                    uploads.column_letter(extra),
+                    uploads.extra_cells_message(row, table.width),
+                )
             )
-        else:
+        rec = _parse_row(table, line, row, teams)
+        emp = rec["employee_no"]
+        if emp and emp in seen:
+            table.error(line, "employee_no", _("Duplicate of row %(row)d.", row=seen[emp]))
+        elif emp:
             seen[emp] = line
-        rec["employee_no"] = emp
-        rec["name"] = cell(row, "name")
-        if not rec["name"]:
-            result.errors.append(RowError(line, "name", _("Name is empty.")))
-        level = cell(row, "level")
-        if level:
-            lv = LEVEL_WORDS.get(level.lower()) or LEVEL_WORDS.get(level)
-            if lv is None:
-                result.errors.append(
-                    RowError(
-                        line,
-                        "level",
-                        _("Unknown level %(v)s: use newcomer, core or manager.", v=level),
-                    )
-                )
-            rec["level"] = lv
-        hire = cell(row, "hire_date")
-        if hire:
-            try:
-                rec["hire_date"] = date.fromisoformat(hire.replace("/", "-"))
-            except ValueError:
-                result.errors.append(
-                    RowError(line, "hire_date", _("Not a date %(v)s: use YYYY-MM-DD.", v=hire))
-                )
-        team = cell(row, "team")
-        if team:
-            if team not in teams:
-                result.errors.append(RowError(line, "team", _("No team named %(v)s.", v=team)))
-            else:
-                rec["team_id"] = teams[team].id
-        salary = cell(row, "base_salary")
-        if salary:
-            try:
-                amount = to_decimal(salary)
-                if amount < 0 or amount != amount.quantize(Decimal("0.01")):
-                    raise MoneyError(salary)
-                rec["base_salary"] = amount
-            except MoneyError:
-                result.errors.append(
-                    RowError(
-                        line,
-                        "base_salary",
-                        _("Not an amount %(v)s: e.g. 8000 or 8000.50.", v=salary),
-                    )
-                )
-        rec["manager_no"] = cell(row, "manager_no")
-        rec["mentor_no"] = cell(row, "mentor_no")
         parsed.append((line, rec))
+    return parsed
 
-    known = set(existing) | set(seen)
+
+def _parse_row(table: _Rows, line: int, row: list[str], teams: dict[str, Team]) -> dict:
+    rec: dict = {}
+    for key in HEADERS:
+        text = table.cell(row, key)
+        if uploads.has_bad_characters(text):
+            table.error(line, key, uploads.bad_character_message())
+            text = ""
+        elif key in MAX_LENGTH and len(text) > MAX_LENGTH[key]:
+            table.error(line, key, _("Longer than %(n)d characters.", n=MAX_LENGTH[key]))
+            text = ""
+        rec[key] = text
+    if not rec["employee_no"] and not _reported(table, line, "employee_no"):
+        table.error(line, "employee_no", _("Employee number is empty."))
+    if not rec["name"] and not _reported(table, line, "name"):
+        table.error(line, "name", _("Name is empty."))
+    for key, parse in (("level", _level), ("hire_date", _hire_date), ("base_salary", _salary)):
+        text, rec[key] = rec[key], None
+        if text:
+            try:
+                rec[key] = parse(text)
+            except ValueError as exc:
+                table.error(line, key, str(exc))
+    team, rec["team"] = rec["team"], None
+    if team:
+        if team not in teams:
+            table.error(line, "team", _("No team named %(v)s.", v=team))
+        else:
+            rec["team_id"] = teams[team].id
+    return rec
+
+
+def _reported(table: _Rows, line: int, key: str) -> bool:
+    label = table.labels.get(key, key)
+    return any(e.row == line and e.column == label for e in table.errors)
+
+
+def _level(text: str) -> Level:
+    level = LEVEL_WORDS.get(text.lower()) or LEVEL_WORDS.get(text)
+    if level is None:
+        raise ValueError(_("Unknown level %(v)s: use newcomer, core or manager.", v=text))
+    return level
+
+
+def _hire_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text.replace("/", "-"))
+    except ValueError:
+        raise ValueError(_("Not a date %(v)s: use YYYY-MM-DD.", v=shorten(text))) from None
+
+
+def _salary(text: str) -> Decimal:
+    try:
+        return parse_decimal(text, places=2, limit=MONEY_LIMIT, minimum=Decimal(0))
+    except NumberError as exc:
+        if exc.reason == "large":
+            raise ValueError(str(exc)) from None
+        raise ValueError(_("Not an amount %(v)s: e.g. 8000 or 8000.50.", v=shorten(text))) from None
+
+
+def _check_references(
+    table: _Rows, parsed: list[tuple[int, dict]], existing: dict[str, Person]
+) -> None:
+    """Managers and mentors are people in the file or already in the company,
+    never the person themself; and no chain of managers comes back round."""
+    known = set(existing) | {rec["employee_no"] for _line, rec in parsed}
     for line, rec in parsed:
         for key in ("manager_no", "mentor_no"):
             ref = rec[key]
             if ref and ref not in known:
-                result.errors.append(
-                    RowError(line, key, _("No person with employee number %(v)s.", v=ref))
-                )
-            if ref and ref == rec["employee_no"]:
-                result.errors.append(RowError(line, key, _("A person cannot refer to themself.")))
-    if result.errors:
-        return result
+                table.error(line, key, _("No person with employee number %(v)s.", v=ref))
+            elif ref and ref == rec["employee_no"]:
+                table.error(line, key, _("A person cannot refer to themself."))
+    if table.errors:
+        return
+    # Everyone's manager after the import: the file's rows over the company's.
+    ids = {p.id: no for no, p in existing.items()}
+    manager = {no: ids.get(p.manager_id) for no, p in existing.items()}
+    lines: dict[str, int] = {}
+    for line, rec in parsed:
+        lines[rec["employee_no"]] = line
+        if rec["manager_no"]:
+            manager[rec["employee_no"]] = rec["manager_no"]
+    for line, rec in parsed:
+        cycle = _manager_cycle(rec["employee_no"], manager)
+        if cycle:
+            table.error(
+                line,
+                "manager_no",
+                _(
+                    "Managers would go round in a circle: %(chain)s. Give one of them "
+                    "another manager.",
+                    chain=" → ".join(cycle),
+                ),
+            )
 
-    # All rows valid: write them in the caller's transaction.
+
+def _manager_cycle(start: str, manager: dict[str, str | None]) -> list[str] | None:
+    """The circle of managers ``start`` is part of (``[A, B, A]``), or None."""
+    chain = [start]
+    current = manager.get(start)
+    while current is not None and len(chain) <= len(manager):
+        chain.append(current)
+        if current == start:
+            return chain
+        current = manager.get(current)
+    return None
+
+
+def _write(
+    tenant_id: int, parsed: list[tuple[int, dict]], existing: dict[str, Person], result
+) -> None:
+    """All rows valid: write them in the caller's transaction."""
     people = dict(existing)
     for _line, rec in parsed:
         person = people.get(rec["employee_no"])
@@ -237,4 +285,3 @@ def import_people(tenant_id: int, rows: list[list[str]]) -> ImportResult:
             person.manager_id = people[rec["manager_no"]].id
         if rec["mentor_no"]:
             person.mentor_id = people[rec["mentor_no"]].id
-    return result

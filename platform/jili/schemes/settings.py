@@ -14,7 +14,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
-from jili.money import MoneyError, to_decimal
+from jili.money import MONEY_LIMIT, MoneyError, NumberError, parse_decimal, to_decimal
 
 _MISSING = object()
 
@@ -93,6 +93,9 @@ class TextField(Field):
         return value.strip()
 
 
+DECIMAL_PLACES = 10  # the most decimals a number setting may have
+
+
 class DecimalField(Field):
     """An exact number, stored as a string."""
 
@@ -106,6 +109,12 @@ class DecimalField(Field):
     def clean(self, value: Any, path: str) -> str:
         try:
             number = to_decimal(value)
+            # Settings are kept as text, but the engine multiplies them into
+            # amounts: no more than an amount column holds, nor more decimals
+            # than any rate needs.
+            parse_decimal(number, places=DECIMAL_PLACES, limit=MONEY_LIMIT)
+        except NumberError as exc:
+            raise SettingsError({path: str(exc)}) from None
         except MoneyError:
             raise SettingsError({path: _l("Enter a number.")}) from None
         if self.minimum is not None and number < self.minimum:

@@ -11,6 +11,7 @@ from jili.accounts.models import Membership, Role, Tenant
 from jili.accounts.roles import can
 from jili.extensions import db
 from jili.tenancy import bind_tenant
+from jili.web import errors
 
 bp = Blueprint("tenant", __name__, url_prefix="/t/<slug>")
 
@@ -105,28 +106,4 @@ def init_app(app: Flask) -> None:
             ),
         ), 403
 
-    for code in (403, 404, 409, 410):
-        app.register_error_handler(code, _error_page(code))
-
-
-def _error_page(code: int):
-    titles = {
-        403: lambda: _("Not allowed"),
-        404: lambda: _("Not found"),
-        409: lambda: _("Refused"),
-        410: lambda: _("Gone"),
-    }
-    messages = {
-        403: lambda: _("Your role in this company does not allow this."),
-        404: lambda: _("There is nothing here, or it is not yours to see."),
-        409: lambda: _("This change was refused."),
-        410: lambda: _("This link is no longer valid."),
-    }
-
-    def handler(e):
-        message = getattr(e, "description", None)
-        if not message or message == type(e).description:
-            message = messages[code]()
-        return render_template("error.html", code=code, title=titles[code](), message=message), code
-
-    return handler
+    errors.init_app(app)

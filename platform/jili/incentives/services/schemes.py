@@ -16,7 +16,7 @@ from jili.dbtypes import utcnow
 from jili.extensions import db
 from jili.incentives.models import BudgetRuleChoice, IncentiveSetting, TenantScheme
 from jili.incentives.services.plans import PlanError
-from jili.money import MoneyError, to_decimal
+from jili.money import MONEY_LIMIT, NumberError, numeric_limit, parse_decimal
 from jili.schemes import registry as scheme_registry
 
 HUNDRED = Decimal(100)
@@ -120,19 +120,22 @@ def parse_budget(form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str
         text = (form.get(name) or "").strip()
         if not text:
             return None
+        # The columns: the amount is Money, the percentages Numeric(9, 4).
+        limit = MONEY_LIMIT if places == 2 else numeric_limit(9, 4)
         try:
-            value = to_decimal(text)
-        except MoneyError:
+            return parse_decimal(
+                text, places=places, limit=limit, minimum=Decimal(0), maximum=maximum
+            )
+        except NumberError as exc:
+            reason, errors[name] = exc.reason, str(exc)
+        if reason == "number":
             errors[name] = _("Enter a number.")
-            return None
-        if value < 0:
+        elif reason == "small":
             errors[name] = _("Must be at least %(n)s.", n=0)
-        elif maximum is not None and value > maximum:
-            errors[name] = _("Must be at most %(n)s.", n=maximum)
-        elif value != value.quantize(Decimal(1).scaleb(-places)):
+        elif reason == "places":
             errors[name] = _("At most %(n)s decimals.", n=places)
-        else:
-            return value.quantize(Decimal(1).scaleb(-places))  # as the column stores it
+        elif reason == "max":
+            errors[name] = _("Must be at most %(n)s.", n=maximum)
         return None
 
     values["budget_amount"] = number("budget_amount", places=2)

@@ -15,14 +15,22 @@ from sqlalchemy import select
 
 from jili.accounts.models import Tenant
 from jili.extensions import db
-from jili.money import CURRENCIES, MoneyError, to_decimal
-from jili.org.people_import import read_rows
+from jili.money import CURRENCIES, MONEY_LIMIT, NumberError, parse_decimal, shorten, to_decimal
 from jili.periods.models import Period, PeriodStatus
 from jili.tenancy import TenantMismatch, bound_tenant, current_tenant_id
+from jili.uploads import (
+    bad_character_message,
+    column_letter,
+    extra_cells,
+    extra_cells_message,
+    has_bad_characters,
+    last_filled,
+    read_rows,
+)
 
 # The largest amount we accept in a cell: far above any deal, far below what a
 # BIGINT of hundredths holds.
-MAX_AMOUNT = Decimal(10) ** 13
+MAX_AMOUNT = MONEY_LIMIT
 
 
 @dataclass
@@ -105,6 +113,9 @@ def read_table(
         text = raw.replace("\ufeff", "").strip()
         if not text:
             continue
+        if has_bad_characters(text):
+            outcome.error(header_row, column_letter(idx), bad_character_message())
+            continue
         key = index.get(normalise_header(text))
         if key is None:
             outcome.error(
@@ -125,19 +136,37 @@ def read_table(
             outcome.error(header_row, key, _("Required column is missing."))
     if outcome.errors:
         return [], labels
-    rows: list[NumberedRow] = []
-    for number, row in enumerate(table[first + 1 :], start=header_row + 1):
-        if not any(c.strip() for c in row):
-            continue
-        rows.append(
-            (
-                number,
-                {key: row[idx].strip() if idx < len(row) else "" for key, idx in mapping.items()},
-            )
-        )
-    if not rows:
+    rows = _data_rows(table, first, mapping, labels, outcome)
+    if not rows and not outcome.errors:
         outcome.error(None, "", _("The file has a header row but no data rows."))
     return rows, labels
+
+
+def _data_rows(
+    table: list[list[str]],
+    first: int,
+    mapping: dict[str, int],
+    labels: dict[str, str],
+    outcome: Outcome,
+) -> list[NumberedRow]:
+    """The rows under the header at ``table[first]``, numbered as the user sees
+    them. A filled cell right of the header's last column is an error (an
+    unquoted ``6,500`` would otherwise import 6), as is a cell with a character
+    that cannot be stored."""
+    width = last_filled(table[first])
+    rows: list[NumberedRow] = []
+    for number, row in enumerate(table[first + 1 :], start=first + 2):
+        if not any(c.strip() for c in row):
+            continue
+        extra = extra_cells(row, width)
+        if extra is not None:
+            outcome.error(number, column_letter(extra), extra_cells_message(row, width))
+        cells = {key: row[idx].strip() if idx < len(row) else "" for key, idx in mapping.items()}
+        for key, text in cells.items():
+            if has_bad_characters(text):
+                outcome.error(number, labels.get(key, key), bad_character_message())
+        rows.append((number, cells))
+    return rows
 
 
 def number_rows(rows: list[dict[str, str]], first_row: int) -> list[NumberedRow]:
@@ -154,9 +183,11 @@ def known_rows(
     ``headers`` is an error on its row (nothing is ignored silently)."""
     numbered = number_rows(rows, first_row)
     for number, row in numbered:
-        for key in row:
+        for key, text in row.items():
             if key not in headers:
                 outcome.error(number, key, _("Unknown column."))
+            elif has_bad_characters(text):
+                outcome.error(number, key, bad_character_message())
     return numbered
 
 
@@ -170,37 +201,41 @@ def money_places(tenant: Tenant) -> int:
 
 
 def parse_money(text: str, places: int = 2, *, negative: bool = True) -> Decimal:
-    """An exact amount: ``1234.5``, ``1,234.50``, ``¥1,234.50``, ``-500``."""
+    """An exact amount: ``1234.5``, ``1,234.50``, ``¥1,234.50``, ``-500``; in
+    the currency's minor units, as stored (``1,000`` → ``1000.00``)."""
+    cleaned = text.replace(" ", "").replace("\u00a0", "").replace("\u2212", "-")
+    text = shorten(text)
     try:
-        amount = to_decimal(text.replace(" ", "").replace("\u00a0", "").replace("\u2212", "-"))
-    except MoneyError as exc:
-        raise CellError(_("Not an amount %(v)s: e.g. 12500 or 12,500.50.", v=text)) from exc
-    if amount != amount.quantize(Decimal(1).scaleb(-places)):
-        if places == 0:
-            raise CellError(_("%(v)s: this currency has no decimal places.", v=text))
-        raise CellError(_("%(v)s: at most %(n)d decimal places.", v=text, n=places))
-    if abs(amount) >= MAX_AMOUNT:
-        raise CellError(_("%(v)s is too large for an amount.", v=text))
-    if not negative and amount < 0:
-        raise CellError(_("%(v)s: the amount cannot be negative.", v=text))
-    # In the currency's minor units, as stored ("1,000" → 1000.00); + 0 drops
-    # the sign of a negative zero.
-    return amount.quantize(Decimal(1).scaleb(-places)) + 0
+        return parse_decimal(
+            cleaned, places=places, limit=MAX_AMOUNT, minimum=None if negative else Decimal(0)
+        )
+    except NumberError as exc:
+        if exc.reason == "number":
+            raise CellError(_("Not an amount %(v)s: e.g. 12500 or 12,500.50.", v=text)) from exc
+        if exc.reason == "places" and places == 0:
+            raise CellError(_("%(v)s: this currency has no decimal places.", v=text)) from exc
+        if exc.reason == "large":
+            raise CellError(_("%(v)s is too large for an amount.", v=text)) from exc
+        if exc.reason == "small":
+            raise CellError(_("%(v)s: the amount cannot be negative.", v=text)) from exc
+        raise CellError(str(exc)) from exc
 
 
-def parse_number(text: str, places: int = 4) -> Decimal:
+def parse_number(text: str, places: int = 4, limit: Decimal = MAX_AMOUNT) -> Decimal:
     """A plain number for metrics and weights: ``96``, ``97.5``, ``88%`` (read
-    as 88, the same unit as the target)."""
+    as 88, the same unit as the target); below ``limit`` (the column's range)."""
     cleaned = text.replace(" ", "").replace(",", "").removesuffix("%").removesuffix("％")
+    text = shorten(text)
     try:
-        value = to_decimal(cleaned)
-    except MoneyError as exc:
-        raise CellError(_("Not a number %(v)s.", v=text)) from exc
-    if value != value.quantize(Decimal(1).scaleb(-places)):
-        raise CellError(_("%(v)s: at most %(n)d decimal places.", v=text, n=places))
-    if abs(value) >= Decimal(10) ** 13:
-        raise CellError(_("%(v)s is too large.", v=text))
-    return value + 0
+        parse_decimal(cleaned, places=places, limit=limit)
+    except NumberError as exc:
+        if exc.reason == "number":
+            raise CellError(_("Not a number %(v)s.", v=text)) from exc
+        if exc.reason == "large":
+            raise CellError(_("%(v)s is too large.", v=text)) from exc
+        raise CellError(str(exc)) from exc
+    # As the user wrote it (96 stays 96, not 96.0000).
+    return to_decimal(cleaned) + 0
 
 
 _DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")

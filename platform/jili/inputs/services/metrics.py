@@ -172,84 +172,99 @@ def _import(
 ) -> Outcome:
     with tenant_scope(tenant):
         directory = Directory(tenant.id)
-        seen: dict[tuple, int] = {}
-        parsed: list[tuple[tuple, dict]] = []
-        for number, row in rows:
-            before = len(outcome.errors)
-
-            def err(key: str, message: str, number=number) -> None:
-                outcome.error(number, labels.get(key, key), message)
-
-            period, who = period_and_who(directory, row, err)
-            result = _parse(row, who, err)
-            if result is None or period is None or who is None:
-                continue
-            name, values = result
-            key = (period.id, who.person_id, who.team_id, name)
-            if key in seen:
-                err("metric", _("Duplicate of row %(row)d.", row=seen[key]))
-                continue
-            seen[key] = number
-            if len(outcome.errors) == before:
-                parsed.append((key, values))
+        parsed = _parse_rows(directory, rows, labels, outcome)
         if outcome.errors:
             return outcome
-
-        period_ids = {key[0] for key, _v in parsed}
-        existing = {
-            (m.period_id, m.person_id, m.team_id, m.metric): m
-            for m in db.session.scalars(
-                select(MetricValue).where(
-                    MetricValue.tenant_id == tenant.id, MetricValue.period_id.in_(period_ids)
-                )
-            )
-        }
-        period_label = {p.id: p.label for p in directory.periods.values()}
-        changes = []
-        for key, values in parsed:
-            metric = existing.get(key)
-            before = _values(metric) if metric is not None else None
-            if metric is None:
-                metric = MetricValue(
-                    tenant_id=tenant.id,
-                    period_id=key[0],
-                    person_id=key[1],
-                    team_id=key[2],
-                    metric=key[3],
-                )
-                db.session.add(metric)
-                outcome.created += 1
-            elif before == _plain(values):
-                outcome.unchanged += 1
-                continue
-            else:
-                outcome.updated += 1
-            for attr, value in values.items():
-                setattr(metric, attr, value)
-            if len(changes) < AUDIT_CHANGES:
-                changes.append(
-                    {
-                        "period": period_label[key[0]],
-                        "who": directory.label(key[1], key[2]),
-                        "metric": key[3],
-                        "before": before,
-                        "after": _plain(values),
-                    }
-                )
-        audit.record(
-            "metrics.import",
-            tenant_id=tenant.id,
-            object_type="MetricValue",
-            after={
-                "source": outcome.source,
-                "created": outcome.created,
-                "updated": outcome.updated,
-                "unchanged": outcome.unchanged,
-                "changes": changes,
-            },
-        )
-        db.session.flush()
+        _upsert(tenant, directory, parsed, outcome)
     return outcome
+
+
+def _parse_rows(
+    directory: Directory, rows: list[NumberedRow], labels: dict[str, str], outcome: Outcome
+) -> list[tuple[tuple, dict]]:
+    """``((period, person, team, metric), values)`` for each good row."""
+    seen: dict[tuple, int] = {}
+    parsed: list[tuple[tuple, dict]] = []
+    for number, row in rows:
+        before = len(outcome.errors)
+
+        def err(key: str, message: str, number=number) -> None:
+            outcome.error(number, labels.get(key, key), message)
+
+        period, who = period_and_who(directory, row, err)
+        result = _parse(row, who, err)
+        if result is None or period is None or who is None:
+            continue
+        name, values = result
+        key = (period.id, who.person_id, who.team_id, name)
+        if key in seen:
+            err("metric", _("Duplicate of row %(row)d.", row=seen[key]))
+            continue
+        seen[key] = number
+        if len(outcome.errors) == before:
+            parsed.append((key, values))
+    return parsed
+
+
+def _upsert(
+    tenant: Tenant, directory: Directory, parsed: list[tuple[tuple, dict]], outcome: Outcome
+) -> None:
+    """Create, update or leave each value; one audit entry for the import."""
+
+    period_ids = {key[0] for key, _v in parsed}
+    existing = {
+        (m.period_id, m.person_id, m.team_id, m.metric): m
+        for m in db.session.scalars(
+            select(MetricValue).where(
+                MetricValue.tenant_id == tenant.id, MetricValue.period_id.in_(period_ids)
+            )
+        )
+    }
+    period_label = {p.id: p.label for p in directory.periods.values()}
+    changes = []
+    for key, values in parsed:
+        metric = existing.get(key)
+        before = _values(metric) if metric is not None else None
+        if metric is None:
+            metric = MetricValue(
+                tenant_id=tenant.id,
+                period_id=key[0],
+                person_id=key[1],
+                team_id=key[2],
+                metric=key[3],
+            )
+            db.session.add(metric)
+            outcome.created += 1
+        elif before == _plain(values):
+            outcome.unchanged += 1
+            continue
+        else:
+            outcome.updated += 1
+        for attr, value in values.items():
+            setattr(metric, attr, value)
+        if len(changes) < AUDIT_CHANGES:
+            changes.append(
+                {
+                    "period": period_label[key[0]],
+                    "who": directory.label(key[1], key[2]),
+                    "metric": key[3],
+                    "before": before,
+                    "after": _plain(values),
+                }
+            )
+    audit.record(
+        "metrics.import",
+        tenant_id=tenant.id,
+        object_type="MetricValue",
+        after={
+            "source": outcome.source,
+            "created": outcome.created,
+            "updated": outcome.updated,
+            "unchanged": outcome.unchanged,
+            "changes": changes,
+        },
+    )
+    db.session.flush()
 
 
 def _plain(values: dict) -> dict:

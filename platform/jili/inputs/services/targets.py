@@ -77,88 +77,106 @@ def import_target_file(tenant: Tenant, filename: str, data: bytes) -> Outcome:
 def _import(
     tenant: Tenant, rows: list[NumberedRow], labels: dict[str, str], outcome: Outcome
 ) -> Outcome:
-    places = money_places(tenant)
     with tenant_scope(tenant):
         directory = Directory(tenant.id)
-        seen: dict[tuple, int] = {}
-        parsed: list[tuple[int, tuple, dict]] = []
-        for number, row in rows:
-            before = len(outcome.errors)
-
-            def err(key: str, message: str, number=number) -> None:
-                outcome.error(number, labels.get(key, key), message)
-
-            period, who = period_and_who(directory, row, err)
-            values: dict[str, Decimal | None] = {}
-            for key, attr in AMOUNTS:
-                text = row.get(key, "")
-                try:
-                    values[attr] = parse_money(text, places, negative=False) if text else None
-                except CellError as exc:
-                    err(key, str(exc))
-            if all(row.get(key, "") == "" for key, _attr in AMOUNTS):
-                err("revenue_target", _("Give at least one target."))
-            if period is not None and who is not None:
-                key = (period.id, who.person_id, who.team_id)
-                if key in seen:
-                    err(
-                        "employee_no" if who.person_id else "team",
-                        _("Duplicate of row %(row)d.", row=seen[key]),
-                    )
-                else:
-                    seen[key] = number
-            if len(outcome.errors) == before:
-                parsed.append((number, key, values))
+        parsed = _parse_rows(tenant, directory, rows, labels, outcome)
         if outcome.errors:
             return outcome
-
-        period_ids = {key[0] for _n, key, _v in parsed}
-        existing = {
-            (t.period_id, t.person_id, t.team_id): t
-            for t in db.session.scalars(
-                select(SalesTarget).where(
-                    SalesTarget.tenant_id == tenant.id, SalesTarget.period_id.in_(period_ids)
-                )
-            )
-        }
-        labels_by_id = {p.id: p.label for p in directory.periods.values()}
-        changes = []
-        for _number, key, values in parsed:
-            target = existing.get(key)
-            before = {attr: getattr(target, attr) for _k, attr in AMOUNTS} if target else None
-            if target is None:
-                target = SalesTarget(
-                    tenant_id=tenant.id, period_id=key[0], person_id=key[1], team_id=key[2]
-                )
-                db.session.add(target)
-                outcome.created += 1
-            elif before == values:
-                outcome.unchanged += 1
-                continue
-            else:
-                outcome.updated += 1
-            for attr, value in values.items():
-                setattr(target, attr, value)
-            if len(changes) < AUDIT_CHANGES:
-                changes.append(
-                    {
-                        "period": labels_by_id[key[0]],
-                        "who": directory.label(key[1], key[2]),
-                        "before": before,
-                        "after": values,
-                    }
-                )
-        audit.record(
-            "targets.import",
-            tenant_id=tenant.id,
-            object_type="SalesTarget",
-            after={
-                "source": outcome.source,
-                "created": outcome.created,
-                "updated": outcome.updated,
-                "unchanged": outcome.unchanged,
-                "changes": changes,
-            },
-        )
-        db.session.flush()
+        _upsert(tenant, directory, parsed, outcome)
     return outcome
+
+
+def _parse_rows(
+    tenant: Tenant,
+    directory: Directory,
+    rows: list[NumberedRow],
+    labels: dict[str, str],
+    outcome: Outcome,
+) -> list[tuple[int, tuple, dict]]:
+    """``(row number, (period, person, team), amounts)`` for each good row."""
+    places = money_places(tenant)
+    seen: dict[tuple, int] = {}
+    parsed: list[tuple[int, tuple, dict]] = []
+    for number, row in rows:
+        before = len(outcome.errors)
+
+        def err(key: str, message: str, number=number) -> None:
+            outcome.error(number, labels.get(key, key), message)
+
+        period, who = period_and_who(directory, row, err)
+        values: dict[str, Decimal | None] = {}
+        for key, attr in AMOUNTS:
+            text = row.get(key, "")
+            try:
+                values[attr] = parse_money(text, places, negative=False) if text else None
+            except CellError as exc:
+                err(key, str(exc))
+        if all(row.get(key, "") == "" for key, _attr in AMOUNTS):
+            err("revenue_target", _("Give at least one target."))
+        if period is not None and who is not None:
+            key = (period.id, who.person_id, who.team_id)
+            if key in seen:
+                err(
+                    "employee_no" if who.person_id else "team",
+                    _("Duplicate of row %(row)d.", row=seen[key]),
+                )
+            else:
+                seen[key] = number
+        if len(outcome.errors) == before:
+            parsed.append((number, key, values))
+    return parsed
+
+
+def _upsert(
+    tenant: Tenant, directory: Directory, parsed: list[tuple[int, tuple, dict]], outcome: Outcome
+) -> None:
+    """Create, update or leave each target; one audit entry for the import."""
+    period_ids = {key[0] for _n, key, _v in parsed}
+    existing = {
+        (t.period_id, t.person_id, t.team_id): t
+        for t in db.session.scalars(
+            select(SalesTarget).where(
+                SalesTarget.tenant_id == tenant.id, SalesTarget.period_id.in_(period_ids)
+            )
+        )
+    }
+    labels_by_id = {p.id: p.label for p in directory.periods.values()}
+    changes = []
+    for _number, key, values in parsed:
+        target = existing.get(key)
+        before = {attr: getattr(target, attr) for _k, attr in AMOUNTS} if target else None
+        if target is None:
+            target = SalesTarget(
+                tenant_id=tenant.id, period_id=key[0], person_id=key[1], team_id=key[2]
+            )
+            db.session.add(target)
+            outcome.created += 1
+        elif before == values:
+            outcome.unchanged += 1
+            continue
+        else:
+            outcome.updated += 1
+        for attr, value in values.items():
+            setattr(target, attr, value)
+        if len(changes) < AUDIT_CHANGES:
+            changes.append(
+                {
+                    "period": labels_by_id[key[0]],
+                    "who": directory.label(key[1], key[2]),
+                    "before": before,
+                    "after": values,
+                }
+            )
+    audit.record(
+        "targets.import",
+        tenant_id=tenant.id,
+        object_type="SalesTarget",
+        after={
+            "source": outcome.source,
+            "created": outcome.created,
+            "updated": outcome.updated,
+            "unchanged": outcome.unchanged,
+            "changes": changes,
+        },
+    )
+    db.session.flush()

@@ -154,6 +154,7 @@ def _import(
 def _validate(
     tenant: Tenant, rows: list[NumberedRow], labels: dict[str, str], outcome: ImportOutcome
 ) -> list[_Row]:
+    """The rows to write; every problem goes to ``outcome`` (sorted by row)."""
     tid = tenant.id
     places = money_places(tenant)
     people: dict[str, int] = dict(
@@ -161,92 +162,107 @@ def _validate(
             select(Person.employee_no, Person.id).where(Person.tenant_id == tid)
         ).all()
     )
-    closed = closed_periods(tid)
     seen: dict[str, int] = {}
     parsed: list[_Row] = []
-
     for number, row in rows:
-        errors_before = len(outcome.errors)
 
         def err(key: str, message: str, number=number) -> None:
             outcome.error(number, labels.get(key, key), message)
 
-        def cell(key: str, row=row) -> str:
-            return row.get(key, "") or ""
-
-        values: dict = {}
-        ext = cell("external_id")
-        if not ext:
-            err("external_id", _("External id is empty."))
-        elif len(ext) > 80:
-            err("external_id", _("Longer than %(n)d characters.", n=80))
-        elif ext in seen:
-            err("external_id", _("Duplicate of row %(row)d.", row=seen[ext]))
-        else:
-            seen[ext] = number
-
-        text = cell("deal_date")
-        if not text:
-            err("deal_date", _("Deal date is empty."))
-        else:
-            try:
-                values["deal_date"] = parse_date(text)
-            except CellError as exc:
-                err("deal_date", str(exc))
-
-        seller = cell("employee_no")
-        if not seller:
-            err("employee_no", _("Employee number is empty."))
-        elif seller not in people:
-            err("employee_no", _("No person with employee number %(v)s.", v=seller))
-
-        for key, limit in (("customer", 200), ("product_line", 80), ("region", 80)):
-            try:
-                values[key] = check_length(cell(key), limit)
-            except CellError as exc:
-                err(key, str(exc))
-
-        for key in ("amount", "collected_amount", "margin"):
-            text = cell(key)
-            if not text:
-                if key == "amount":
-                    err(key, _("Amount is empty."))
-                values[key] = Decimal(0)
-                continue
-            try:
-                values[key] = parse_money(text, places)
-            except CellError as exc:
-                err(key, str(exc))
-
-        for key in ("new_customer", "strategic"):
-            try:
-                values[key] = parse_yes_no(cell(key))
-            except CellError as exc:
-                err(key, str(exc))
-
-        try:
-            shares = parse_credits(cell("credits"), seller)
-        except CellError as exc:
-            err("credits", str(exc))
-            shares = []
-        for no, _bp in shares:
-            if no != seller and no not in people:
-                err("credits", _("No person with employee number %(v)s.", v=no))
-
-        if len(outcome.errors) == errors_before:
-            rec = _Row(
-                number=number,
-                external_id=ext,
-                seller_no=seller,
-                credits=shares,
-                **values,
-            )
-            rec.row_hash = row_hash(rec)
+        rec = _parse_row(number, row, people, seen, places, err)
+        if rec is not None:
             parsed.append(rec)
+    fresh = _fresh_rows(tid, parsed, people, labels, outcome)
+    outcome.errors.sort(key=lambda e: e.row or 0)
+    return fresh
 
-    # Rows already imported: the same values are a no-op, other values an error.
-    # Only rows to be written must fall outside closed periods, so a file can be
-    # imported again after some of its months were closed.
+
+def _parse_row(
+    number: int, row: dict[str, str], people: dict[str, int], seen: dict[str, int], places, err
+) -> _Row | None:
+    """One row read into a :class:`_Row`, or None after its errors went to ``err``."""
+    ok = True
+
+    def fail(key: str, message: str) -> None:
+        nonlocal ok
+        ok = False
+        err(key, message)
+
+    values: dict = {}
+    ext = row.get("external_id", "")
+    if not ext:
+        fail("external_id", _("External id is empty."))
+    elif len(ext) > 80:
+        fail("external_id", _("Longer than %(n)d characters.", n=80))
+    elif ext in seen:
+        fail("external_id", _("Duplicate of row %(row)d.", row=seen[ext]))
+    else:
+        seen[ext] = number
+    seller = row.get("employee_no", "")
+    if not seller:
+        fail("employee_no", _("Employee number is empty."))
+    elif seller not in people:
+        fail("employee_no", _("No person with employee number %(v)s.", v=seller))
+    _parse_cells(row, places, values, fail)
+    try:
+        shares = parse_credits(row.get("credits", ""), seller)
+    except CellError as exc:
+        fail("credits", str(exc))
+        shares = []
+    for no, _bp in shares:
+        if no != seller and no not in people:
+            fail("credits", _("No person with employee number %(v)s.", v=no))
+    if not ok:
+        return None
+    rec = _Row(number=number, external_id=ext, seller_no=seller, credits=shares, **values)
+    rec.row_hash = row_hash(rec)
+    return rec
+
+
+def _parse_cells(row: dict[str, str], places: int, values: dict, fail) -> None:
+    """The date, texts, amounts and yes/no cells of a row into ``values``."""
+    text = row.get("deal_date", "")
+    if not text:
+        fail("deal_date", _("Deal date is empty."))
+    else:
+        try:
+            values["deal_date"] = parse_date(text)
+        except CellError as exc:
+            fail("deal_date", str(exc))
+    for key, limit in (("customer", 200), ("product_line", 80), ("region", 80)):
+        try:
+            values[key] = check_length(row.get(key, ""), limit)
+        except CellError as exc:
+            fail(key, str(exc))
+    for key in ("amount", "collected_amount", "margin"):
+        text = row.get(key, "")
+        if not text:
+            if key == "amount":
+                fail(key, _("Amount is empty."))
+            values[key] = Decimal(0)
+            continue
+        try:
+            values[key] = parse_money(text, places)
+        except CellError as exc:
+            fail(key, str(exc))
+    for key in ("new_customer", "strategic"):
+        try:
+            values[key] = parse_yes_no(row.get(key, ""))
+        except CellError as exc:
+            fail(key, str(exc))
+
+
+def _fresh_rows(
+    tid: int,
+    parsed: list[_Row],
+    people: dict[str, int],
+    labels: dict[str, str],
+    outcome: ImportOutcome,
+) -> list[_Row]:
+    """Rows already imported: the same values are a no-op, other values an error.
+    Only rows to be written must fall outside closed periods, so a file can be
+    imported again after some of its months were closed."""
+    closed = closed_periods(tid)
     existing = _existing_hashes(tid, [r.external_id for r in parsed]) if parsed else {}
     fresh, unchanged = [], 0
     for rec in parsed:
@@ -279,7 +295,6 @@ def _validate(
                     id=rec.external_id,
                 ),
             )
-    outcome.errors.sort(key=lambda e: e.row or 0)
     if not outcome.errors:
         outcome.unchanged = unchanged
     return fresh
