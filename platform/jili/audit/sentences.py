@@ -1,0 +1,263 @@
+"""Audit entries as sentences a person can read, in the reader's language.
+
+Entries keep what happened as data (action, object, before/after); the words are
+made when the log is read, so a reader in Taipei and one in Shanghai each read
+their own language. :data:`SENTENCES` holds one sentence per action; an action
+without one reads as the generic sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
+from jili.i18n import KIND_LABELS, LANGUAGES, LEVEL_LABELS, ROLE_LABELS, STATUS_LABELS
+
+#: Action → sentence. ``%(who)s`` is the person who acted, ``%(what)s`` the object
+#: by name; other placeholders are keys of the entry's after (or before) data.
+SENTENCES: dict[str, Any] = {
+    "settings.update": _l("%(who)s changed the company settings"),
+    "tenant.create": _l("%(who)s created the company %(what)s"),
+    "tenant.status": _l("%(who)s changed the company's status"),
+    "tenant.export": _l("%(who)s exported the company's configuration"),
+    "tenant.import": _l("%(who)s loaded the company's configuration from a file"),
+    "tenant.demo_logins": _l("%(who)s created demo logins"),
+    "periods.generate": _l("%(who)s created the periods of %(year)s"),
+    "periods.generate_weeks": _l("%(who)s created the weeks of %(what)s"),
+    "period.status": _l("%(who)s changed the status of %(what)s"),
+    "period.reopen": _l("%(who)s reopened %(what)s"),
+    "scheme.enable": _l("%(who)s enabled the scheme module %(scheme_key)s"),
+    "scheme.disable": _l("%(who)s disabled the scheme module %(scheme_key)s"),
+    "budget.update": _l("%(who)s changed the incentive budget"),
+    "plan.create": _l("%(who)s created the plan %(what)s"),
+    "plan.version": _l("%(who)s changed the plan %(what)s"),
+    "plan.pilot": _l("%(who)s set up a pilot of the plan %(what)s"),
+    "plan.update": _l("%(who)s changed the plan %(what)s"),
+    "plan.copy": _l("%(who)s copied the plan %(what)s"),
+    "run.calculate": _l("%(who)s calculated %(period)s"),
+    "run.pilot": _l("%(who)s ran a pilot of %(plan)s for %(period)s"),
+    "run.export": _l("%(who)s exported the calculation of %(period)s"),
+    "team.create": _l("%(who)s created the team %(what)s"),
+    "team.update": _l("%(who)s changed the team %(what)s"),
+    "team.delete": _l("%(who)s deleted the team %(what)s"),
+    "person.create": _l("%(who)s added %(what)s"),
+    "person.update": _l("%(who)s changed the details of %(what)s"),
+    "people.import": _l("%(who)s imported people from %(file)s"),
+    "profit.set": _l("%(who)s entered the profit of %(period)s"),
+    "award.grant": _l("%(who)s granted an award to %(person_id)s"),
+    "award.delete": _l("%(who)s withdrew an award of %(person_id)s"),
+    "metrics.import": _l("%(who)s imported KPI values from %(source)s"),
+    "targets.import": _l("%(who)s imported sales targets from %(source)s"),
+    "transactions.import": _l("%(who)s imported transactions from %(source)s"),
+    "member.invite": _l("%(who)s invited %(email)s as %(role)s"),
+    "member.join": _l("%(who)s joined the company as %(role)s"),
+    "member.role": _l("%(who)s changed the role of %(what)s"),
+    "member.revoke": _l("%(who)s removed %(email)s from the company"),
+    "member.invite_revoke": _l("%(who)s withdrew the invitation of %(email)s"),
+    "feedback.answer": _l("%(who)s answered a feedback message"),
+    "feedback.close": _l("%(who)s closed a feedback message"),
+    "feedback.settings": _l("%(who)s changed the feedback settings"),
+    "feedback.link": _l("%(who)s renewed the public feedback link"),
+}
+
+#: Stored field name → what a person calls it.
+FIELD_LABELS: dict[str, Any] = {
+    "name": _l("Name"),
+    "currency": _l("Currency"),
+    "locale": _l("Language"),
+    "timezone": _l("Time zone"),
+    "fiscal_year_start_month": _l("Fiscal year starts in month"),
+    "status": _l("Status"),
+    "reason": _l("Reason"),
+    "role": _l("Role"),
+    "email": _l("E-mail"),
+    "kind": _l("Kind"),
+    "parent_id": _l("Parent team"),
+    "team_id": _l("Team"),
+    "manager_id": _l("Manager"),
+    "mentor_id": _l("Mentor"),
+    "person_id": _l("Person"),
+    "period_id": _l("Period"),
+    "period": _l("Period"),
+    "employee_no": _l("Employee no."),
+    "level": _l("Level"),
+    "hire_date": _l("Hire date"),
+    "base_salary": _l("Base salary"),
+    "amount": _l("Amount"),
+    "note": _l("Note"),
+    "priority": _l("Priority"),
+    "scheme_key": _l("Scheme module"),
+    "number": _l("Version"),
+    "effective_from": _l("In force from"),
+    "effective_period": _l("In force from"),
+    "is_pilot": _l("Pilot"),
+    "pilot_team_ids": _l("Pilot teams"),
+    "team_ids": _l("Teams"),
+    "person_ids": _l("People"),
+    "levels": _l("Levels"),
+    "total": _l("Total"),
+    "total_in_force": _l("Total in force"),
+    "total_pilot": _l("Total of the pilot"),
+    "lines": _l("Lines"),
+    "budget_applied": _l("Budget ceiling applied"),
+    "budget_amount": _l("Budget"),
+    "budget_pct_of_revenue": _l("Budget as a share of revenue"),
+    "budget_rule": _l("Budget rule"),
+    "release_from_attainment_pct": _l("Released from attainment (%)"),
+    "release_pct": _l("Released (%)"),
+    "created": _l("New"),
+    "updated": _l("Changed"),
+    "unchanged": _l("Unchanged"),
+    "file": _l("File"),
+    "source": _l("File"),
+    "format": _l("Format"),
+    "copy_name": _l("Copy"),
+    "deadline_days": _l("Answer within (days)"),
+    "aggregate_threshold": _l("Summary from (messages)"),
+    "consultant_access": _l("Consultants may read"),
+    "approved_by_label": _l("Approved by"),
+    "logins": _l("Logins"),
+    "weeks": _l("Weeks"),
+    "year": _l("Year"),
+    "slug": _l("Web address"),
+    "enabled": _l("Enabled"),
+}
+
+#: Data kept for machines, never shown.
+HIDDEN = frozenset(
+    {"fingerprint", "changes", "approved_by_id", "run", "plan", "pilot_version", "link"}
+)
+#: Words for stored codes, by field name.
+CODE_WORDS: dict[str, Mapping[str, Any]] = {
+    "status": STATUS_LABELS,
+    "role": ROLE_LABELS,
+    "kind": KIND_LABELS,
+    "level": LEVEL_LABELS,
+    "locale": LANGUAGES,
+}
+MAX_DETAILS = 8
+
+Namer = Callable[[str, Any], str | None]
+
+
+@dataclass
+class Sentence:
+    """One audit entry in words: the sentence and its changes or facts."""
+
+    text: str
+    details: list[str] = field(default_factory=list)
+    more: str = ""
+
+
+def label(key: str) -> str:
+    if key in FIELD_LABELS:
+        return str(FIELD_LABELS[key])
+    return key.removesuffix("_id").removesuffix("_ids").replace("_", " ").capitalize()
+
+
+def word(key: str, value: Any, names: Namer) -> str:
+    """A stored value as a reader sees it: names for ids, words for codes, — for none."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    named = names(key, value)
+    if named is not None:
+        return named
+    if key in CODE_WORDS and str(value) in CODE_WORDS[key]:
+        return str(CODE_WORDS[key][str(value)])
+    if isinstance(value, list):
+        return ", ".join(word(key, v, names) for v in value)
+    if isinstance(value, dict):
+        return ", ".join(f"{label(k)} {word(k, v, names)}" for k, v in value.items())
+    return str(value)
+
+
+def flatten(data: Mapping[str, Any], settings_words: Callable[[dict], dict]) -> dict[str, Any]:
+    """Nested data as ``{label key: value}``; plan settings by the scheme's own labels."""
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in HIDDEN:
+            continue
+        if key == "settings" and isinstance(value, dict):
+            flat.update(settings_words(value))
+        elif key == "eligibility" and isinstance(value, dict):
+            flat.update({k: v for k, v in value.items()})
+        else:
+            flat[key] = value
+    return flat
+
+
+def details(
+    before: Mapping | None,
+    after: Mapping | None,
+    names: Namer,
+    settings_words: Callable[[dict], dict],
+) -> list[str]:
+    """``Label: before → after`` for each change, or ``Label: value`` for a new or
+    removed object's facts."""
+    old = flatten(before or {}, settings_words)
+    new = flatten(after or {}, settings_words)
+    if before and after:
+        keys = [k for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k)]
+        return [
+            f"{_label_of(k)}: {word(_key_of(k), old.get(k), names)} → "
+            f"{word(_key_of(k), new.get(k), names)}"
+            for k in keys
+        ]
+    facts = {k: v for k, v in (new or old).items() if v not in (None, "", [], {}, False)}
+    if "effective_period" in facts:
+        facts.pop("effective_from", None)
+    return [f"{_label_of(k)}: {word(_key_of(k), v, names)}" for k, v in facts.items()]
+
+
+def _label_of(key: Any) -> str:
+    return key.text if isinstance(key, SettingKey) else label(key)
+
+
+def _key_of(key: Any) -> str:
+    return key.field if isinstance(key, SettingKey) else key
+
+
+@dataclass(frozen=True)
+class SettingKey:
+    """A scheme setting in a flattened change list: its reader's label and the
+    field name (for words of its values)."""
+
+    text: str
+    field: str = "setting"
+
+
+def sentence(
+    action: str,
+    who: str,
+    what: str,
+    before: Mapping | None,
+    after: Mapping | None,
+    names: Namer,
+    settings_words: Callable[[dict], dict],
+) -> Sentence:
+    """The entry as a sentence; an unknown action, or one whose data lacks a word
+    its sentence needs, reads as the generic sentence."""
+    data = {**(before or {}), **(after or {})}
+    params = {k: word(k, v, names) for k, v in data.items() if not isinstance(v, dict | list)}
+    params.update(who=who, what=what)
+    template = SENTENCES.get(action)
+    try:
+        text = str(template) % params if template is not None else None
+    except (KeyError, ValueError, TypeError):
+        text = None
+    if text is None:
+        text = _("%(who)s: %(action)s on %(what)s", who=who, action=action, what=what)
+    lines = details(before, after, names, settings_words)
+    more = ""
+    if len(lines) > MAX_DETAILS:
+        extra = len(lines) - MAX_DETAILS
+        more = ngettext("and %(num)d more", "and %(num)d more", extra)
+        lines = lines[:MAX_DETAILS]
+    return Sentence(text=text, details=lines, more=more)
