@@ -1,6 +1,6 @@
 """The domain's tables. Every tenant-owned model mixes in :class:`TenantScoped`."""
 
-from jili.accounts.models import Invitation, Membership, Role, Tenant, User
+from jili.accounts.models import Invitation, Membership, PasswordReset, Role, Tenant, User
 from jili.audit.models import AuditLog
 from jili.feedback.models import FeedbackMessage, FeedbackSetting, FeedbackThread
 from jili.incentives.models import (
@@ -42,6 +42,7 @@ __all__ = [
     "FeedbackSetting",
     "FeedbackThread",
     "Invitation",
+    "PasswordReset",
     "Level",
     "Membership",
     "Period",

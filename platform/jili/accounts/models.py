@@ -136,3 +136,20 @@ class Invitation(TenantScoped, db.Model):
         if self.expires_at <= utcnow():
             return "expired"
         return "pending"
+
+
+class PasswordReset(db.Model):
+    """A forgotten-password link: stored as a hash, expires, works once. Global, like
+    the user it belongs to (a login is not inside any company)."""
+
+    __tablename__ = "password_reset"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    user: Mapped[User] = relationship()
