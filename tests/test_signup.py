@@ -83,3 +83,43 @@ def test_existing_email_must_log_in_first(client, make_user):
     make_user(email="boss@huanan.example")
     resp = _signup(client)
     assert resp.status_code == 422 and "log in" in resp.text
+
+
+def test_every_problem_is_told_at_once(client, make_tenant, make_user):
+    make_tenant(slug="huanan")
+    make_user(email="boss@huanan.example")
+    resp = _signup(client, password="qwertyuiop123", currency="XXX")
+    assert resp.status_code == 422
+    assert "already taken" in resp.text  # the address
+    assert "An account with this e-mail exists" in resp.text
+    assert "Not a valid choice" in resp.text  # a field validator failed as well
+
+
+def test_a_guessable_password_is_refused_by_the_strength_estimator(client):
+    before = _counts()
+    for weak in ("qwertyuiop123", "1qaz2wsx3edc", "abcdefghijk"):
+        resp = _signup(client, password=weak)
+        assert resp.status_code == 422 and "too easy to guess" in resp.text, weak
+    assert _counts() == before
+
+
+def test_the_address_is_suggested_from_the_company_name_in_pinyin(client, make_tenant):
+    page = client.get("/signup/slug", query_string={"company_name": "华南贸易有限公司"})
+    assert 'value="huananmaoyi"' in page.text
+    make_tenant(slug="huananmaoyi")
+    page = client.get("/signup/slug", query_string={"company_name": "华南贸易有限公司"})
+    assert 'value="huananmaoyi-2"' in page.text
+    english = client.get("/signup/slug", query_string={"company_name": "Acme Sales Co."})
+    assert 'value="acme-sales-co"' in english.text
+
+
+def test_an_address_of_ones_own_is_kept_while_the_name_changes(client):
+    query = {"company_name": "华南贸易", "slug": "my-own", "slug_suggested": "huanan"}
+    assert 'value="my-own"' in client.get("/signup/slug", query_string=query).text
+    query["slug"] = "huanan"  # still the last suggestion: follow the name
+    assert 'value="huananmaoyi"' in client.get("/signup/slug", query_string=query).text
+
+
+def test_an_empty_address_takes_the_suggestion(client):
+    resp = _signup(client, slug="")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/t/huananmaoyi/")

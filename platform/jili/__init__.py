@@ -72,7 +72,7 @@ def _register_pages(app: Flask) -> None:
     """Each capability's pages. Those inside a company add their routes to the tenant
     blueprint (:mod:`jili.web`), so they are imported before it is registered."""
     from jili import feedback, i18n, web
-    from jili.accounts.views import auth, members, password_reset, settings  # noqa: F401
+    from jili.accounts.views import auth, members, password_reset, settings, signup  # noqa: F401
     from jili.audit import views as audit_pages  # noqa: F401
     from jili.home import views as home_pages  # noqa: F401
     from jili.incentives.views import (  # noqa: F401  (pages)

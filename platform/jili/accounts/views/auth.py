@@ -25,11 +25,9 @@ from jili.accounts.forms import (
     AcceptInvitationForm,
     AccountForm,
     LoginForm,
-    NewCompanyForm,
     PasswordForm,
-    SignupForm,
 )
-from jili.accounts.models import Invitation, Membership, Role, Tenant, User
+from jili.accounts.models import Invitation, Membership, Tenant, User
 from jili.accounts.passwords import hash_password, password_problem, verify_password
 from jili.accounts.services import (
     end_session,
@@ -50,10 +48,6 @@ log = logging.getLogger("jili.auth")
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def _signup_limit() -> str:
-    return current_app.config["SIGNUP_RATE_LIMIT"]
 
 
 @bp.route("/")
@@ -94,71 +88,6 @@ def logout():
     user = current_user._get_current_object() if current_user.is_authenticated else None
     end_session(user)
     return redirect(url_for("auth.login"))
-
-
-@bp.route("/signup", methods=["GET", "POST"])
-@limiter.limit(_signup_limit, methods=["POST"])
-def signup():
-    form = NewCompanyForm() if current_user.is_authenticated else SignupForm()
-    if form.validate_on_submit():
-        ok = True
-        slug = form.slug.data
-        if db.session.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None:
-            form.slug.errors.append(_("This address is already taken; choose another."))
-            ok = False
-        if not current_user.is_authenticated:
-            email = form.email.data.strip().lower()
-            if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
-                form.email.errors.append(
-                    _("An account with this e-mail exists: log in, then create the company.")
-                )
-                ok = False
-            problem = password_problem(
-                form.password.data, email=email, name=form.owner_name.data or ""
-            )
-            if problem:
-                form.password.errors.append(problem)
-                ok = False
-        if ok:
-            if current_user.is_authenticated:
-                user = current_user._get_current_object()
-            else:
-                user = User(
-                    email=email,
-                    name=form.owner_name.data.strip(),
-                    password_hash=hash_password(form.password.data),
-                    locale=form.language.data,
-                )
-                db.session.add(user)
-            tenant = Tenant(
-                slug=slug,
-                name=form.company_name.data.strip(),
-                currency=form.currency.data,
-                locale=form.language.data,
-                fiscal_year_start_month=form.fiscal_year_start_month.data,
-            )
-            db.session.add(tenant)
-            db.session.flush()
-            with bound_tenant(tenant.id):
-                db.session.add(Membership(tenant_id=tenant.id, user_id=user.id, role=Role.OWNER))
-                audit.record(
-                    "tenant.create",
-                    tenant,
-                    tenant_id=tenant.id,
-                    after=audit.snapshot(
-                        tenant, ["slug", "name", "currency", "locale", "fiscal_year_start_month"]
-                    ),
-                    actor=user,
-                )
-                db.session.commit()
-            if not current_user.is_authenticated:
-                start_session(user)
-            flash(
-                _("Welcome to Jili. Your company %(name)s is ready.", name=tenant.name), "success"
-            )
-            return redirect(url_for("tenant.home", slug=tenant.slug))
-    status = 422 if request.method == "POST" else 200
-    return render_template("accounts/signup.html", form=form), status
 
 
 @bp.route("/account", methods=["GET", "POST"])
