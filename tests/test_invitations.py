@@ -241,3 +241,44 @@ def test_an_invitation_from_a_persons_page_is_mailed_and_not_logged(
     [msg] = smtp.sent
     assert path in msg.get_content()
     assert token_of(path) not in caplog.text and "sent by mail" in caplog.text
+
+
+def _pending_page(b, slug):
+    return b.get(f"/t/{slug}/members", headers=EN).text
+
+
+def test_the_invite_form_is_empty_again_after_sending(make_tenant, browser):
+    tenant = make_tenant()
+    admin = browser(tenant.owner)
+    resp = admin.post(
+        f"/t/{tenant.slug}/members/invite",
+        data={"email": "first@example.com", "role": "manager"},
+        headers=EN,
+    )
+    email_input = re.search(r'<input[^>]*name="email"[^>]*>', resp.text).group(0)
+    assert "first@example.com" not in email_input
+    assert "first@example.com" in resp.text  # listed as pending
+
+
+def test_pending_invitations_can_be_copied_resent_and_withdrawn(app, make_tenant, browser, smtp):
+    tenant = make_tenant()
+    admin = browser(tenant.owner)
+    first = _invite(admin, tenant.slug, "wait@example.com")
+    page = _pending_page(admin, tenant.slug)
+    assert "Copy link" in page and "Resend" in page and "Withdraw" in page
+    with bound_tenant(tenant.id):
+        inv_id = db.session.scalar(select(Invitation.id))
+    copied = admin.post(f"/t/{tenant.slug}/invitations/{inv_id}/link", headers=EN)
+    new = re.search(r'value="http://localhost(/invite/[^"]+)"', copied.text).group(1)
+    assert new != first
+    assert Browser(app.test_client()).get(first, headers=EN).status_code == 404
+    assert Browser(app.test_client()).get(new, headers=EN).status_code == 200
+    resent = admin.post(
+        f"/t/{tenant.slug}/invitations/{inv_id}/link", data={"send": "1"}, headers=EN
+    )
+    assert "sent again to wait@example.com" in resent.text
+    mailed = re.search(r'value="http://localhost(/invite/[^"]+)"', resent.text).group(1)
+    assert mailed in smtp.sent[-1].get_content() and smtp.sent[-1]["To"] == "wait@example.com"
+    admin.post(f"/t/{tenant.slug}/invitations/{inv_id}/revoke", headers=EN)
+    assert "wait@example.com" not in _pending_page(admin, tenant.slug)
+    assert Browser(app.test_client()).get(mailed, headers=EN).status_code == 410

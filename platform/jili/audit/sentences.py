@@ -58,6 +58,7 @@ SENTENCES: dict[str, Any] = {
     "member.join": _l("%(who)s joined the company as %(role)s"),
     "member.role": _l("%(who)s changed the role of %(what)s"),
     "member.revoke": _l("%(who)s removed %(email)s from the company"),
+    "member.invite_renew": _l("%(who)s sent a new invitation link to %(email)s"),
     "member.invite_revoke": _l("%(who)s withdrew the invitation of %(email)s"),
     "feedback.answer": _l("%(who)s answered a feedback message"),
     "feedback.close": _l("%(who)s closed a feedback message"),
@@ -126,6 +127,7 @@ FIELD_LABELS: dict[str, Any] = {
     "year": _l("Year"),
     "slug": _l("Web address"),
     "enabled": _l("Enabled"),
+    "mailed": _l("Sent by mail"),
 }
 
 #: Data kept for machines, never shown.

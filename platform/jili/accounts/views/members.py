@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from flask import abort, current_app, flash, g, render_template, url_for
+from flask import abort, current_app, flash, g, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
@@ -46,8 +46,8 @@ def _context(invite_form=None, new_link=None):
             .order_by(Invitation.created_at.desc())
         )
     )
-    if invite_form is None:
-        invite_form = InviteForm()
+    if invite_form is None:  # a fresh, empty form (not the one just sent)
+        invite_form = InviteForm(formdata=None)
         invite_form.role.choices = _grantable()
         invite_form.role.data = "staff"
     from jili.home.services.links import member_rows
@@ -68,6 +68,16 @@ def members():
     return render_template("accounts/members.html", **_context())
 
 
+def _new_link(inv: Invitation) -> str:
+    """A fresh link for ``inv`` (any earlier one stops working: only the hash is kept),
+    valid for the configured days from now."""
+    token = secrets.token_urlsafe(32)
+    inv.token_hash = token_hash(token)
+    inv.invited_by_id = g.membership.user_id
+    inv.expires_at = utcnow() + timedelta(days=current_app.config["INVITATION_TTL_DAYS"])
+    return url_for("auth.accept_invitation", token=token, _external=True)
+
+
 @bp.route("/members/invite", methods=["POST"])
 @require("members.edit")
 def member_invite():
@@ -83,20 +93,12 @@ def member_invite():
         if already:
             form.email.errors.append(_("%(email)s is already a member.", email=email))
         else:
-            token = secrets.token_urlsafe(32)
-            inv = Invitation(
-                tenant_id=g.tenant.id,
-                email=email,
-                role=Role(form.role.data),
-                token_hash=token_hash(token),
-                invited_by_id=g.membership.user_id,
-                expires_at=utcnow() + timedelta(days=current_app.config["INVITATION_TTL_DAYS"]),
-            )
+            inv = Invitation(tenant_id=g.tenant.id, email=email, role=Role(form.role.data))
+            link = _new_link(inv)
             db.session.add(inv)
             db.session.flush()
             audit.record("member.invite", inv, after={"email": email, "role": inv.role})
             db.session.commit()
-            link = url_for("auth.accept_invitation", token=token, _external=True)
             if send_invitation_mail(inv, link):
                 flash(_("Invitation sent to %(email)s.", email=email), "success")
             else:
@@ -167,3 +169,21 @@ def invitation_revoke(invitation_id: int):
         audit.record("member.invite_revoke", inv, before={"email": inv.email})
         db.session.commit()
     return saved(url_for("tenant.members"), "accounts/members.html", **_context())
+
+
+@bp.route("/invitations/<int:invitation_id>/link", methods=["POST"])
+@require("members.edit")
+def invitation_link(invitation_id: int):
+    """A new link to copy (the old one stops working), or, with ``send``, mailed again."""
+    inv = get_scoped_or_404(Invitation, invitation_id, g.tenant.id)
+    if inv.accepted_at is not None or inv.revoked_at is not None:
+        abort(409, _("This invitation was already accepted or withdrawn."))
+    link = _new_link(inv)
+    send = request.form.get("send") == "1"
+    audit.record("member.invite_renew", inv, after={"email": inv.email, "mailed": send})
+    db.session.commit()
+    if send and send_invitation_mail(inv, link):
+        flash(_("Invitation sent again to %(email)s.", email=inv.email), "success")
+    elif send:
+        flash(_("The invitation could not be mailed: pass the link on yourself."), "error")
+    return render_template("accounts/members.html", **_context(new_link=link))
