@@ -1,4 +1,5 @@
 import io
+import re
 from decimal import Decimal
 
 from openpyxl import Workbook
@@ -180,3 +181,50 @@ def test_team_with_people_cannot_be_deleted(make_tenant, browser):
     b.post(f"/t/{tenant.slug}/teams/{team.id}/delete")
     with bound_tenant(tenant.id):
         assert db.session.scalar(select(func.count(Team.id))) == 1
+
+
+def test_deleting_a_team_with_people_says_how_many_and_links_to_them(make_tenant, browser):
+    tenant = make_tenant()
+    team = _team(tenant, "上海一组")
+    other = _team(tenant, "北京组")
+    with bound_tenant(tenant.id):
+        for no, name in (("E1", "张伟"), ("E2", "李娜")):
+            db.session.add(Person(tenant_id=tenant.id, employee_no=no, name=name, team_id=team.id))
+        db.session.add(Person(tenant_id=tenant.id, employee_no="E3", name="王芳", team_id=other.id))
+        db.session.commit()
+    b = browser(tenant.owner)
+    resp = b.post(
+        f"/t/{tenant.slug}/teams/{team.id}/delete",
+        headers={"Accept-Language": "en", "HX-Request": "true"},
+    )
+    assert resp.status_code == 409
+    assert "Team 上海一组 still has 2 people" in resp.text
+    link = f"/t/{tenant.slug}/people?team={team.id}"
+    assert f'href="{link}"' in resp.text
+    listed = b.get(link).text
+    assert "张伟" in listed and "李娜" in listed and "王芳" not in listed
+
+
+def test_the_people_column_counts_each_team_also_after_a_change(make_tenant, browser):
+    tenant = make_tenant()
+    team = _team(tenant, "上海一组")
+    with bound_tenant(tenant.id):
+        db.session.add(Person(tenant_id=tenant.id, employee_no="E1", name="张伟", team_id=team.id))
+        db.session.commit()
+    b = browser(tenant.owner)
+    resp = b.post(
+        f"/t/{tenant.slug}/teams/new",
+        data={"name": "空组", "kind": "group", "parent_id": "0"},
+        headers={"HX-Request": "true"},
+    )
+    row = resp.text[resp.text.index(f'id="team-{team.id}"') :]
+    assert re.search(r'<td class="num"><a href="[^"]+">1</a></td>', row[: row.index("</tr>")])
+
+
+def test_deleting_a_team_asks_once(make_tenant, browser):
+    tenant = make_tenant()
+    _team(tenant, "上海一组")
+    page = browser(tenant.owner).get(f"/t/{tenant.slug}/teams").text
+    form = page[page.index('action="/t/acme/teams/') :]
+    form = form[: form.index(">")]
+    assert form.count("confirm") == 1  # htmx asks; no second browser confirm

@@ -64,9 +64,8 @@ def _require_edit() -> None:
 # --- teams -----------------------------------------------------------------------
 
 
-@bp.route("/teams")
-@require("org.view")
-def teams():
+def _teams_page(**extra) -> dict:
+    """The teams list: each team with how many people it has."""
     members = dict(
         db.session.execute(
             select(Person.team_id, func.count(Person.id))
@@ -74,7 +73,13 @@ def teams():
             .group_by(Person.team_id)
         ).all()
     )
-    return render_template("org/teams.html", tree=_team_tree(_teams()), members=members)
+    return {"tree": _team_tree(_teams()), "members": members, "blocked": None, **extra}
+
+
+@bp.route("/teams")
+@require("org.view")
+def teams():
+    return render_template("org/teams.html", **_teams_page())
 
 
 def _team_form(team: Team | None) -> TeamForm:
@@ -114,9 +119,7 @@ def _save_team(team: Team | None):
             )
             db.session.commit()
             flash(_("Team %(name)s saved.", name=team.name), "success")
-            return saved(
-                url_for("tenant.teams"), "org/teams.html", tree=_team_tree(_teams()), members={}
-            )
+            return saved(url_for("tenant.teams"), "org/teams.html", **_teams_page())
     status = 422 if request.method == "POST" else 200
     return render_template("org/team_form.html", form=form, team=team), status
 
@@ -159,17 +162,14 @@ def team_delete(team_id: int):
     subteams = db.session.scalar(
         select(func.count(Team.id)).where(Team.tenant_id == tid, Team.parent_id == team.id)
     )
-    if in_use or subteams:
-        flash(
-            _("Team %(name)s still has people or sub-teams; move them first.", name=team.name),
-            "error",
-        )
-    else:
-        audit.record("team.delete", team, before=audit.snapshot(team, TEAM_FIELDS))
-        db.session.execute(delete(Team).where(Team.tenant_id == tid, Team.id == team.id))
-        db.session.commit()
-        flash(_("Team %(name)s deleted.", name=team.name), "success")
-    return saved(url_for("tenant.teams"), "org/teams.html", tree=_team_tree(_teams()), members={})
+    if in_use or subteams:  # refused, saying how many and where they are
+        blocked = {"team": team, "people": in_use, "subteams": subteams}
+        return render_template("org/teams.html", **_teams_page(blocked=blocked)), 409
+    audit.record("team.delete", team, before=audit.snapshot(team, TEAM_FIELDS))
+    db.session.execute(delete(Team).where(Team.tenant_id == tid, Team.id == team.id))
+    db.session.commit()
+    flash(_("Team %(name)s deleted.", name=team.name), "success")
+    return saved(url_for("tenant.teams"), "org/teams.html", **_teams_page())
 
 
 # --- people ----------------------------------------------------------------------
@@ -180,11 +180,15 @@ def team_delete(team_id: int):
 def people():
     q = (request.args.get("q") or "").strip()
     stmt = select(Person).where(Person.tenant_id == g.tenant.id)
+    team = None
+    if (team_arg := request.args.get("team") or "").isdigit():
+        team = get_scoped_or_404(Team, int(team_arg), g.tenant.id)
+        stmt = stmt.where(Person.team_id == team.id)
     if q:
         like = f"%{q}%"
         stmt = stmt.where(Person.name.ilike(like) | Person.employee_no.ilike(like))
     rows = list(db.session.scalars(stmt.order_by(Person.employee_no)))
-    return render_template("org/people.html", people=rows, q=q)
+    return render_template("org/people.html", people=rows, q=q, team=team)
 
 
 def _person_form(person: Person | None) -> PersonForm:
