@@ -1,6 +1,7 @@
 """gunicorn settings for Jili: `gunicorn -c deploy/gunicorn.conf.py` (used by `make run`)."""
 
 import os
+import sys
 
 wsgi_app = "jili.wsgi:app"
 bind = os.environ.get("JILI_BIND", "127.0.0.1:5000")
@@ -20,3 +21,20 @@ accesslog = "-"
 access_log_format = '%(t)s "%(r)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
 loglevel = "info"
+
+
+def open_urls(listeners) -> list[str]:
+    """The addresses to open, from the sockets gunicorn really listens on (so a port
+    of 0 shows the one the system chose; 0.0.0.0 / [::] are opened via this machine)."""
+    urls = []
+    for listener in listeners:
+        text = str(listener)
+        text = text.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//[::1]:")
+        urls.append(text)
+    return urls
+
+
+def when_ready(server):
+    """Say where Jili listens, on the console (the log says it too, in passing)."""
+    for url in open_urls(server.LISTENERS):
+        print(f"\nJili is ready: open {url}\n", file=sys.stderr, flush=True)

@@ -232,7 +232,7 @@ def demo_logins(directory: Path):
     """Print the demo logins."""
     from jili.plan_as_code.demo import logins
 
-    click.echo("\nJili is starting on http://127.0.0.1:5000 — demo logins:")
+    click.echo("\nDemo logins (the address to open follows once Jili is ready):")
     seen: dict[str, list[str]] = {}
     rows = []
     for slug, role, email, password in logins(directory):
