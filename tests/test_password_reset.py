@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from conftest import csrf_from
@@ -16,6 +18,12 @@ from jili.models import PasswordReset
 
 EN = {"Accept-Language": "en"}
 NEW = "a-brand-new-passphrase-42"
+
+
+@pytest.fixture(autouse=True)
+def watched_console(monkeypatch):
+    """As under `make run`: stderr is a terminal someone watches."""
+    monkeypatch.setattr("jili.accounts.password_reset._console", lambda: sys.stderr)
 
 
 def ask(client, email: str):
@@ -110,3 +118,13 @@ def test_asking_is_rate_limited(app, make_user):
     client = limited.test_client()
     codes = [ask(client, "nobody@example.com").status_code for _ in range(6)]
     assert codes[:5] == [200] * 5 and codes[5] == 429
+
+
+def test_without_a_watched_terminal_the_link_is_written_nowhere(
+    app, make_user, capsys, caplog, monkeypatch
+):
+    monkeypatch.setattr("jili.accounts.password_reset._console", lambda: None)
+    user = make_user()
+    with caplog.at_level(logging.DEBUG):
+        assert ask(app.test_client(), user.email).status_code == 200
+    assert "/password/reset/" not in capsys.readouterr().err + caplog.text

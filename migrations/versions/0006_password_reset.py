@@ -1,7 +1,7 @@
 """password reset links
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01
 
 A forgotten-password link: the token's hash, when it expires, when it was used.
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 import jili.dbtypes
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
