@@ -7,7 +7,8 @@ from flask_login import login_user
 from sqlalchemy import select
 
 from jili.extensions import db
-from jili.incentives.services.plans import add_version, create_plan, set_scheme_enabled
+from jili.incentives.services.plans import add_version, create_plan
+from jili.incentives.services.schemes import set_scheme_enabled
 from jili.models import AuditLog, Period, Plan
 from jili.periods.services import generate_year
 from jili.tenancy import bound_tenant
@@ -107,3 +108,17 @@ def test_filters_by_who_and_what(app, make_tenant, member, browser):
     assert "changed the plan" in plans and "created the team" not in plans
     with bound_tenant(tenant.id):
         assert db.session.scalar(select(Plan.name)) == "销售提成"
+
+
+def test_every_recorded_action_has_its_own_sentence():
+    import re
+    from pathlib import Path
+
+    from jili import ROOT
+    from jili.audit.sentences import SENTENCES
+
+    recorded = set()
+    for path in (Path(ROOT) / "platform").rglob("*.py"):
+        for call in re.findall(r"audit\.record\(\s*([^,]+)", path.read_text()):
+            recorded.update(re.findall(r'"([a-z_]+\.[a-z_]+)"', call))
+    assert recorded and not recorded - set(SENTENCES), sorted(recorded - set(SENTENCES))

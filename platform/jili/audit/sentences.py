@@ -47,6 +47,8 @@ SENTENCES: dict[str, Any] = {
     "team.delete": _l("%(who)s deleted the team %(what)s"),
     "person.create": _l("%(who)s added %(what)s"),
     "person.update": _l("%(who)s changed the details of %(what)s"),
+    "person.link": _l("%(who)s linked %(what)s to the login %(user)s"),
+    "person.unlink": _l("%(who)s unlinked %(what)s from their login"),
     "people.import": _l("%(who)s imported people from %(file)s"),
     "profit.set": _l("%(who)s entered the profit of %(period)s"),
     "award.grant": _l("%(who)s granted an award to %(person_id)s"),
@@ -128,6 +130,7 @@ FIELD_LABELS: dict[str, Any] = {
     "slug": _l("Web address"),
     "enabled": _l("Enabled"),
     "mailed": _l("Sent by mail"),
+    "user": _l("Login"),
 }
 
 #: Data kept for machines, never shown.
