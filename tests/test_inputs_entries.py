@@ -160,11 +160,11 @@ def test_award_needs_a_reason(shop, browser):
 
 def test_award_is_granted_with_approver_and_audited(shop, browser):
     b = browser(shop.owner)
-    resp = grant(b, shop, kind="Strategic Client", amount="12,000")
+    resp = grant(b, shop, kind="strategic_client", amount="12,000")
     assert resp.status_code == 302, resp.text
     (award,) = awards(shop)
     assert award.kind == "strategic_client" and award.amount == Decimal("12000.00")
-    assert award.approved_by_id == shop.owner.id and award.approved_by_label == shop.owner.email
+    assert award.approved_by_id == shop.owner.id and award.approved_by_label == shop.owner.name
     (entry,) = audit_entries(shop, "award.grant")
     assert entry.after["reason"] == "签下华东电子年度框架合同" and entry.after["person"] == "E001"
     page = b.get(f"/t/{shop.slug}/awards?period_id={award.period_id}", headers=EN)
@@ -204,9 +204,17 @@ def test_award_is_checked_against_the_special_awards_plan_in_force(shop, browser
     resp = grant(b, shop, amount="25000")
     assert resp.status_code == 422 and "Between" in resp.text
     resp = grant(b, shop, kind="million_club", amount="6000")
-    assert resp.status_code == 422 and "Not an award of this plan" in resp.text
+    assert resp.status_code == 422  # not a kind the plan configures: not on offer
     assert awards(shop) == []
     assert grant(b, shop, amount="20000").status_code == 302
+    # The kind is chosen from the plan's kinds, in the reader's language, no code shown.
+    zh = b.get(f"/t/{shop.slug}/awards?period_id={period(shop, '2024-07').id}").text
+    kind_select = zh[zh.index('name="kind"') : zh.index("</select>", zh.index('name="kind"'))]
+    assert '<option value="strategic_client">签约战略客户</option>' in kind_select
+    assert "million_club" not in kind_select
+    listed = zh[zh.index("<tbody>") :]
+    assert "签约战略客户" in listed and "strategic_client" not in listed
+    assert shop.owner.name in listed and shop.owner.email not in listed
 
 
 def test_award_withdrawn_while_open_not_once_closed(shop, browser):

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from jili.extensions import db
-from jili.models import AuditLog, Period, PeriodStatus
+from jili.models import AuditLog, CalculationRun, Period, PeriodStatus
 from jili.periods.services import PeriodClosed, generate_weeks, generate_year
 from jili.tenancy import bound_tenant
 
@@ -54,17 +54,24 @@ def test_weeks_on_request_are_iso_weeks_whose_thursday_is_in_the_month(make_tena
 
 
 def test_status_moves_forward_then_a_closed_period_refuses_changes(make_tenant, member, browser):
+    """Even a month without plans moves on only through a run: calculate, publish, close."""
     tenant = make_tenant()
     with bound_tenant(tenant.id):
         generate_year(tenant.id, 2024, 1)
         db.session.commit()
     july = _periods(tenant)["2024-07"]
     hr = browser(member(tenant, "hr"))
-    for _ in range(3):
-        assert hr.post(f"/t/{tenant.slug}/periods/{july.id}/advance").status_code == 302
+    owner = browser(tenant.owner)
+    assert hr.post(f"/t/{tenant.slug}/periods/{july.id}/runs/calculate").status_code == 302
+    assert _periods(tenant)["2024-07"].status == PeriodStatus.CALCULATED
+    with bound_tenant(tenant.id):
+        run_id = db.session.scalar(select(CalculationRun.id))
+    for status in ("calculated", "published"):
+        resp = owner.post(f"/t/{tenant.slug}/runs/{run_id}/publish", data={"status": status})
+        assert resp.status_code == 302
     assert _periods(tenant)["2024-07"].status == PeriodStatus.CLOSED
-    resp = hr.post(f"/t/{tenant.slug}/periods/{july.id}/advance", headers=EN)
-    assert resp.status_code == 409 and "is closed" in resp.text
+    resp = hr.post(f"/t/{tenant.slug}/periods/{july.id}/runs/calculate", headers=EN)
+    assert resp.status_code == 409 and "locked" in resp.text
     resp = hr.post(f"/t/{tenant.slug}/periods/{july.id}/weeks", headers=EN)
     assert resp.status_code == 409
     # The ORM refuses direct edits too.

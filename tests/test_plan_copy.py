@@ -99,6 +99,9 @@ def test_consultant_copies_a_plan_to_another_client(consultant_setup, browser):
     (copied,) = audit_of(s.source, "plan.copy")
     assert copied.after == {"version": 2, "copy_name": "复制"}
     assert len(plans_of(s.source)) == 1
+    # The message after copying ends on a link to the copy.
+    landed = b.get(resp.headers["Location"], headers=EN).text
+    assert f'href="/t/{s.target.slug}/plans/{copy.id}" id="open-copy">Open the copy</a>' in landed
     # The target's page shows it, to the consultant.
     page = b.get(f"/t/{s.target.slug}/plans/{copy.id}", headers=EN)
     assert page.status_code == 200 and "Everyone" in page.text

@@ -309,3 +309,75 @@ def test_plan_of_an_uninstalled_scheme_is_kept_in_the_listing(make_tenant, brows
         db.session.commit()
     page = browser(tenant.owner).get(f"/t/{tenant.slug}/plans", headers=EN)
     assert page.status_code == 200 and "Ghost" in page.text and "unavailable" in page.text
+
+
+ZH = {"Accept-Language": "zh-CN"}
+
+
+def test_an_on_off_setting_is_a_checkbox_only_and_unticking_it_saves(make_tenant, browser):
+    """Special awards: unticking the over-target bonus makes a new version with it off
+    (it used to sit beside a raw "JSON" box holding True and say "no change")."""
+    tenant = company(make_tenant, ["special_awards"])
+    b = browser(tenant.owner)
+    page = b.get(f"/t/{tenant.slug}/plans/new?scheme_key=special_awards", headers=EN)
+    assert "<textarea" not in page.text and "JSON" not in page.text
+    data = read_form(page.text)
+    data["name"] = "Awards"
+    assert b.client.post(f"/t/{tenant.slug}/plans/new", data=data).status_code == 302
+    with bound_tenant(tenant.id):
+        plan_id = db.session.scalar(select(Plan.id))
+    edit = b.get(f"/t/{tenant.slug}/plans/{plan_id}/edit", headers=EN).text
+    assert edit.count('name="s.over_target_enabled"') == 1
+    data = read_form(edit)
+    data.pop("s.over_target_enabled")  # the box unticked: a browser sends nothing
+    resp = b.client.post(f"/t/{tenant.slug}/plans/{plan_id}/edit", data=data, headers=EN)
+    assert resp.status_code == 302, resp.text
+    with bound_tenant(tenant.id):
+        latest = db.session.scalars(select(PlanVersion).order_by(PlanVersion.number.desc())).first()
+    assert latest.number == 2
+    assert latest.settings["over_target_enabled"] is False
+    assert latest.settings["attainment_award_enabled"] is True
+
+
+@pytest.mark.parametrize("key", BUILTIN_KEYS)
+def test_no_built_in_setting_is_edited_as_raw_json(key):
+    scheme = get_registry().get(key)
+    kinds = {form_fields.widget_kind(f) for f in scheme.settings_fields}
+    for f in scheme.settings_fields:
+        kinds |= {form_fields.widget_kind(c) for c in getattr(f, "fields", ())}
+    assert "json" not in kinds
+
+
+def test_a_level_map_is_one_labelled_input_per_level(make_tenant, browser):
+    """Performance bonus: the base per level reads 新人 / 骨干 / 经理, each its own
+    input; no level code to type, an empty level is simply absent."""
+    tenant = company(make_tenant, ["performance_bonus"])
+    b = browser(tenant.owner)
+    page = b.get(f"/t/{tenant.slug}/plans/new?scheme_key=performance_bonus", headers=ZH).text
+    section = page[page.index('id="setting-level_bases"') :]
+    section = section[: section.index("</table>")]
+    for label in ("新人", "骨干", "经理"):
+        assert f">{label}</label>" in section
+    assert 'type="hidden" name="s.level_bases.1.key" value="core"' in section
+    assert section.count('value="core"') == 1  # the hidden one: nothing to type
+    data = read_form(page)
+    data["name"] = "绩效"
+    data["s.level_bases.2.value"] = "12000"
+    resp = b.client.post(f"/t/{tenant.slug}/plans/new", data=data, headers=ZH)
+    assert resp.status_code == 302, resp.text
+    with bound_tenant(tenant.id):
+        (version,) = db.session.scalars(select(PlanVersion))
+    assert version.settings["level_bases"] == {
+        "core": "8000",
+        "manager": "12000",
+        "newcomer": "5000",
+    }
+    detail = b.get(f"/t/{tenant.slug}/plans/{version.plan_id}", headers=ZH).text
+    assert "经理: 12000" in detail
+
+
+def test_a_level_map_refuses_a_name_that_is_not_a_level():
+    scheme = get_registry().get("profit_sharing")
+    with pytest.raises(Exception) as exc:
+        scheme.validate_settings({**scheme.default_settings(), "grade_weights": {"boss": "9"}})
+    assert "grade_weights[boss]" in str(exc.value)

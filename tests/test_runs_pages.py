@@ -287,6 +287,8 @@ def test_publishing_locks_calculation_and_closing_follows(world, browser):
     (run,) = w.runs()
     page = b.get(w.url(f"/runs/{run.id}"), headers=EN).text
     assert 'id="publish"' in page
+    # Whoever calculated is named, not shown by e-mail address.
+    assert f"by {w.tenant.owner.name}" in page and w.tenant.owner.email not in page
     resp = b.post(w.url(f"/runs/{run.id}/publish"), data={"status": "calculated"})
     assert resp.status_code == 302
     assert w.status() == PeriodStatus.PUBLISHED

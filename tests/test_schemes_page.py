@@ -113,13 +113,13 @@ def test_toggle_twice_with_the_same_wish_changes_nothing_more(registry, make_ten
     "role,allowed",
     [
         ("admin", True),
-        ("consultant", False),
+        ("consultant", True),  # a consultant the company let in
         ("manager", False),
         ("hr", False),
         ("staff", False),
     ],
 )
-def test_only_schemes_edit_may_toggle(registry, role, allowed, make_tenant, member, browser):
+def test_only_schemes_enable_may_toggle(registry, role, allowed, make_tenant, member, browser):
     tenant = make_tenant()
     b = browser(member(tenant, role))
     resp = b.post(
@@ -134,11 +134,20 @@ def test_only_schemes_edit_may_toggle(registry, role, allowed, make_tenant, memb
 
 def test_other_config_roles_see_the_page_read_only(registry, make_tenant, member, browser):
     tenant = make_tenant()
-    page = browser(member(tenant, "consultant")).get(f"/t/{tenant.slug}/schemes", headers=EN)
+    page = browser(member(tenant, "hr")).get(f"/t/{tenant.slug}/schemes", headers=EN)
     assert page.status_code == 200
     assert "Door prize" in page.text
     assert "schemes/toggle" not in page.text
     assert "<fieldset disabled" in page.text  # the budget form
+
+
+def test_a_consultant_enables_schemes_but_leaves_the_budget_to_the_company(
+    registry, make_tenant, member, browser
+):
+    tenant = make_tenant()
+    page = browser(member(tenant, "consultant")).get(f"/t/{tenant.slug}/schemes", headers=EN)
+    assert "schemes/toggle" in page.text
+    assert "<fieldset disabled" in page.text
 
 
 def test_unknown_scheme_key_is_refused(registry, make_tenant, browser):

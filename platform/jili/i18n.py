@@ -101,6 +101,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["level_label"] = lambda v: LEVEL_LABELS[_value(v)]
     app.jinja_env.globals["status_label"] = lambda v: STATUS_LABELS[_value(v)]
     app.jinja_env.globals["kind_label"] = lambda v: KIND_LABELS[_value(v)]
+    app.jinja_env.globals["award_kind_label"] = award_kind_label
     app.jinja_env.filters["reject_key"] = lambda d, key: {k: v for k, v in d.items() if k != key}
 
     @app.context_processor
@@ -131,3 +132,25 @@ KIND_LABELS = {
     "region": _l("Region"),
     "group": _l("Group"),
 }
+
+# One-off award kinds that come with Jili: their key, and the English name a plan
+# stores by default (what a plan's settings hold is data, so the default name is
+# translated only while it is unchanged).
+AWARD_KINDS = {
+    "strategic_client": ("Strategic client signed", _l("Strategic client signed")),
+    "monthly_champion": ("Monthly champion", _l("Monthly champion")),
+    "million_club": ("Million club", _l("Million club")),
+    "best_collaboration": ("Best collaboration group", _l("Best collaboration group")),
+    "innovation": ("Innovation", _l("Innovation")),
+}
+
+
+def award_kind_label(key: str, label: str | None = None) -> str:
+    """An award kind in the reader's language: a plan's own name as typed, a
+    built-in kind's default name translated, never the bare key when avoidable."""
+    default = AWARD_KINDS.get(key)
+    if default is not None and (not label or label == default[0]):
+        return str(default[1])
+    if label:
+        return label
+    return key.replace("_", " ")

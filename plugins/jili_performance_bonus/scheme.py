@@ -21,6 +21,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 
 from jili.schemes import (
+    LEVELS,
     N_,
     BandsField,
     CalculationContext,
@@ -58,6 +59,7 @@ class PerformanceBonus(SchemeType):
             _l("Bonus base per level"),
             minimum=ZERO,
             default={"newcomer": "5000", "core": "8000"},
+            keys=LEVELS,
         ),
         BandsField(
             "coefficient_bands",

@@ -20,6 +20,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 
 from jili.schemes import (
+    LEVELS,
     N_,
     CalculationContext,
     ChoiceField,
@@ -43,7 +44,6 @@ from jili.schemes import (
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
-LEVELS = ("newcomer", "core", "manager")
 WEIGHT_WORDS = {
     "grade": N_("grade"),
     "score": N_("evaluation score"),
@@ -82,6 +82,7 @@ class ProfitSharing(SchemeType):
             _l("Weight per level (by grade)"),
             minimum=ZERO,
             default={"newcomer": "1", "core": "2", "manager": "3"},
+            keys=LEVELS,
         ),
     )
 

@@ -62,7 +62,14 @@ class CompanyFieldsMixin:
 
 class SignupForm(CompanyFieldsMixin, FlaskForm):
     owner_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("E-mail"),
+        validators=[
+            DataRequired(),
+            Email(message=_l("Type a valid e-mail address.")),
+            Length(max=254),
+        ],
+    )
     password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 
@@ -71,7 +78,9 @@ class NewCompanyForm(CompanyFieldsMixin, FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email()])
+    email = EmailField(
+        _l("E-mail"), validators=[DataRequired(), Email(message=_l("Type a valid e-mail address."))]
+    )
     password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 
@@ -109,7 +118,14 @@ class SettingsForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("E-mail"),
+        validators=[
+            DataRequired(),
+            Email(message=_l("Type a valid e-mail address.")),
+            Length(max=254),
+        ],
+    )
     role = SelectField(_l("Role"), choices=[])
 
 

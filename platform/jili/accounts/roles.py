@@ -25,7 +25,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "people.link": frozenset({O, A, H}),  # link a member's login to a person
     "audit.view": frozenset({O, A}),
     # Incentives (issue 3)
-    "schemes.edit": frozenset({O, A}),  # enable / disable scheme plugins, budget
+    "schemes.edit": frozenset({O, A}),  # the budget ceiling
+    # Enable / disable scheme plugins: a consultant the company let in may do it too.
+    "schemes.enable": frozenset({O, A, C}),
     "plans.view": frozenset({O, A, C, M, H}),
     "plans.edit": frozenset({O, A, C}),
     "inputs.view": frozenset({O, A, C, M, H}),

@@ -9,7 +9,14 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 
 class PersonInviteForm(FlaskForm):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("E-mail"),
+        validators=[
+            DataRequired(),
+            Email(message=_l("Type a valid e-mail address.")),
+            Length(max=254),
+        ],
+    )
     role = SelectField(_l("Role"), choices=[])
 
 

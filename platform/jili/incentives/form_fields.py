@@ -27,7 +27,16 @@ PREFIX = "s."
 
 # Widget kinds the generic form knows; any other kind is edited as JSON text.
 SCALAR_KINDS = {"text", "decimal", "percent", "int", "choice"}
-KNOWN_KINDS = SCALAR_KINDS | {"bool", "str_list", "id_list", "decimal_map", "records", "bands"}
+KNOWN_KINDS = SCALAR_KINDS | {
+    "bool",
+    "str_list",
+    "id_list",
+    "decimal_map",
+    "keyed_map",
+    "records",
+    "bands",
+}
+MAP_KINDS = {"decimal_map", "keyed_map"}
 
 
 def widget_kind(f: Field) -> str:
@@ -38,6 +47,8 @@ def widget_kind(f: Field) -> str:
         return "bands" if kind == "bands" else "records"
     if kind == "decimal" and type(f).__name__ == "OptionalDecimalField":
         return "optional_decimal"
+    if kind == "decimal_map" and getattr(f, "keys", None):
+        return "keyed_map"
     return kind if kind in KNOWN_KINDS else "json"
 
 
@@ -65,6 +76,13 @@ def str_choice_labels(choices: Iterable[str]) -> list[tuple[str, Any]]:
     return [(c, LEVEL_LABELS.get(c, c)) for c in choices]
 
 
+def key_label(key: str) -> Any:
+    """The words for a fixed key of a map (a level: 新人, 骨干, 经理)."""
+    from jili.i18n import LEVEL_LABELS
+
+    return LEVEL_LABELS.get(key, key)
+
+
 # --- stored → form values ---------------------------------------------------------
 
 
@@ -86,6 +104,10 @@ def value_for_input(f: Field, value: Any) -> Any:
         if not isinstance(value, Mapping):
             return []
         return [{"key": str(k), "value": _scalar_text(v)} for k, v in value.items()]
+    if kind == "keyed_map":
+        value = value if isinstance(value, Mapping) else {}
+        keys = list(f.keys) + [str(k) for k in value if k not in f.keys]
+        return [{"key": k, "value": _scalar_text(value.get(k))} for k in keys]
     if kind in {"records", "bands"}:
         rows = []
         for item in value if isinstance(value, list | tuple) else []:
@@ -141,10 +163,12 @@ def parse_form(fields: Iterable[Field], formdata) -> dict[str, Any]:
             elif len(values) == 1 and kind == "str_list" and getattr(f, "choices", None) is None:
                 values = re.split(r"[\n,，;；]+", values[0])  # typed names, one per line
             out[f.name] = [v.strip() for v in values if v.strip()]
-        elif kind == "decimal_map":
+        elif kind in MAP_KINDS:
             rows = []
             for row in _rows_from(formdata, name).values():
                 row = {"key": row.get("key", ""), "value": row.get("value", "")}
+                if kind == "keyed_map" and not row["value"].strip():
+                    continue  # a level left empty is absent
                 if not _row_is_blank(row):
                     rows.append(row)
             out[f.name] = rows
@@ -198,7 +222,7 @@ def _raw_value(f: Field, value: Any, path: str, errors: dict[str, str]) -> Any:
     kind = widget_kind(f)
     if kind == "id_list":
         return [int(v) if re.fullmatch(r"\d+", v) else v for v in value]
-    if kind == "decimal_map":
+    if kind in MAP_KINDS:
         raw: dict[str, Any] = {}
         for row in value:
             key = row["key"].strip()

@@ -46,6 +46,7 @@ from jili.incentives.form_fields import (
     PREFIX,
     blank_row,
     id_list_target,
+    key_label,
     str_choice_labels,
     value_for_input,
     widget_kind,
@@ -104,6 +105,9 @@ class FieldState:
         chosen = {str(v) for v in chosen}
         return [str(label) for v, label in self.options if str(v) in chosen]
 
+    def key_label(self, key: str) -> Any:
+        return key_label(key)
+
     def column_kind(self, column: Field) -> str:
         return widget_kind(column)
 
@@ -157,7 +161,9 @@ def build_form(
         kind = widget_kind(f)
         value = values.get(f.name, value_for_input(f, None if f.required else f.default))
         state = FieldState(field=f, kind=kind, value=value)
-        if kind in {"decimal_map", "records", "bands"}:
+        if kind in {"decimal_map", "keyed_map", "records", "bands"}:
+            if kind == "keyed_map":
+                value = _all_keys(f, value)
             state.rows = [{"values": r, "errors": {}, "row_errors": []} for r in value]
         if kind == "choice":
             state.options = list(f.choices)
@@ -173,6 +179,13 @@ def build_form(
     return form
 
 
+def _all_keys(f: Field, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every fixed key's row, in the field's order (a key left empty shows empty)."""
+    given = {r["key"]: r for r in rows}
+    keys = list(f.keys) + [k for k in given if k not in f.keys]
+    return [given.get(k, {"key": k, "value": ""}) for k in keys]
+
+
 def _attach(form: SettingsForm, by_name: dict[str, FieldState], path: str, message: str) -> None:
     name, _sep, rest = path.partition("[")
     state = by_name.get(name.split(".")[0] if not _sep else name)
@@ -182,7 +195,7 @@ def _attach(form: SettingsForm, by_name: dict[str, FieldState], path: str, messa
     if not _sep:
         state.errors.append(message)
         return
-    if state.kind == "decimal_map":
+    if state.kind in {"decimal_map", "keyed_map"}:
         key = rest[:-1] if rest.endswith("]") else rest
         for row in state.rows:
             if row["values"]["key"].strip() == key:
@@ -335,6 +348,8 @@ def describe_path(scheme, path: str) -> str:
         return str(f.label)
     if widget_kind(f) == "decimal_map":
         return f"{f.label}: {rest.rstrip(']')}"
+    if widget_kind(f) == "keyed_map":
+        return f"{f.label}: {key_label(rest.rstrip(']'))}"
     m = _ROW_PATH.match(rest)
     if m is None:
         return f"{f.label} {rest}"

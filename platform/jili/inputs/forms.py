@@ -9,7 +9,6 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from jili.inputs.services.common import money_places, parse_money
-from jili.inputs.services.entries import KIND_RE, normalise_kind
 
 
 class ProfitForm(FlaskForm):
@@ -31,10 +30,11 @@ class ProfitForm(FlaskForm):
 class AwardForm(FlaskForm):
     period_id = SelectField(_l("Period"), coerce=int, choices=[])
     person_id = SelectField(_l("Person"), coerce=int, choices=[])
-    kind = StringField(
+    kind = SelectField(
         _l("Kind"),
-        validators=[DataRequired(), Length(max=60)],
-        description=_l("A short key such as strategic_client (lower-case letters, digits, _)."),
+        choices=[],
+        validators=[DataRequired()],
+        description=_l("The awards the special-awards plan allows."),
     )
     amount = StringField(_l("Amount"), validators=[DataRequired()])
     reason = TextAreaField(
@@ -42,11 +42,6 @@ class AwardForm(FlaskForm):
         validators=[DataRequired(message=_l("Give the reason for the award.")), Length(max=500)],
         description=_l("Shown with the award, e.g. the client and contract signed."),
     )
-
-    def validate_kind(self, field):
-        field.data = normalise_kind(field.data)
-        if not KIND_RE.match(field.data):
-            raise ValidationError(_l("Use lower-case letters, digits and _ only."))
 
     def validate_amount(self, field):
         try:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from sqlalchemy import event, inspect, select
@@ -125,6 +126,20 @@ def generate_weeks(tenant_id: int, month: Period) -> list[Period]:
         day += timedelta(days=7)
     db.session.flush()
     return created
+
+
+def tenant_today(timezone: str | None) -> date:
+    """Today's date in the tenant's time zone (Asia/Shanghai when unknown)."""
+    try:
+        zone = ZoneInfo(timezone or "Asia/Shanghai")
+    except (KeyError, ValueError):
+        zone = ZoneInfo("Asia/Shanghai")
+    return datetime.now(zone).date()
+
+
+def has_ended(period: Period, today: date) -> bool:
+    """Whether the period is over: publishing or closing before then is an override."""
+    return today > period.end_date
 
 
 def advance(period: Period) -> PeriodStatus:

@@ -1,8 +1,12 @@
-"""Periods: generate the fiscal calendar, move status forward, reopen (admin, audited)."""
+"""Periods: generate the fiscal calendar, reopen (admin, audited).
+
+A period moves forward only through its calculation page: a run makes it
+calculated, the run page publishes and closes it (see
+:mod:`jili.incentives.views.runs`); there is no shortcut here."""
 
 from __future__ import annotations
 
-from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask import abort, flash, g, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -10,13 +14,11 @@ from jili.accounts.roles import require
 from jili.audit import services as audit
 from jili.dbtypes import utcnow
 from jili.extensions import db
-from jili.i18n import STATUS_LABELS
 from jili.periods.forms import GenerateYearForm
-from jili.periods.models import Period, PeriodKind, PeriodStatus
+from jili.periods.models import Period, PeriodKind
 from jili.periods.services import (
     FORWARD,
     PeriodClosed,
-    advance,
     generate_weeks,
     generate_year,
     reopen,
@@ -97,56 +99,6 @@ def periods_weeks(period_id: int):
     return saved(
         url_for("tenant.periods"), "periods/periods.html", tree=_tree(), form=GenerateYearForm()
     )
-
-
-@bp.route("/periods/<int:period_id>/advance", methods=["POST"])
-@require("periods.edit")
-def period_advance(period_id: int):
-    period = get_scoped_or_404(Period, period_id, g.tenant.id)
-    if _needs_a_run(period):
-        flash(
-            _(
-                "%(label)s has plans to calculate: calculate it on its calculation page "
-                "before marking it calculated or published.",
-                label=period.label,
-            ),
-            "error",
-        )
-        target = url_for("tenant.period_runs", period_id=period.id)
-        if g.htmx:
-            response = make_response("", 204)
-            response.headers["HX-Redirect"] = target
-            return response
-        return redirect(target, code=303)
-    before = period.status
-    advance(period)
-    audit.record(
-        "period.status", period, before={"status": before}, after={"status": period.status}
-    )
-    db.session.commit()
-    flash(
-        _(
-            "%(label)s is now %(status)s.",
-            label=period.label,
-            status=STATUS_LABELS[period.status.value],
-        ),
-        "success",
-    )
-    return saved(
-        url_for("tenant.periods"), "periods/periods.html", tree=_tree(), form=GenerateYearForm()
-    )
-
-
-def _needs_a_run(period: Period) -> bool:
-    """An open or calculated period with active plans moves on only through a
-    calculation run (the run pages publish it); periods without plans move freely."""
-    from jili.incentives.engine import PlanStatus, latest_run, plans_for_period
-
-    if period.status not in (PeriodStatus.OPEN, PeriodStatus.CALCULATED):
-        return False
-    if latest_run(g.tenant.id, period.id) is not None:
-        return False
-    return any(e.status == PlanStatus.ACTIVE for e in plans_for_period(g.tenant.id, period))
 
 
 @bp.route("/periods/<int:period_id>/reopen", methods=["POST"])

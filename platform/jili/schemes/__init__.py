@@ -45,6 +45,7 @@ from jili.schemes.registry import (
     make_plugin_manager,
 )
 from jili.schemes.settings import (
+    LEVELS,
     BandsField,
     BoolField,
     ChoiceField,
@@ -80,6 +81,7 @@ __all__ = [
     "DecimalMapField",
     "Explanation",
     "Fact",
+    "LEVELS",
     "Field",
     "IdListField",
     "IntField",

@@ -18,6 +18,9 @@ from jili.money import MONEY_LIMIT, MoneyError, NumberError, parse_decimal, to_d
 
 _MISSING = object()
 
+# A person's levels, for settings keyed by level (``DecimalMapField(keys=LEVELS)``).
+LEVELS = ("newcomer", "core", "manager")
+
 
 class SettingsError(ValueError):
     """Settings that do not validate; ``errors`` maps field path → message."""
@@ -231,13 +234,28 @@ class IdListField(Field):
 
 
 class DecimalMapField(Field):
-    """Names mapped to numbers, e.g. region coefficients ``{"华东": "1.1"}``."""
+    """Names mapped to numbers, e.g. region coefficients ``{"华东": "1.1"}``.
+
+    With ``keys`` (e.g. the levels ``("newcomer", "core", "manager")``) the
+    names are fixed: the form shows one labelled input per key, a key left
+    empty is simply absent, and any other name is refused.
+    """
 
     kind = "decimal_map"
 
-    def __init__(self, name, label, *, minimum: Decimal | None = None, maximum=None, **kw):
+    def __init__(
+        self,
+        name,
+        label,
+        *,
+        minimum: Decimal | None = None,
+        maximum=None,
+        keys: Sequence[str] | None = None,
+        **kw,
+    ):
         super().__init__(name, label, **kw)
         self.value_field = DecimalField("value", label, minimum=minimum, maximum=maximum)
+        self.keys = None if keys is None else tuple(keys)
 
     def clean(self, value: Any, path: str) -> dict[str, str]:
         if not isinstance(value, Mapping):
@@ -246,6 +264,9 @@ class DecimalMapField(Field):
         for key in sorted(value, key=str):
             if not isinstance(key, str) or not key.strip():
                 errors[path] = _l("Every entry needs a name.")
+                continue
+            if self.keys is not None and key.strip() not in self.keys:
+                errors[f"{path}[{key}]"] = _l("Not one of the choices.")
                 continue
             try:
                 cleaned[key.strip()] = self.value_field.clean(value[key], f"{path}[{key}]")

@@ -176,7 +176,7 @@ def actor_of(actor) -> tuple[int | None, str]:
     """The id and label a run records for who started it."""
     if actor is None or not getattr(actor, "is_authenticated", True):
         return None, "system"
-    return actor.id, actor.email
+    return actor.id, getattr(actor, "name", "") or actor.email
 
 
 def store_final_run(

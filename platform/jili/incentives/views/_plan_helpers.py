@@ -141,7 +141,7 @@ def default_period_id(
     (the first of this month by default); of ``kind`` when given — an edit keeps
     the plan's cadence, which the effective period's kind sets."""
     if kind is not None:
-        periods = [p for p in periods if p.kind.value == kind] or periods
+        periods = [p for p in periods if p.kind.value == kind]
     if not periods:
         return ""
     cutoff = after or date.today().replace(day=1)
@@ -200,8 +200,31 @@ def read_settings(scheme, people, teams):
     return (None if errors else cleaned), form, False
 
 
+def cadence_of(version) -> str | None:
+    """A plan's cadence: the kind of period its latest version took effect in."""
+    if version is None:
+        return None
+    period = db.session.get(Period, version.effective_period_id)
+    return period.kind.value if period is not None else None
+
+
+def check_cadence(period: Period | None, cadence: str | None, errors: dict) -> None:
+    """An edit keeps the plan's cadence: a quarterly plan changes from a quarter."""
+    from jili.i18n import KIND_LABELS
+
+    if period is not None and cadence and period.kind.value != cadence:
+        errors["effective_period_id"] = _(
+            "This plan is calculated per %(kind)s: choose a period of that kind.",
+            kind=str(KIND_LABELS[cadence]).lower(),
+        )
+
+
 def render_form(mode, scheme, plan, data, errors, settings_form, status=200, **extra):
     people, teams = options()
+    cadence = extra.pop("cadence", None)
+    periods = tenant_periods(g.tenant.id)
+    if cadence:
+        periods = [p for p in periods if p.kind.value == cadence]
     return render_template(
         "incentives/plans/form.html",
         mode=mode,
@@ -210,7 +233,8 @@ def render_form(mode, scheme, plan, data, errors, settings_form, status=200, **e
         data=data,
         errors=errors,
         settings_form=settings_form,
-        periods=tenant_periods(g.tenant.id),
+        periods=periods,
+        cadence=cadence,
         people=people,
         teams=teams,
         levels=[lv.value for lv in Level],

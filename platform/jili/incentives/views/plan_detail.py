@@ -8,6 +8,7 @@ import json
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from jili.accounts.models import User
@@ -307,7 +308,11 @@ def plan_copy(plan_id: int):
                         "Eligibility was not copied (teams and people differ between "
                         "companies): everyone there is eligible until you narrow it."
                     )
-                flash(message, "success")
+                copy_url = url_for("tenant.plan_detail", slug=target.slug, plan_id=result.plan_id)
+                link = Markup('<a href="{}" id="open-copy">{}</a>').format(
+                    copy_url, _("Open the copy")
+                )
+                flash(Markup("{} {}").format(message, link), "success")
                 return redirect(url_for("tenant.plan_detail", plan_id=plan.id))
     elif request.method == "POST" and target is None:
         errors["target_tenant_id"] = _("Choose a company.")

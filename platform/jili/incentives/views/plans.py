@@ -22,6 +22,8 @@ from jili.incentives.services import plans as svc
 from jili.incentives.services import schemes as scheme_svc
 from jili.incentives.views._plan_helpers import (
     ERROR_STATUS,
+    cadence_of,
+    check_cadence,
     data_from_form,
     data_from_version,
     default_period_id,
@@ -208,7 +210,15 @@ def _edit_form(scheme, plan: Plan, base: PlanVersion | None, source: PlanVersion
         teams=teams,
     )
     return render_form(
-        "edit", scheme, plan, data, {}, sforms.add_blank_rows(form), base=base, source=source
+        "edit",
+        scheme,
+        plan,
+        data,
+        {},
+        sforms.add_blank_rows(form),
+        base=base,
+        source=source,
+        cadence=cadence_of(base),
     )
 
 
@@ -253,10 +263,14 @@ def plan_edit(plan_id: int):
     data = data_from_form()
     errors: dict[str, str] = {}
     cleaned, form, row_action = read_settings(scheme, people, teams)
+    cadence = cadence_of(base)
     if row_action:
-        return render_form("edit", scheme, plan, data, {}, form, base=base, source=source)
+        return render_form(
+            "edit", scheme, plan, data, {}, form, base=base, source=source, cadence=cadence
+        )
     priority = read_priority(data, errors)
     period = read_period(data, errors)
+    check_cadence(period, cadence, errors)
     eligibility, elig_errors = svc.clean_eligibility(
         g.tenant.id, data["elig_team_ids"], data["elig_levels"], data["elig_person_ids"]
     )
@@ -285,4 +299,5 @@ def plan_edit(plan_id: int):
         ERROR_STATUS,
         base=base,
         source=source,
+        cadence=cadence,
     )

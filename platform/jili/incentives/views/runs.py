@@ -33,7 +33,7 @@ from jili.incentives.services.exports import payroll, to_csv, to_xlsx
 from jili.incentives.views.statements import _plan_url, component_label, visible_person_ids
 from jili.org.models import Person, Team
 from jili.periods.models import Period, PeriodStatus
-from jili.periods.services import PeriodClosed, advance
+from jili.periods.services import PeriodClosed
 from jili.tenancy import get_scoped_or_404
 from jili.web import bp
 from jili.web._helpers import saved
@@ -384,61 +384,6 @@ def run_detail(run_id: int):
     if run.kind == RunKind.PILOT:
         return render_template("incentives/runs/pilot.html", **_pilot_context(run))
     return render_template("incentives/runs/run.html", **_run_context(run))
-
-
-@bp.route("/runs/<int:run_id>/publish", methods=["POST"])
-@require("runs.publish")
-def run_publish(run_id: int):
-    """Move the run's period one step: calculated → published → closed."""
-    run = get_scoped_or_404(CalculationRun, run_id, g.tenant.id)
-    if run.kind != RunKind.FINAL:
-        abort(409, _("A pilot run is never paid: it cannot be published."))
-    period = get_scoped_or_404(Period, run.period_id, g.tenant.id)
-    latest = latest_run(g.tenant.id, period.id)
-    expected = request.form.get("status", "")
-
-    def refuse(message: str):
-        return render_template("incentives/runs/run.html", **_run_context(run, message)), 409
-
-    if latest is None or latest.id != run.id:
-        return refuse(
-            _(
-                "Run %(n)d is newer: publish the period from the latest run.",
-                n=latest.number if latest else 0,
-            )
-        )
-    if expected != period.status.value:
-        return refuse(
-            _(
-                "%(label)s is %(status)s already; nothing changed.",
-                label=period.label,
-                status=STATUS_LABELS[period.status.value],
-            )
-        )
-    if period.status == PeriodStatus.OPEN:
-        return refuse(_("%(label)s was reopened: calculate it again first.", label=period.label))
-    if period.status == PeriodStatus.CLOSED:
-        return refuse(_locked_message(period))
-    before = period.status
-    advance(period)
-    audit.record(
-        "period.status",
-        period,
-        before={"status": before},
-        after={"status": period.status, "run": run.number, "total": str(run.total)},
-    )
-    db.session.commit()
-    if period.status == PeriodStatus.PUBLISHED:
-        message = _(
-            "%(label)s is published: staff see their statements, and calculation is locked.",
-            label=period.label,
-        )
-    else:
-        message = _("%(label)s is closed: nothing in it can change.", label=period.label)
-    flash(message, "success")
-    return saved(
-        url_for("tenant.run_detail", run_id=run.id), "incentives/runs/run.html", **_run_context(run)
-    )
 
 
 # -- payroll export ----------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The schemes page: every installed scheme with an htmx toggle (``schemes.edit``)
+"""The schemes page: every installed scheme with an htmx toggle (``schemes.enable``)
 and the budget settings; read-only for other roles with ``config.view``."""
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def schemes():
 
 
 @bp.route("/schemes/toggle", methods=["POST"])
-@require("schemes.edit")
+@require("schemes.enable")
 def scheme_toggle():
     key = (request.form.get("scheme_key") or "").strip()
     known = {i["key"]: i for i in _scheme_items()}

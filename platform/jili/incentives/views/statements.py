@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from jili.accounts.roles import can, require
 from jili.extensions import db
-from jili.i18n import LEVEL_LABELS
+from jili.i18n import LEVEL_LABELS, award_kind_label
 from jili.incentives.engine import (
     latest_run,
     load_subtree,
@@ -56,7 +56,7 @@ def component_label(key: str) -> str:
     if key in COMPONENT_LABELS:
         return str(COMPONENT_LABELS[key])
     if key.startswith("one_off:"):
-        return _("One-off award: %(kind)s", kind=key.split(":", 1)[1])
+        return _("One-off award: %(kind)s", kind=award_kind_label(key.split(":", 1)[1]))
     return key.replace("_", " ")
 
 

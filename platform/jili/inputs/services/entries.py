@@ -115,7 +115,7 @@ def grant_award(
         amount=amount,
         reason=reason,
         approved_by_id=getattr(user, "id", None),
-        approved_by_label=getattr(user, "email", "") or "",
+        approved_by_label=getattr(user, "name", "") or getattr(user, "email", "") or "",
     )
     db.session.add(award)
     db.session.flush()

@@ -6,13 +6,12 @@ from datetime import date
 
 from flask import abort, flash, g, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from jili.accounts.roles import require
 from jili.extensions import db
-from jili.i18n import format_money
+from jili.i18n import AWARD_KINDS, award_kind_label, format_money
 from jili.inputs.forms import AwardForm
 from jili.inputs.models import OneOffAwardGrant
 from jili.inputs.services.common import money_places, parse_money
@@ -25,14 +24,6 @@ from jili.tenancy import get_scoped_or_404
 from jili.web import bp
 from jili.web._helpers import saved
 
-COMMON_KINDS = [
-    ("strategic_client", _l("Strategic client signed")),
-    ("monthly_champion", _l("Monthly champion")),
-    ("million_club", _l("Million club")),
-    ("best_collaboration", _l("Best collaboration group")),
-    ("innovation", _l("Innovation")),
-]
-
 
 def _award_form(fresh_for: Period | None = None) -> AwardForm:
     """The grant form; ``fresh_for``: an empty form for that period (after a change)."""
@@ -40,6 +31,7 @@ def _award_form(fresh_for: Period | None = None) -> AwardForm:
     open_periods = [p for p in tenant_periods() if not p.is_closed]
     form.period_id.choices = [(p.id, f"{p.label} · {kind_name(p.kind)}") for p in open_periods]
     form.person_id.choices = [(p.id, f"{p.name} ({p.employee_no})") for p in tenant_people()]
+    form.kind.choices = _kind_choices(open_periods)
     if fresh_for is not None:
         if any(p.id == fresh_for.id for p in open_periods):
             form.period_id.data = fresh_for.id
@@ -56,19 +48,31 @@ def _award_form(fresh_for: Period | None = None) -> AwardForm:
     return form
 
 
+def _kind_choices(open_periods: list[Period]) -> list[tuple[str, str]]:
+    """The kinds the special-awards plans in force configure, in the reader's
+    language; Jili's usual kinds when no plan configures any."""
+    labels: dict[str, str] = {}
+    for period in open_periods:
+        for k in award_kinds(g.tenant.id, period)[0]:
+            labels.setdefault(k.key, award_kind_label(k.key, k.label))
+    if not labels:
+        labels = {key: award_kind_label(key) for key in AWARD_KINDS}
+    return sorted(labels.items(), key=lambda kv: kv[1])
+
+
 def _awards_context(form: AwardForm, period: Period | None) -> dict:
     stmt = select(OneOffAwardGrant).where(OneOffAwardGrant.tenant_id == g.tenant.id)
     if period is not None:
         stmt = stmt.where(OneOffAwardGrant.period_id == period.id)
     awards = list(db.session.scalars(stmt.order_by(OneOffAwardGrant.created_at.desc()).limit(500)))
     periods = {p.id: p for p in tenant_periods()}
-    kinds: dict[str, object] = {key: label for key, label in COMMON_KINDS}
+    kinds: dict[str, object] = {key: award_kind_label(key) for key in AWARD_KINDS}
     plan_kinds = []
     form_period = periods.get(form.period_id.data) if form.period_id.data else None
     if form_period is not None:
         plan_kinds, _entries = award_kinds(g.tenant.id, form_period)
         for k in plan_kinds:
-            kinds[k.key] = k.label
+            kinds[k.key] = award_kind_label(k.key, k.label)
     return {
         "form": form,
         "awards": awards,

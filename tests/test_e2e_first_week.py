@@ -1,0 +1,50 @@
+"""End to end (issue 10): a new customer's costly wrong clicks, in a real browser.
+Same gunicorn + Chromium set-up as test_e2e_browser, on its own database."""
+
+from __future__ import annotations
+
+from test_e2e_browser import _login, chromium, pytestmark, server  # noqa: F401
+
+
+def test_unticking_an_on_off_setting_saves_a_new_version(server, chromium, tmp_path):  # noqa: F811
+    page = chromium.new_page(locale="zh-CN")
+    _login(page, server, "owner@shili.example", "jili-demo-owner")
+    page.goto(server + "/t/shili/plans")
+    page.click("text=超额专项奖")
+    page.wait_for_load_state("networkidle")
+    plan_url = page.url
+    page.click(f"a[href='{plan_url.removeprefix(server)}/edit']")
+    page.wait_for_load_state("networkidle")
+    form = page.locator("form.plan-form")
+    assert "JSON" not in form.inner_text()
+    assert form.locator("[name='s.over_target_enabled']").count() == 1  # the checkbox only
+    page.uncheck("input[name='s.over_target_enabled']")
+    page.select_option("select[name=effective_period_id]", index=_q4(page))
+    page.screenshot(path=str(tmp_path / "special-awards-edit.png"), full_page=True)
+    form.locator("button.primary").click()
+    page.wait_for_load_state("networkidle")
+    flashed = page.inner_text(".flash.success")
+    assert "超额专项奖 的版本 2 已保存，自 2024-Q4 起生效。" in flashed  # not "没有任何修改"
+
+
+def _q4(page) -> int:
+    options = page.locator("select[name=effective_period_id] option").all_inner_texts()
+    return next(i for i, o in enumerate(options) if o.startswith("2024-Q4"))
+
+
+def test_a_period_moves_forward_only_through_a_run(server, chromium):  # noqa: F811
+    page = chromium.new_page(locale="zh-CN")
+    _login(page, server, "owner@shili.example", "jili-demo-owner")
+    page.goto(server + "/t/shili/periods")
+    assert page.locator("form[action$='/advance']").count() == 0
+    page.locator("tr", has_text="2024-Q3").first.locator("a[href$='/runs']").click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("a#publish, form[action$='/publish']").count() == 0  # not beside Calculate
+    page.click("form[hx-post$='/runs/calculate'] button")
+    page.wait_for_selector("a#publish")
+    page.click("a#publish")
+    page.wait_for_selector("#what-it-locks")
+    assert "2024-Q3" in page.inner_text("#what-it-locks")
+    page.click("#confirm-publish")
+    page.wait_for_load_state("networkidle")
+    assert "已发布" in page.inner_text("h1")
