@@ -78,6 +78,7 @@ def _register_pages(app: Flask) -> None:
     from jili.incentives.views import (  # noqa: F401  (pages)
         plan_detail,
         plans,
+        run_exports,
         runs,
         schemes,
         simulator,
