@@ -23,7 +23,7 @@ PAGES = {
     "/targets/import": {"owner", "admin", "consultant", "hr"},
     "/metrics": {"owner", "admin", "consultant", "manager", "hr"},
     "/metrics/import": {"owner", "admin", "consultant", "hr"},
-    "/profit": {"owner", "admin", "consultant", "manager", "hr"},
+    "/profit": {"owner", "admin", "consultant", "hr"},
     "/awards": {"owner", "admin", "consultant", "manager", "hr"},
     "/members": {"owner", "admin"},
     "/audit": {"owner", "admin"},

@@ -79,6 +79,7 @@ def _register_pages(app: Flask) -> None:
         plan_detail,
         plans,
         publish,
+        run_exports,
         runs,
         schemes,
         simulator,

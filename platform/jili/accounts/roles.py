@@ -32,14 +32,18 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "plans.edit": frozenset({O, A, C}),
     "inputs.view": frozenset({O, A, C, M, H}),
     "inputs.edit": frozenset({O, A, C, H}),  # transactions, targets, metric values
+    "profit.view": frozenset({O, A, C, H}),  # the company's profit: not for managers
     "profit.edit": frozenset({O, A, H}),  # hr / finance
     "awards.approve": frozenset({O, A}),
     "runs.view": frozenset({O, A, C, M, H}),
     "runs.calculate": frozenset({O, A, C, H}),
     "runs.publish": frozenset({O, A}),
     "runs.export": frozenset({O, A, H}),
-    "statements.all": frozenset({O, A, C, H}),  # every person's statement
-    "statements.team": frozenset({O, A, C, M, H}),  # managers: their team's
+    # Whose pay one sees, on every page that shows money or pay inputs (statements,
+    # runs, transactions, targets, KPI values, awards, salaries, the simulator, home):
+    # jili.org.visibility applies these two. Without either: one's own only.
+    "statements.all": frozenset({O, A, C, H}),  # every person's pay
+    "statements.team": frozenset({O, A, C, M, H}),  # managers: their team subtree's
     # Anonymous feedback: consultants get inbox/summary only by the tenant's explicit
     # grant, kept in its feedback settings (see jili.feedback.views.allowed).
     "feedback.inbox": frozenset({O, A, H}),

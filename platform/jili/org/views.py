@@ -15,6 +15,7 @@ from jili.money import to_decimal
 from jili.org.forms import PersonForm, TeamForm
 from jili.org.models import Level, Person, Team, TeamKind
 from jili.org.people_import import import_people, read_rows
+from jili.org.visibility import may_see
 from jili.tenancy import get_scoped_or_404
 from jili.web import bp
 from jili.web._helpers import none_choice, saved
@@ -59,6 +60,12 @@ def _people() -> list[Person]:
 def _require_edit() -> None:
     if not can("org.edit"):
         abort(403)
+
+
+@bp.app_context_processor
+def _pay_helpers():
+    """``may_see_pay(person_id)`` for templates: the pay visibility rule."""
+    return {"may_see_pay": may_see}
 
 
 # --- teams -----------------------------------------------------------------------

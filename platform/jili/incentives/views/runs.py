@@ -7,14 +7,13 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from flask import Response, abort, flash, g, render_template, request, url_for
+from flask import flash, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from jili.accounts.roles import require
-from jili.audit import services as audit
 from jili.extensions import db
 from jili.i18n import STATUS_LABELS
 from jili.incentives.engine import (
@@ -29,9 +28,9 @@ from jili.incentives.engine import (
     previous_run,
 )
 from jili.incentives.models import CalculationRun, PayoutLineRecord, Plan, PlanVersion, RunKind
-from jili.incentives.services.exports import payroll, to_csv, to_xlsx
-from jili.incentives.views.statements import _plan_url, component_label, visible_person_ids
+from jili.incentives.views.statements import _plan_url
 from jili.org.models import Person, Team
+from jili.org.visibility import person_condition, visible_person_ids
 from jili.periods.models import Period, PeriodStatus
 from jili.periods.services import PeriodClosed
 from jili.tenancy import get_scoped_or_404
@@ -107,6 +106,8 @@ def _period_context(period: Period, error: str | None = None) -> dict:
         "period": period,
         "entries": entries,
         "runs": runs,
+        "shown": _shown_totals(runs),
+        "partial": visible_person_ids() is not None,
         "latest": latest,
         "locked": period.status in LOCKED,
         "pilots": _pilot_versions(entries),
@@ -115,6 +116,31 @@ def _period_context(period: Period, error: str | None = None) -> dict:
         "plan_url": _plan_url,
         "plan_status_label": plan_status_label,
     }
+
+
+def _shown_totals(runs) -> dict[int, tuple[Decimal, int]]:
+    """run id → (total, lines) over the people the viewer may see: the run's own
+    figures for those who see everyone, the visible people's sum for a manager."""
+    condition = person_condition(PayoutLineRecord.person_id)
+    if condition is None or not runs:
+        return {r.id: (r.total, r.line_count) for r in runs}
+    shown = {r.id: (ZERO, 0) for r in runs}
+    rows = db.session.execute(
+        select(
+            PayoutLineRecord.run_id,
+            func.sum(PayoutLineRecord.amount),
+            func.count(PayoutLineRecord.id),
+        )
+        .where(
+            PayoutLineRecord.tenant_id == g.tenant.id,
+            PayoutLineRecord.run_id.in_([r.id for r in runs]),
+            condition,
+        )
+        .group_by(PayoutLineRecord.run_id)
+    ).all()
+    for run_id, total, lines in rows:
+        shown[run_id] = (total or ZERO, lines or 0)
+    return shown
 
 
 def _period_page(period: Period, error: str | None = None, status: int = 200):
@@ -239,20 +265,24 @@ def _plan_names(run: CalculationRun) -> dict[int, str]:
     return names
 
 
-def _sums(run: CalculationRun) -> list[tuple[int, int, str, Decimal, Decimal]]:
-    """(person, plan, side, amount, amount before budget) summed, one query."""
+def _sums(run: CalculationRun) -> list[tuple[int, int, str, Decimal, Decimal, int]]:
+    """(person, plan, side, amount, amount before budget, lines) summed, one query,
+    for the people the viewer may see (:mod:`jili.org.visibility`)."""
+    query = select(
+        PayoutLineRecord.person_id,
+        PayoutLineRecord.plan_id,
+        PayoutLineRecord.side,
+        func.sum(PayoutLineRecord.amount),
+        func.sum(PayoutLineRecord.amount_before_budget),
+        func.count(PayoutLineRecord.id),
+    ).where(PayoutLineRecord.tenant_id == g.tenant.id, PayoutLineRecord.run_id == run.id)
+    condition = person_condition(PayoutLineRecord.person_id)
+    if condition is not None:
+        query = query.where(condition)
     rows = db.session.execute(
-        select(
-            PayoutLineRecord.person_id,
-            PayoutLineRecord.plan_id,
-            PayoutLineRecord.side,
-            func.sum(PayoutLineRecord.amount),
-            func.sum(PayoutLineRecord.amount_before_budget),
-        )
-        .where(PayoutLineRecord.tenant_id == g.tenant.id, PayoutLineRecord.run_id == run.id)
-        .group_by(PayoutLineRecord.person_id, PayoutLineRecord.plan_id, PayoutLineRecord.side)
+        query.group_by(PayoutLineRecord.person_id, PayoutLineRecord.plan_id, PayoutLineRecord.side)
     ).all()
-    return [(r[0], r[1], r[2], r[3] or ZERO, r[4] or ZERO) for r in rows]
+    return [(r[0], r[1], r[2], r[3] or ZERO, r[4] or ZERO, r[5] or 0) for r in rows]
 
 
 def _person_key(people: dict[int, Person], pid: int):
@@ -274,21 +304,49 @@ def _budget(run: CalculationRun) -> dict:
     }
 
 
+def _diff_rows(run: CalculationRun, previous, people, plan_names, visible) -> list[dict]:
+    """What changed against ``previous``, for the people the viewer may see."""
+    if previous is None:
+        return []
+    diff = []
+    for d in diff_runs(run, previous):
+        if visible is not None and d.person_id not in visible:
+            continue
+        diff.append(
+            {
+                "person": people.get(d.person_id),
+                "person_id": d.person_id,
+                "plan": plan_names.get(d.plan_id, f"#{d.plan_id}"),
+                "before": d.before,
+                "after": d.after,
+                "change": d.change,
+                "kind": d.kind,
+                "kind_label": str(DIFF_LABELS[d.kind]),
+            }
+        )
+    diff.sort(key=lambda r: (_person_key(people, r["person_id"]), r["plan"]))
+    return diff
+
+
 def _run_context(run: CalculationRun, error: str | None = None) -> dict:
+    """The run page. A manager sees their people's rows only, with totals over
+    those rows: no company total, no budget (it is the whole company's)."""
     period = get_scoped_or_404(Period, run.period_id, g.tenant.id)
     people = _people()
     plan_names = _plan_names(run)
+    visible = visible_person_ids()
     cells: dict[int, dict[int, Decimal]] = defaultdict(dict)
     cut: set[int] = set()
     plan_totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for pid, plan_id, _side, amount, before in _sums(run):
+    lines = 0
+    for pid, plan_id, _side, amount, before, count in _sums(run):
         cells[pid][plan_id] = cells[pid].get(plan_id, ZERO) + amount
         plan_totals[plan_id] += amount
+        lines += count
         if amount != before:
             cut.add(pid)
     plan_order = [p["plan_id"] for p in run.plans or [] if p["plan_id"] in plan_totals]
     plan_order += sorted(set(plan_totals) - set(plan_order))
-    visible = visible_person_ids()
     rows = [
         {
             "person": people.get(pid),
@@ -296,32 +354,18 @@ def _run_context(run: CalculationRun, error: str | None = None) -> dict:
             "cells": [cells[pid].get(plan_id) for plan_id in plan_order],
             "total": sum(cells[pid].values(), ZERO),
             "cut": pid in cut,
-            "statement": visible is None or pid in visible,
+            "statement": True,  # every row shown is one the viewer may see
         }
         for pid in sorted(cells, key=lambda pid: _person_key(people, pid))
     ]
     previous = previous_run(run) if run.kind == RunKind.FINAL else None
-    diff = []
-    if previous is not None:
-        for d in diff_runs(run, previous):
-            p = people.get(d.person_id)
-            diff.append(
-                {
-                    "person": p,
-                    "person_id": d.person_id,
-                    "plan": plan_names.get(d.plan_id, f"#{d.plan_id}"),
-                    "before": d.before,
-                    "after": d.after,
-                    "change": d.change,
-                    "kind": d.kind,
-                    "kind_label": str(DIFF_LABELS[d.kind]),
-                }
-            )
-        diff.sort(key=lambda r: (_person_key(people, r["person_id"]), r["plan"]))
     latest = latest_run(g.tenant.id, period.id)
     return {
         "run": run,
         "period": period,
+        "partial": visible is not None,
+        "shown_total": run.total if visible is None else sum((r["total"] for r in rows), ZERO),
+        "shown_lines": run.line_count if visible is None else lines,
         "plans": [{"id": pid, "name": plan_names.get(pid, f"#{pid}")} for pid in plan_order],
         "plan_totals": [plan_totals[pid] for pid in plan_order],
         "rows": rows,
@@ -331,7 +375,7 @@ def _run_context(run: CalculationRun, error: str | None = None) -> dict:
             for n in run.notes or []
         ],
         "previous": previous,
-        "diff": diff,
+        "diff": _diff_rows(run, previous, people, plan_names, visible),
         "latest": latest,
         "is_latest": latest is not None and latest.id == run.id,
         "error": error,
@@ -343,10 +387,9 @@ def _pilot_context(run: CalculationRun) -> dict:
     period = get_scoped_or_404(Period, run.period_id, g.tenant.id)
     people = _people()
     sides: dict[int, dict[str, Decimal]] = defaultdict(lambda: {"in_force": ZERO, "pilot": ZERO})
-    for pid, _plan, side, amount, _before in _sums(run):
+    for pid, _plan, side, amount, _before, _lines in _sums(run):
         if side in ("in_force", "pilot"):
             sides[pid][side] += amount
-    visible = visible_person_ids()
     rows = [
         {
             "person": people.get(pid),
@@ -354,7 +397,7 @@ def _pilot_context(run: CalculationRun) -> dict:
             "in_force": s["in_force"],
             "pilot": s["pilot"],
             "change": s["pilot"] - s["in_force"],
-            "statement": visible is None or pid in visible,
+            "statement": True,  # _sums keeps only the people the viewer may see
         }
         for pid, s in sorted(sides.items(), key=lambda kv: _person_key(people, kv[0]))
     ]
@@ -367,6 +410,7 @@ def _pilot_context(run: CalculationRun) -> dict:
     return {
         "run": run,
         "period": period,
+        "partial": visible_person_ids() is not None,
         "plan": plan,
         "pilot_teams": [teams.get(t, f"#{t}") for t in plan.get("pilot_team_ids", [])],
         "rows": rows,
@@ -384,54 +428,3 @@ def run_detail(run_id: int):
     if run.kind == RunKind.PILOT:
         return render_template("incentives/runs/pilot.html", **_pilot_context(run))
     return render_template("incentives/runs/run.html", **_run_context(run))
-
-
-# -- payroll export ----------------------------------------------------------------
-
-_TYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
-
-
-def _export(run_id: int, fmt: str) -> Response:
-    run = get_scoped_or_404(CalculationRun, run_id, g.tenant.id)
-    if run.kind != RunKind.FINAL:
-        abort(409, _("A pilot run is never paid: there is nothing to export for payroll."))
-    period = get_scoped_or_404(Period, run.period_id, g.tenant.id)
-    data = payroll(run, component_label)
-    body = to_csv(data) if fmt == "csv" else to_xlsx(data, period.label)
-    audit.record(
-        "run.export",
-        run,
-        after={
-            "format": fmt,
-            "period": period.label,
-            "number": run.number,
-            "rows": len(data.lines),
-            "total": str(run.total),
-        },
-    )
-    db.session.commit()
-    safe_label = "".join(c if c.isalnum() or c in "-_" else "-" for c in period.label)
-    filename = f"jili-{g.tenant.slug}-{safe_label}-run{run.number}.{fmt}"
-    return Response(
-        body,
-        mimetype=_TYPES[fmt],
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
-
-
-@bp.route("/runs/<int:run_id>/export.csv")
-@require("runs.export")
-def run_export_csv(run_id: int):
-    return _export(run_id, "csv")
-
-
-@bp.route("/runs/<int:run_id>/export.xlsx")
-@require("runs.export")
-def run_export_xlsx(run_id: int):
-    return _export(run_id, "xlsx")

@@ -1,6 +1,6 @@
 """The what-if simulator: a person's payout against attainment under a plan in
 force in a period, as a curve and a sentence. Whom one may simulate follows the
-statements' rule (:func:`jili.incentives.views.statements.visible_person_ids`).
+statements' rule (:func:`jili.org.visibility.visible_person_ids`).
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ from jili.incentives.services.simulator import (
     point_at,
     simulate,
 )
-from jili.incentives.views.statements import may_see, viewer_person, visible_person_ids
 from jili.inputs.models import SalesTarget
 from jili.money import CURRENCIES, MoneyError, to_decimal
 from jili.org.models import Level, Person
+from jili.org.visibility import may_see, viewer_person, visible_person_ids
 from jili.periods.models import Period, PeriodKind, PeriodStatus
 from jili.schemes import CalculationContext, Fact, PeriodFacts, PersonFacts
 from jili.tenancy import get_scoped_or_404

@@ -1,9 +1,9 @@
 """Statements (a person's payout lines of a period, explained in the reader's
 language); the what-if simulator is :mod:`jili.incentives.views.simulator`.
 
-Who sees whose statement: everyone their own; a manager (``statements.team``)
-the people in their team's subtree and those who report to them; roles with
-``statements.all`` everyone. Staff see a period only once it is published.
+Who sees whose statement follows :mod:`jili.org.visibility`: everyone their own;
+a manager the people in their team's subtree and those who report to them; owner,
+admin, hr and consultant everyone. Staff see a period only once it is published.
 Anything else is a 404, so a guess does not confirm that a person exists.
 """
 
@@ -15,19 +15,17 @@ from decimal import Decimal
 from flask import abort, current_app, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from jili.accounts.roles import can, require
 from jili.extensions import db
 from jili.i18n import LEVEL_LABELS, award_kind_label
-from jili.incentives.engine import (
-    latest_run,
-    load_subtree,
-)
+from jili.incentives.engine import latest_run
 from jili.incentives.engine import run_lines as engine_run_lines
 from jili.incentives.models import CalculationRun, RunKind
 from jili.org.models import Person
+from jili.org.visibility import may_see, viewer_person, visible_person_ids
 from jili.periods.models import Period, PeriodStatus
 from jili.schemes import Explanation
 from jili.tenancy import get_scoped_or_404
@@ -90,42 +88,7 @@ def render_explanation(data: Mapping, names: Mapping[int, str]) -> tuple[str, li
     return sentence, list(expl.arithmetic)
 
 
-# -- who may see whom ------------------------------------------------------------
-
-
-def viewer_person() -> Person | None:
-    """The person record linked to the logged-in user in this tenant."""
-    if "viewer_person" not in g:
-        g.viewer_person = db.session.scalar(
-            select(Person).where(
-                Person.tenant_id == g.tenant.id, Person.user_id == g.membership.user_id
-            )
-        )
-    return g.viewer_person
-
-
-def visible_person_ids() -> set[int] | None:
-    """Ids of the people whose statements the viewer may see; None = everyone."""
-    if can("statements.all"):
-        return None
-    me = viewer_person()
-    if me is None:
-        return set()
-    ids = {me.id}
-    if can("statements.team"):
-        teams = load_subtree(g.tenant.id).get(me.team_id, []) if me.team_id else []
-        condition = Person.manager_id == me.id
-        if teams:
-            condition = or_(condition, Person.team_id.in_(teams))
-        ids |= set(
-            db.session.scalars(select(Person.id).where(Person.tenant_id == g.tenant.id, condition))
-        )
-    return ids
-
-
-def may_see(person_id: int, visible: set[int] | None = None) -> bool:
-    visible = visible_person_ids() if visible is None else visible
-    return visible is None or person_id in visible
+# -- who may see whom: jili.org.visibility ------------------------------------------
 
 
 def period_visible(period: Period) -> bool:

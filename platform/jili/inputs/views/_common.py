@@ -16,6 +16,7 @@ from jili.accounts.roles import can
 from jili.extensions import db
 from jili.i18n import KIND_LABELS
 from jili.org.models import Person
+from jili.org.visibility import person_condition
 from jili.periods.models import Period, PeriodKind
 
 MAX_ERRORS_SHOWN = 200
@@ -56,6 +57,15 @@ def tenant_people() -> list[Person]:
             select(Person).where(Person.tenant_id == g.tenant.id).order_by(Person.employee_no)
         )
     )
+
+
+def visible_people() -> list[Person]:
+    """The people whose pay inputs the viewer may see (:mod:`jili.org.visibility`)."""
+    query = select(Person).where(Person.tenant_id == g.tenant.id)
+    condition = person_condition(Person.id)
+    if condition is not None:
+        query = query.where(condition)
+    return list(db.session.scalars(query.order_by(Person.employee_no)))
 
 
 def _upload_and_import(importer):

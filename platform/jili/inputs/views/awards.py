@@ -18,6 +18,7 @@ from jili.inputs.services.common import money_places, parse_money
 from jili.inputs.services.entries import award_errors, award_kinds, delete_award, grant_award
 from jili.inputs.views._common import kind_name, period_arg, tenant_people, tenant_periods
 from jili.org.models import Person
+from jili.org.visibility import person_condition
 from jili.periods.models import Period
 from jili.schemes import OneOffAward
 from jili.tenancy import get_scoped_or_404
@@ -64,6 +65,9 @@ def _awards_context(form: AwardForm, period: Period | None) -> dict:
     stmt = select(OneOffAwardGrant).where(OneOffAwardGrant.tenant_id == g.tenant.id)
     if period is not None:
         stmt = stmt.where(OneOffAwardGrant.period_id == period.id)
+    condition = person_condition(OneOffAwardGrant.person_id)
+    if condition is not None:  # a manager: their people's awards only
+        stmt = stmt.where(condition)
     awards = list(db.session.scalars(stmt.order_by(OneOffAwardGrant.created_at.desc()).limit(500)))
     periods = {p.id: p for p in tenant_periods()}
     kinds: dict[str, object] = {key: award_kind_label(key) for key in AWARD_KINDS}

@@ -1,4 +1,6 @@
-"""A period's profit, entered by hand (``profit.edit``)."""
+"""A period's profit, entered by hand (``profit.edit``). The company's profit is the
+whole company's pay input (profit sharing): ``profit.view`` is for the roles that see
+everyone's pay, not for managers."""
 
 from __future__ import annotations
 
@@ -56,7 +58,7 @@ def _profit_form(fresh: bool = False) -> ProfitForm:
 
 
 @bp.route("/profit", methods=["GET", "POST"])
-@require("inputs.view")
+@require("profit.view")
 def profit():
     form = _profit_form()
     if request.method == "POST":

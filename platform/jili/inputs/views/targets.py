@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from flask import g, render_template, url_for
 from flask_babel import gettext as _
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 
 from jili.accounts.roles import require
 from jili.extensions import db
@@ -23,6 +23,7 @@ from jili.inputs.views._common import (
     zh_headers,
 )
 from jili.org.models import Team
+from jili.org.visibility import visible_person_ids, visible_team_ids
 from jili.periods.models import Period
 from jili.schemes import fmt_number, kpi_score, kpi_total_score, quantize
 from jili.schemes.kpi import KpiResult
@@ -35,10 +36,24 @@ def _latest_period_with(model) -> Period | None:
     return db.session.scalar(
         select(Period)
         .join(model, and_(model.period_id == Period.id, model.tenant_id == Period.tenant_id))
-        .where(Period.tenant_id == g.tenant.id)
+        .where(Period.tenant_id == g.tenant.id, *_visible_rows(model))
         .order_by(Period.start_date.desc(), Period.id.desc())
         .limit(1)
     )
+
+
+def _visible_rows(model) -> list:
+    """Conditions keeping a target's or KPI value's rows the viewer may see: their
+    people's, and their team's and sub-teams' (:mod:`jili.org.visibility`)."""
+    people, teams = visible_person_ids(), visible_team_ids()
+    if people is None:
+        return []
+    return [
+        or_(
+            model.person_id.in_(sorted(people) or [-1]),
+            model.team_id.in_(sorted(teams or ()) or [-1]),
+        )
+    ]
 
 
 @bp.route("/targets")
@@ -50,7 +65,9 @@ def targets():
         rows = list(
             db.session.scalars(
                 select(SalesTarget).where(
-                    SalesTarget.tenant_id == g.tenant.id, SalesTarget.period_id == period.id
+                    SalesTarget.tenant_id == g.tenant.id,
+                    SalesTarget.period_id == period.id,
+                    *_visible_rows(SalesTarget),
                 )
             )
         )
@@ -129,7 +146,11 @@ def metrics():
         rows = list(
             db.session.scalars(
                 select(MetricValue)
-                .where(MetricValue.tenant_id == g.tenant.id, MetricValue.period_id == period.id)
+                .where(
+                    MetricValue.tenant_id == g.tenant.id,
+                    MetricValue.period_id == period.id,
+                    *_visible_rows(MetricValue),
+                )
                 .order_by(MetricValue.metric)
             )
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import g, render_template, request, url_for
+from flask import abort, g, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, or_, select
 
@@ -19,8 +19,10 @@ from jili.inputs.views._common import (
     period_arg,
     tenant_people,
     tenant_periods,
+    visible_people,
     zh_headers,
 )
+from jili.org.visibility import may_see, visible_person_ids
 from jili.periods.models import Period, PeriodKind
 from jili.tenancy import get_scoped_or_404
 from jili.web import bp
@@ -45,13 +47,92 @@ def _transaction_filters(stmt, period: Period | None, person_id: int | None):
             Transaction.deal_date >= period.start_date, Transaction.deal_date <= period.end_date
         )
     if person_id:
-        credited = exists().where(
-            SalesCredit.tenant_id == g.tenant.id,
-            SalesCredit.transaction_id == Transaction.id,
-            SalesCredit.person_id == person_id,
-        )
-        stmt = stmt.where(or_(Transaction.person_id == person_id, credited))
+        stmt = stmt.where(_involves([person_id]))
+    visible = visible_person_ids()
+    if visible is not None:  # a manager: deals of their people only (staff: their own)
+        stmt = stmt.where(_involves(sorted(visible) or [-1]))
     return stmt
+
+
+def _involves(person_ids: list[int]):
+    """The transaction was sold by, or credits, one of ``person_ids``."""
+    credited = exists().where(
+        SalesCredit.tenant_id == g.tenant.id,
+        SalesCredit.transaction_id == Transaction.id,
+        SalesCredit.person_id.in_(person_ids),
+    )
+    return or_(Transaction.person_id.in_(person_ids), credited)
+
+
+def _shown_amounts(rows: list[Transaction], shares: dict[int, list]) -> dict[int, tuple]:
+    """transaction id → (amount, collected, margin) the viewer may see: the whole
+    deal for those who see everyone, else the part credited to people they see
+    (the deal itself when it has no credits: then its seller is one of them)."""
+    visible = visible_person_ids()
+    shown = {}
+    for t in rows:
+        mine = [c for c in shares.get(t.id, []) if visible is None or c.person_id in visible]
+        if visible is None or not shares.get(t.id):
+            shown[t.id] = (t.amount, t.collected_amount, t.margin)
+        else:
+            shown[t.id] = tuple(
+                sum((getattr(c, f) for c in mine), Decimal(0))
+                for f in ("amount", "collected_amount", "margin")
+            )
+    return shown
+
+
+def _totals(period: Period | None, person_id: int | None) -> tuple:
+    """(count, amount, collected, margin) over the listed transactions, as shown."""
+    tid = g.tenant.id
+    sums = (
+        func.sum(Transaction.amount),
+        func.sum(Transaction.collected_amount),
+        func.sum(Transaction.margin),
+    )
+    count_and_sums = select(func.count(Transaction.id), *sums).where(Transaction.tenant_id == tid)
+    totals = db.session.execute(_transaction_filters(count_and_sums, period, person_id)).one()
+    visible = visible_person_ids()
+    if visible is None:
+        return tuple(totals)
+    listed = _transaction_filters(
+        select(Transaction.id).where(Transaction.tenant_id == tid), period, person_id
+    )
+    has_credits = exists().where(
+        SalesCredit.tenant_id == tid, SalesCredit.transaction_id == Transaction.id
+    )
+    uncredited = db.session.execute(
+        select(*sums).where(Transaction.tenant_id == tid, Transaction.id.in_(listed), ~has_credits)
+    ).one()
+    credited = db.session.execute(
+        select(
+            func.sum(SalesCredit.amount),
+            func.sum(SalesCredit.collected_amount),
+            func.sum(SalesCredit.margin),
+        ).where(
+            SalesCredit.tenant_id == tid,
+            SalesCredit.transaction_id.in_(listed),
+            SalesCredit.person_id.in_(sorted(visible) or [-1]),
+        )
+    ).one()
+    return (totals[0],) + tuple(
+        (a or 0) + (b or 0) for a, b in zip(uncredited, credited, strict=True)
+    )
+
+
+def _credits(transaction_ids: list[int]) -> dict[int, list]:
+    out: dict[int, list] = {}
+    if transaction_ids:
+        for c in db.session.scalars(
+            select(SalesCredit)
+            .where(
+                SalesCredit.tenant_id == g.tenant.id,
+                SalesCredit.transaction_id.in_(transaction_ids),
+            )
+            .order_by(SalesCredit.share_bp.desc(), SalesCredit.id)
+        ):
+            out.setdefault(c.transaction_id, []).append(c)
+    return out
 
 
 @bp.route("/transactions")
@@ -60,21 +141,13 @@ def transactions():
     tid = g.tenant.id
     period = period_arg()
     person_id = request.args.get("person_id", type=int) or None
+    if person_id is not None and not may_see(person_id):
+        abort(404)
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    base = select(Transaction).where(Transaction.tenant_id == tid)
-    base = _transaction_filters(base, period, person_id)
-    totals = db.session.execute(
-        _transaction_filters(
-            select(
-                func.count(Transaction.id),
-                func.sum(Transaction.amount),
-                func.sum(Transaction.collected_amount),
-                func.sum(Transaction.margin),
-            ).where(Transaction.tenant_id == tid),
-            period,
-            person_id,
-        )
-    ).one()
+    base = _transaction_filters(
+        select(Transaction).where(Transaction.tenant_id == tid), period, person_id
+    )
+    totals = _totals(period, person_id)
     count = totals[0] or 0
     pages = max(1, -(-count // PAGE_SIZE))
     page = min(page, pages)
@@ -85,24 +158,19 @@ def transactions():
             .offset((page - 1) * PAGE_SIZE)
         )
     )
-    people = {p.id: p for p in tenant_people()}
-    credits_by_txn: dict[int, list] = {}
-    if rows:
-        for c in db.session.scalars(
-            select(SalesCredit)
-            .where(
-                SalesCredit.tenant_id == tid,
-                SalesCredit.transaction_id.in_([t.id for t in rows]),
-            )
-            .order_by(SalesCredit.share_bp.desc(), SalesCredit.id)
-        ):
-            credits_by_txn.setdefault(c.transaction_id, []).append(c)
+    shares = _credits([t.id for t in rows])
+    visible = visible_person_ids()
     return render_template(
         "inputs/transactions.html",
         rows=rows,
-        credits=credits_by_txn,
+        credits={
+            t: [c for c in cs if visible is None or c.person_id in visible]
+            for t, cs in shares.items()
+        },
+        shown=_shown_amounts(rows, shares),
         share_pct=share_pct,
-        people=people,
+        people={p.id: p for p in tenant_people()},
+        choices=visible_people(),
         periods=tenant_periods(),
         period=period,
         person_id=person_id,
@@ -116,15 +184,14 @@ def transactions():
 @bp.route("/transactions/<int:transaction_id>")
 @require("inputs.view")
 def transaction_detail(transaction_id: int):
+    """One transaction; a manager sees it only if it involves one of their people,
+    and then only those people's credits (another team's share stays hidden)."""
     txn = get_scoped_or_404(Transaction, transaction_id, g.tenant.id)
-    shares = list(
-        db.session.scalars(
-            select(SalesCredit)
-            .where(SalesCredit.tenant_id == g.tenant.id, SalesCredit.transaction_id == txn.id)
-            .order_by(SalesCredit.share_bp.desc(), SalesCredit.id)
-        )
-    )
-    people = {p.id: p for p in tenant_people()}
+    shares = _credits([txn.id]).get(txn.id, [])
+    visible = visible_person_ids()
+    shown_credits = [c for c in shares if visible is None or c.person_id in visible]
+    if visible is not None and txn.person_id not in visible and not shown_credits:
+        abort(404)
     period = db.session.scalar(
         select(Period)
         .where(
@@ -138,8 +205,10 @@ def transaction_detail(transaction_id: int):
     return render_template(
         "inputs/transaction.html",
         txn=txn,
-        credits=shares,
-        people=people,
+        credits=shown_credits,
+        hidden_credits=len(shares) - len(shown_credits),
+        shown=_shown_amounts([txn], {txn.id: shares})[txn.id],
+        people={p.id: p for p in tenant_people()},
         period=period,
         share_pct=share_pct,
     )
