@@ -145,7 +145,10 @@ class ExcessPool(SchemeType):
     @classmethod
     def _team_lines(cls, facts, team: TeamFacts, basis, in_top: bool, s: Settings, context):
         places = context.places
-        members = [facts.people[m] for m in sorted(set(team.member_ids)) if m in facts.people]
+        members = sorted(
+            (facts.people[m] for m in set(team.member_ids) if m in facts.people),
+            key=lambda p: p.natural_key,
+        )
         actual = team.amount(basis)
         excess = actual - team.target
         inputs = {
@@ -180,7 +183,7 @@ class ExcessPool(SchemeType):
         inputs["pool"] = fmt_money(pool, places)
 
         method, weights, formulas = _weights(members, basis, s, places)
-        parts = split_largest_remainder(pool, weights, places)
+        parts = split_largest_remainder(pool, weights, places, tie_key=facts.person_key)
         lines = []
         for person in members:
             pid = person.person_id

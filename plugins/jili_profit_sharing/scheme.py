@@ -100,7 +100,7 @@ class ProfitSharing(SchemeType):
         method = s.weights
         if not any(weights.values()):
             weights, method = {k: Decimal(1) for k in weights}, "equal"
-        parts = split_largest_remainder(pool, weights, places)
+        parts = split_largest_remainder(pool, weights, places, tie_key=facts.person_key)
         total = sum(weights.values(), ZERO)
         inputs = {"profit": fmt_money(profit, places), "pool": fmt_money(pool, places)}
         pool_step = (

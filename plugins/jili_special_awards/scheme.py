@@ -133,7 +133,7 @@ class SpecialAwards(SchemeType):
             if s.attainment_award_enabled:
                 lines.extend(cls._attainment_award(person, s, context))
         lines.extend(cls._one_offs(facts, s, context))
-        return sorted(lines, key=lambda line: (line.person_id, line.component))
+        return sorted(lines, key=lambda line: (facts.person_key(line.person_id), line.component))
 
     @classmethod
     def _over_target(cls, person: PersonFacts, s, context):
@@ -201,7 +201,8 @@ class SpecialAwards(SchemeType):
         kinds = {k.key: k for k in s.one_off_kinds}
         lines = []
         awards = sorted(
-            facts.one_off_awards, key=lambda a: (a.person_id, a.kind, a.amount, a.reason)
+            facts.one_off_awards,
+            key=lambda a: (facts.person_key(a.person_id), a.kind, a.amount, a.reason),
         )
         for award in awards:
             errors = _one_off_errors(award, kinds)
