@@ -201,3 +201,16 @@ def test_export_and_import_under_another_slug_moves_no_cent(app, runner):
     assert after["people"] == before["people"]
     assert after["total"] == before["total"] == "50.00"
     assert after["fingerprint"] == before["fingerprint"]
+
+
+def test_the_fingerprint_does_not_see_how_a_database_spells_a_decimal(app):
+    from jili.incentives.engine.natural import NaturalKeys
+    from jili.incentives.engine.storage import fingerprint
+
+    keys = NaturalKeys({1: "A01"}, {})
+    # PostgreSQL returns a KPI score of numeric(18,4) as 87.5000, SQLite may say 87.5.
+    one = facts(person(1, employee_no="A01", kpi_score="87.5"), profit=D("100"))
+    other = facts(person(1, employee_no="A01", kpi_score="87.5000"), profit=D("100.00"))
+    assert fingerprint(one, [], {}, keys) == fingerprint(other, [], {}, keys)
+    changed = facts(person(1, employee_no="A01", kpi_score="87.6"), profit=D("100"))
+    assert fingerprint(changed, [], {}, keys) != fingerprint(one, [], {}, keys)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -55,6 +56,18 @@ class NaturalKeys:
 _PERSON_IDS = {"person_id", "mentor_id"}
 
 
+def canonical(value: Any) -> Any:
+    """Decimals without their trailing zeros (a database may return 87.5 as
+    87.5000), inside tuples and dataclasses too."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f") if value.is_finite() else str(value)
+    if isinstance(value, tuple):
+        return tuple(canonical(v) for v in value)
+    if hasattr(value, "__dataclass_fields__"):
+        return tuple(canonical(getattr(value, f.name)) for f in fields(value))
+    return value
+
+
 def person_row(person: PersonFacts, keys: NaturalKeys) -> tuple:
     """A person's facts with ids replaced by natural keys."""
     out: list[Any] = []
@@ -64,7 +77,7 @@ def person_row(person: PersonFacts, keys: NaturalKeys) -> tuple:
             value = keys.person_no(value)
         elif f.name == "team_id":
             value = keys.team_name(value)
-        out.append(value)
+        out.append(canonical(value))
     return tuple(out)
 
 
@@ -77,7 +90,7 @@ def team_row(team: TeamFacts, keys: NaturalKeys) -> tuple:
             value = keys.team_name(value)
         elif f.name == "member_ids":
             value = tuple(keys.people(value))
-        out.append(value)
+        out.append(canonical(value))
     return tuple(out)
 
 
@@ -85,7 +98,7 @@ def award_row(award: OneOffAward, keys: NaturalKeys) -> tuple:
     return (
         keys.person_no(award.person_id),
         award.kind,
-        str(award.amount),
+        canonical(award.amount),
         award.reason,
         award.approved_by,
     )

@@ -16,6 +16,7 @@ from jili.incentives.engine.budget import Calculated
 from jili.incentives.engine.natural import (
     NaturalKeys,
     award_row,
+    canonical,
     people_texts,
     plan_row,
     team_texts,
@@ -65,7 +66,7 @@ def fingerprint(
     plans = [plan_row(e, keys) for e in entries]
     payload = {
         "period": plain(facts.period),
-        "profit": plain(facts.profit),
+        "profit": canonical(facts.profit),
         "awards": sorted(plain(award_row(a, keys)) for a in facts.one_off_awards),
         "plans": sorted(plans, key=lambda p: (p["priority"], p["plan"])),
         "budget": policy,
