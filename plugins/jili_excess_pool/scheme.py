@@ -135,12 +135,31 @@ class ExcessPool(SchemeType):
             if s.team_kind == "any" or facts.teams[k].kind == s.team_kind
         ]
         top = _collaboration_top(teams, s.collaboration_top_pct)
-        lines = []
+        lines, no_target = [], []
         for team in teams:
             if team.target is None or team.target <= 0:
+                no_target.append(team)
                 continue
             lines.extend(cls._team_lines(facts, team, basis, team.team_id in top, s, context))
+        # Zero is explained: a member of a team without a target, with no line
+        # from another team, gets 0.00 saying so.
+        paid = {line.person_id for line in lines}
+        for team in no_target:
+            for pid in sorted(set(team.member_ids) - paid, key=facts.person_key):
+                if pid in facts.people:
+                    lines.append(cls._no_target(team, pid, context))
+                    paid.add(pid)
         return lines
+
+    @classmethod
+    def _no_target(cls, team: TeamFacts, person_id: int, context):
+        explanation = Explanation(
+            N_("Team %(team)s has no target for the period: no excess, no pool."),
+            {"team": team.name or str(team.team_id)},
+            {},
+            (fmt_money(ZERO, context.places),),
+        )
+        return cls.line(context, person_id, ZERO, explanation)
 
     @classmethod
     def _team_lines(cls, facts, team: TeamFacts, basis, in_top: bool, s: Settings, context):
