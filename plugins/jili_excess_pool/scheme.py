@@ -135,17 +135,39 @@ class ExcessPool(SchemeType):
             if s.team_kind == "any" or facts.teams[k].kind == s.team_kind
         ]
         top = _collaboration_top(teams, s.collaboration_top_pct)
-        lines = []
+        lines, no_target = [], []
         for team in teams:
             if team.target is None or team.target <= 0:
+                no_target.append(team)
                 continue
             lines.extend(cls._team_lines(facts, team, basis, team.team_id in top, s, context))
+        # Zero is explained: a member of a team without a target, with no line
+        # from another team, gets 0.00 saying so.
+        paid = {line.person_id for line in lines}
+        for team in no_target:
+            for pid in sorted(set(team.member_ids) - paid, key=facts.person_key):
+                if pid in facts.people:
+                    lines.append(cls._no_target(team, pid, context))
+                    paid.add(pid)
         return lines
+
+    @classmethod
+    def _no_target(cls, team: TeamFacts, person_id: int, context):
+        explanation = Explanation(
+            N_("Team %(team)s has no target for the period: no excess, no pool."),
+            {"team": team.name or str(team.team_id)},
+            {},
+            (fmt_money(ZERO, context.places),),
+        )
+        return cls.line(context, person_id, ZERO, explanation)
 
     @classmethod
     def _team_lines(cls, facts, team: TeamFacts, basis, in_top: bool, s: Settings, context):
         places = context.places
-        members = [facts.people[m] for m in sorted(set(team.member_ids)) if m in facts.people]
+        members = sorted(
+            (facts.people[m] for m in set(team.member_ids) if m in facts.people),
+            key=lambda p: p.natural_key,
+        )
         actual = team.amount(basis)
         excess = actual - team.target
         inputs = {
@@ -180,7 +202,7 @@ class ExcessPool(SchemeType):
         inputs["pool"] = fmt_money(pool, places)
 
         method, weights, formulas = _weights(members, basis, s, places)
-        parts = split_largest_remainder(pool, weights, places)
+        parts = split_largest_remainder(pool, weights, places, tie_key=facts.person_key)
         lines = []
         for person in members:
             pid = person.person_id

@@ -90,9 +90,43 @@ class MentorAward(SchemeType):
         for person in facts.people_sorted():
             if person.hire_date is None:
                 continue
-            lines.extend(cls._first_deal(facts, person, s, context))
-            lines.extend(cls._training_fund(facts, person, s, context))
-        return [line for line in lines if line.once_key not in context.paid_once_keys]
+            own = [
+                line
+                for line in (
+                    *cls._first_deal(facts, person, s, context),
+                    *cls._training_fund(facts, person, s, context),
+                )
+                if line.once_key not in context.paid_once_keys
+            ]
+            if not own and _newcomer_in(facts, person, s):
+                own = [cls._nothing(facts, person, s, context)]
+            lines.extend(own)
+        return lines
+
+    @classmethod
+    def _nothing(cls, facts, person: PersonFacts, s, context):
+        """The 0.00 line of a newcomer still in the award window who won nothing."""
+        attainment = person.attainment
+        explanation = Explanation(
+            N_(
+                "Newcomer %(newcomer)s (hired %(hire_date)s): no award due this period — "
+                "first deal %(first_deal_date)s (its awards are paid once, in the period of "
+                "the deal), attainment %(attainment)s (the training fund needs 100 %% by "
+                "%(deadline)s)."
+            ),
+            {
+                "newcomer": str(person.person_id),
+                "hire_date": person.hire_date.isoformat(),
+                "first_deal_date": person.first_deal_date.isoformat()
+                if person.first_deal_date
+                else "—",
+                "attainment": fmt_ratio(attainment) if attainment is not None else "—",
+                "deadline": add_months(person.hire_date, s.training_within_months).isoformat(),
+            },
+            {},
+            (fmt_money(ZERO, context.places),),
+        )
+        return cls.line(context, person.person_id, ZERO, explanation)
 
     @classmethod
     def _first_deal(cls, facts, person: PersonFacts, s, context):
@@ -185,3 +219,13 @@ class MentorAward(SchemeType):
             )
             for recipient, role in recipients
         ]
+
+
+def _newcomer_in(facts, person: PersonFacts, s) -> bool:
+    """Whether the period overlaps the person's award window: from the hire
+    date to the later of the newcomer window and the training-fund deadline."""
+    until = max(
+        add_months(person.hire_date, s.newcomer_months),
+        add_months(person.hire_date, s.training_within_months),
+    )
+    return person.hire_date <= facts.period.end_date and facts.period.start_date <= until

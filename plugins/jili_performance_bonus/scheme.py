@@ -93,10 +93,32 @@ class PerformanceBonus(SchemeType):
         lines = []
         for person in facts.people_sorted():
             base = s.level_bases.get(person.level)
-            if base is None or person.kpi_score is None or not person.target or person.target <= 0:
+            if base is None:
+                continue  # a level the plan does not cover
+            if person.kpi_score is None or not person.target or person.target <= 0:
+                lines.append(cls._nothing(person, base, context))
                 continue
             lines.append(cls._line(person, base, bands, s.attainment_cap_pct, context))
         return lines
+
+    @classmethod
+    def _nothing(cls, person: PersonFacts, base, context):
+        """The 0.00 line of a person without a score or a target, saying which."""
+        if person.kpi_score is None:
+            message = N_(
+                "Level %(level)s base %(base)s; no evaluation score for the period: nothing to pay."
+            )
+        else:
+            message = N_(
+                "Level %(level)s base %(base)s; no revenue target for the period: nothing to pay."
+            )
+        explanation = Explanation(
+            message,
+            {"base": fmt_money(base, context.places)},
+            {"level": person.level},
+            (fmt_money(ZERO, context.places),),
+        )
+        return cls.line(context, person.person_id, ZERO, explanation)
 
     @classmethod
     def _line(cls, person: PersonFacts, base, bands, cap_pct, context):

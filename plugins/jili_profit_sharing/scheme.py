@@ -9,8 +9,9 @@ any are listed), employed at least ``min_tenure_months`` at the period's end.
 Example (DOMAIN.md): 20,000,000 × 2 % = 400,000, weights 3 : 2 : 1 →
 200,000.00, 133,333.33, 66,666.67.
 
-No profit entered, or a loss: no pool, no lines. When every weight is 0 the
-pool is split equally, and the explanation says so.
+No profit entered, or a loss: no pool, and every eligible person gets a 0.00
+line that says so. When every weight is 0 the pool is split equally, and the
+explanation says so.
 """
 
 from __future__ import annotations
@@ -92,15 +93,17 @@ class ProfitSharing(SchemeType):
         s = cls.load_settings(settings)
         profit = facts.profit
         people = [p for p in facts.people_sorted() if _eligible(p, facts, s)]
-        if profit is None or profit <= 0 or not people:
+        if not people:
             return []
         places = context.places
+        if profit is None or profit <= 0:
+            return [cls._no_pool(p, profit, facts, context) for p in people]
         pool = quantize(profit * s.pool_pct / HUNDRED, places)
         weights = {p.person_id: _weight(p, s) for p in people}
         method = s.weights
         if not any(weights.values()):
             weights, method = {k: Decimal(1) for k in weights}, "equal"
-        parts = split_largest_remainder(pool, weights, places)
+        parts = split_largest_remainder(pool, weights, places, tie_key=facts.person_key)
         total = sum(weights.values(), ZERO)
         inputs = {"profit": fmt_money(profit, places), "pool": fmt_money(pool, places)}
         pool_step = (
@@ -122,6 +125,20 @@ class ProfitSharing(SchemeType):
             )
             lines.append(cls.line(context, pid, parts[pid], explanation))
         return lines
+
+    @classmethod
+    def _no_pool(cls, person: PersonFacts, profit, facts: PeriodFacts, context):
+        """The 0.00 line of an eligible person when there is no profit to share."""
+        if profit is None:
+            message = N_("No profit entered for %(period)s: no pool, nothing to pay.")
+            inputs = {"period": facts.period.label}
+        else:
+            message = N_(
+                "Profit %(profit)s for %(period)s is not positive: no pool, nothing to pay."
+            )
+            inputs = {"period": facts.period.label, "profit": fmt_money(profit, context.places)}
+        explanation = Explanation(message, inputs, {}, (fmt_money(ZERO, context.places),))
+        return cls.line(context, person.person_id, ZERO, explanation)
 
 
 def _eligible(person: PersonFacts, facts: PeriodFacts, s) -> bool:

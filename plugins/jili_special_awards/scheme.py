@@ -128,12 +128,48 @@ class SpecialAwards(SchemeType):
         s = cls.load_settings(settings)
         lines = []
         for person in facts.people_sorted():
+            own = []
             if s.over_target_enabled:
-                lines.extend(cls._over_target(person, s, context))
+                own.extend(cls._over_target(person, s, context))
             if s.attainment_award_enabled:
-                lines.extend(cls._attainment_award(person, s, context))
+                own.extend(cls._attainment_award(person, s, context))
+            if not own and (s.over_target_enabled or s.attainment_award_enabled):
+                own.append(cls._nothing(person, s, context))
+            lines.extend(own)
         lines.extend(cls._one_offs(facts, s, context))
-        return sorted(lines, key=lambda line: (line.person_id, line.component))
+        awarded = {line.person_id for line in lines if line.amount}
+        # A one-off award says enough: no 0.00 line beside it.
+        lines = [line for line in lines if line.amount or line.person_id not in awarded]
+        return sorted(lines, key=lambda line: (facts.person_key(line.person_id), line.component))
+
+    @classmethod
+    def _nothing(cls, person: PersonFacts, s, context):
+        """The 0.00 line of a person who won no award, with the thresholds."""
+        target, actual = person.target, person.booked_revenue
+        places = context.places
+        thresholds = []
+        if s.over_target_enabled:
+            thresholds.append(f"> {fmt_pct(HUNDRED + s.over_target_threshold_pct)}")
+        if s.attainment_award_enabled:
+            thresholds.append(f"≥ {fmt_pct(s.attainment_award_from_pct)}")
+        inputs = {"sales": fmt_money(actual, places)}
+        if target is None or target <= 0:
+            message = N_("No revenue target for the period: no award, nothing to pay.")
+        elif s.attainment_award_enabled and person.base_salary <= 0 and not s.over_target_enabled:
+            message = N_("No monthly base salary to pay the attainment award on: nothing to pay.")
+        else:
+            message = N_(
+                "Attainment %(attainment)s (sales %(sales)s against target %(target)s) "
+                "reaches no award (%(thresholds)s): nothing to pay."
+            )
+            inputs |= {
+                "target": fmt_money(target, places),
+                "attainment": fmt_ratio(actual / target),
+            }
+        explanation = Explanation(
+            message, inputs, {"thresholds": "; ".join(thresholds)}, (fmt_money(ZERO, places),)
+        )
+        return cls.line(context, person.person_id, ZERO, explanation)
 
     @classmethod
     def _over_target(cls, person: PersonFacts, s, context):
@@ -201,7 +237,8 @@ class SpecialAwards(SchemeType):
         kinds = {k.key: k for k in s.one_off_kinds}
         lines = []
         awards = sorted(
-            facts.one_off_awards, key=lambda a: (a.person_id, a.kind, a.amount, a.reason)
+            facts.one_off_awards,
+            key=lambda a: (facts.person_key(a.person_id), a.kind, a.amount, a.reason),
         )
         for award in awards:
             errors = _one_off_errors(award, kinds)

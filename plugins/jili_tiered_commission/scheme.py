@@ -120,9 +120,21 @@ class TieredCommission(SchemeType):
         for person in facts.people_sorted():
             amount, target = person.amount(basis), person.target_for(basis)
             if target is None and amount == 0:
+                lines.append(cls._nothing(person, basis, context))
                 continue
             lines.append(cls._line(person, amount, target, basis, bands, s, context))
         return lines
+
+    @classmethod
+    def _nothing(cls, person, basis, context):
+        """The 0.00 line of a person with neither a target nor sales."""
+        explanation = Explanation(
+            N_("No target and no sales (%(basis)s) in the period: nothing to pay."),
+            {},
+            {"basis": BASIS_WORDS[basis]},
+            (fmt_money(ZERO, context.places),),
+        )
+        return cls.line(context, person.person_id, ZERO, explanation)
 
     @classmethod
     def _line(cls, person, amount, target, basis, bands, s: Settings, context):
@@ -182,6 +194,15 @@ class TieredCommission(SchemeType):
             )
         commission = _apply_coefficients(commission, person, basis, s, steps, places)
         rule["basis"] = BASIS_WORDS[basis]
+        paying = next((b for b in bands if b.value > 0), None)
+        if has_target and commission == 0 and paying is not None and counted >= 0:
+            if counted * HUNDRED < paying.from_pct * target:
+                # Zero is explained: "attainment 78 % is below the first paying band, 80 %".
+                message = N_(
+                    "Attainment %(attainment)s (%(basis)s %(basis_amount)s against target "
+                    "%(target)s) is below the first paying band, %(first_band)s: nothing to pay."
+                )
+                rule["first_band"] = fmt_pct(paying.from_pct)
         explanation = Explanation(message, inputs, rule, tuple(steps))
         return cls.line(context, person.person_id, commission, explanation)
 

@@ -53,3 +53,13 @@ def settings_for(scheme, **overrides) -> dict:
     settings = scheme.default_settings()
     settings.update(overrides)
     return settings
+
+
+def paid(lines) -> dict[int, Decimal]:
+    """Total per person over the lines that pay something."""
+    return {k: v for k, v in amounts(lines).items() if v != 0}
+
+
+def why_zero(lines) -> dict[int, str]:
+    """person → the (English) explanation of their 0.00 line: zero is explained."""
+    return {line.person_id: line.explanation.plain_text() for line in lines if line.amount == 0}

@@ -44,13 +44,15 @@ def test_a_first_deal_pays_the_mentor_bole_and_the_newcomer_1000_icebreaker():
 def test_each_award_carries_a_once_key_and_is_not_paid_twice():
     first = lines_for(MENTOR, NEWCOMER)
     assert {line.once_key for line in first} == {"icebreaker:2", "bole:2"}
-    assert lines_for(MENTOR, NEWCOMER, paid={"icebreaker:2", "bole:2"}) == []
+    again = lines_for(MENTOR, NEWCOMER, paid={"icebreaker:2", "bole:2"})
+    assert summary(again) == [(2, "", Decimal("0.00"))]
+    assert "paid once" in again[0].explanation.plain_text()
 
 
 def test_the_award_is_paid_only_in_the_period_of_the_first_deal():
     august = PeriodInfo("2024-08", "month", date(2024, 8, 1), date(2024, 8, 31))
     assert lines_for(MENTOR, NEWCOMER, period=JULY_2024) != []
-    assert lines_for(MENTOR, NEWCOMER, period=august) == []
+    assert summary(lines_for(MENTOR, NEWCOMER, period=august)) == [(2, "", Decimal("0.00"))]
 
 
 def test_a_first_deal_after_the_newcomer_months_pays_nothing():
@@ -73,16 +75,16 @@ def test_reaching_target_within_three_months_of_hire_pays_both_a_training_fund()
         (1, "training_fund_mentor", Decimal("2000.00")),
     ]
     # Q3 ends 30 September, after 1 September (hire + 3 months): too late.
-    assert lines_for(MENTOR, hired_june, period=Q3_2024) == []
-    assert (
-        lines_for(
-            MENTOR,
-            hired_june,
-            period=JULY_2024,
-            paid={"training_fund:newcomer:2", "training_fund:mentor:2"},
-        )
-        == []
+    late = lines_for(MENTOR, hired_june, period=Q3_2024)
+    assert summary(late) == [(2, "", Decimal("0.00"))]
+    assert "the training fund needs 100 % by 2024-09-01" in late[0].explanation.plain_text()
+    paid_before = lines_for(
+        MENTOR,
+        hired_june,
+        period=JULY_2024,
+        paid={"training_fund:newcomer:2", "training_fund:mentor:2"},
     )
+    assert summary(paid_before) == [(2, "", Decimal("0.00"))]
 
 
 def test_an_award_set_to_zero_is_off():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from scheme_kit import amounts, context, facts, person, settings_for
+from scheme_kit import amounts, context, facts, person, settings_for, why_zero
 
 from jili.schemes import KpiResult, kpi_score, kpi_total_score
 from jili_mentor_award import MentorAward
@@ -68,15 +68,19 @@ def test_attainment_is_capped_at_150_percent():
     assert pay(seller, attainment_cap_pct=None) == {1: Decimal("28800.00")}
 
 
-def test_levels_without_a_base_and_people_without_score_or_target_get_no_line():
-    assert (
-        pay(
+def test_a_level_without_a_base_gets_no_line_and_no_score_or_target_a_zero_that_says_so():
+    lines = PerformanceBonus.calculate(
+        facts(
             person(1, level="manager", kpi_score="99", target=1, booked_revenue=1),
             person(2, level="core", target=1, booked_revenue=1),
             person(3, level="core", kpi_score="99"),
-        )
-        == {}
+        ),
+        settings_for(PerformanceBonus),
+        context(),
     )
+    assert amounts(lines) == {2: Decimal("0.00"), 3: Decimal("0.00")}
+    why = why_zero(lines)
+    assert "no evaluation score" in why[2] and "no revenue target" in why[3]
 
 
 def test_kpi_scores_of_seed_template_one_total_96_56():

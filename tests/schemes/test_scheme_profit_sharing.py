@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from scheme_kit import amounts, context, facts, person, settings_for
+from scheme_kit import amounts, context, facts, paid, person, settings_for, why_zero
 
 from jili_profit_sharing import ProfitSharing
 
@@ -54,6 +54,10 @@ def test_split_by_score_or_equally():
     }
 
 
-def test_no_profit_entered_or_a_loss_pays_nothing():
-    assert pay(MANAGER, profit=None) == {}
-    assert pay(MANAGER, profit=Decimal(-5)) == {}
+def test_no_profit_entered_or_a_loss_pays_nothing_and_says_why():
+    for profit, why in ((None, "No profit entered for 2024-Q3"), (Decimal(-5), "Profit -5.00")):
+        lines = ProfitSharing.calculate(
+            facts(MANAGER, profit=profit), settings_for(ProfitSharing), context()
+        )
+        assert amounts(lines) == {1: Decimal("0.00")} and not paid(lines)
+        assert why in why_zero(lines)[1] and "no pool" in why_zero(lines)[1]

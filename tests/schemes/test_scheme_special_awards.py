@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from scheme_kit import amounts, context, facts, person, settings_for
+from scheme_kit import amounts, context, facts, paid, person, settings_for, why_zero
 
 from jili.schemes import OneOffAward, SchemeInputError
 from jili_special_awards import SpecialAwards
@@ -28,12 +28,22 @@ def test_fifteen_percent_over_a_1m_target_pays_3000():
     }
 
 
-def test_eight_percent_over_pays_nothing():
-    assert pay(person(1, target=1_000_000, booked_revenue=1_080_000), **NO_ATTAINMENT_AWARD) == {}
+def lines_of(*people, **settings):
+    return SpecialAwards.calculate(
+        facts(*people), settings_for(SpecialAwards, **settings), context()
+    )
+
+
+def test_eight_percent_over_pays_nothing_and_says_why():
+    lines = lines_of(person(1, target=1_000_000, booked_revenue=1_080_000), **NO_ATTAINMENT_AWARD)
+    assert amounts(lines) == {1: Decimal("0.00")}
+    assert why_zero(lines)[1].startswith("Attainment 108 % (sales 1,080,000.00 against target")
+    assert "> 110 %" in why_zero(lines)[1]
 
 
 def test_exactly_ten_percent_over_is_not_more_than_ten_percent():
-    assert pay(person(1, target=1_000_000, booked_revenue=1_100_000), **NO_ATTAINMENT_AWARD) == {}
+    lines = lines_of(person(1, target=1_000_000, booked_revenue=1_100_000), **NO_ATTAINMENT_AWARD)
+    assert not paid(lines) and "110 %" in why_zero(lines)[1]
 
 
 def test_a_strategic_client_award_within_range_is_paid_with_its_reason():
@@ -67,4 +77,5 @@ def test_eighty_percent_attainment_earns_ten_percent_of_monthly_salary():
     assert pay(
         person(1, target=100, booked_revenue=80, base_salary=12_000), over_target_enabled=False
     ) == {1: Decimal("1200.00")}
-    assert pay(person(1, target=100, booked_revenue="79.99", base_salary=12_000)) == {}
+    lines = lines_of(person(1, target=100, booked_revenue="79.99", base_salary=12_000))
+    assert not paid(lines) and "≥ 80 %" in why_zero(lines)[1]

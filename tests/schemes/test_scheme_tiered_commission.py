@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from scheme_kit import amounts, context, facts, person, settings_for
+from scheme_kit import amounts, context, facts, person, settings_for, why_zero
 
 from jili.schemes import SalesSlice
 from jili_tiered_commission import TieredCommission
@@ -82,8 +82,27 @@ def test_refunds_above_sales_claw_back_at_the_first_rate():
     assert pay(refunder, mode="whole") == {1: Decimal("-120.00")}
 
 
-def test_people_without_target_or_sales_get_no_line():
-    assert pay(person(1), person(2, booked_revenue=1000)) == {2: Decimal("12.00")}
+def test_people_without_target_or_sales_get_a_zero_that_says_so():
+    lines = TieredCommission.calculate(
+        facts(person(1), person(2, booked_revenue=1000)),
+        settings_for(TieredCommission),
+        context(),
+    )
+    assert amounts(lines) == {1: Decimal("0.00"), 2: Decimal("12.00")}
+    assert why_zero(lines)[1].startswith("No target and no sales")
+
+
+def test_attainment_below_the_first_paying_band_is_named():
+    bands = [{"from_pct": "0", "rate_pct": "0"}, {"from_pct": "80", "rate_pct": "2"}]
+    for mode in ("whole", "marginal"):
+        lines = TieredCommission.calculate(
+            facts(person(1, target=100_000, booked_revenue=78_000)),
+            settings_for(TieredCommission, mode=mode, bands=bands),
+            context(),
+        )
+        assert amounts(lines) == {1: Decimal("0.00")}
+        assert "Attainment 78 %" in why_zero(lines)[1]
+        assert "below the first paying band, 80 %" in why_zero(lines)[1]
 
 
 def test_each_line_is_rounded_half_up_at_the_end():

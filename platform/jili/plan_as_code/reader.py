@@ -17,10 +17,14 @@ from typing import Any
 from flask_babel import gettext as _
 
 from jili.accounts.models import Tenant
-from jili.money import MoneyError, to_decimal
+from jili.money import CURRENCIES, MoneyError, to_decimal
 from jili.org.models import Person, Team
 from jili.periods.models import Period
 from jili.plan_as_code.schema import TenantFileError
+
+#: Decimal places of the numbers that are not money (metric values, weights,
+#: budget percentages): what their numeric(…, 4) columns keep.
+NUMBER_PLACES = 4
 
 
 class FileReader:
@@ -111,13 +115,24 @@ class FileReader:
         except MoneyError:
             self.err(where, _("%(key)s: %(value)s is not a number.", key=key, value=value))
             return None
-        if money and number != number.quantize(Decimal("0.01")):
-            self.err(where, _("%(key)s: at most two decimal places.", key=key))
+        # Refused, never rounded, exactly as an upload refuses it: a money
+        # column keeps the currency's minor unit, the other numbers 4 places.
+        places = self._money_places() if money else NUMBER_PLACES
+        if number != number.quantize(Decimal(1).scaleb(-places)):
+            if places == 0:
+                message = _("%(v)s: this currency has no decimal places.", v=value)
+            else:
+                message = _("%(v)s: at most %(n)d decimal places.", v=value, n=places)
+            self.err(where, f"{key}: {message}")
             return None
         if minimum is not None and number < minimum:
             self.err(where, _("%(key)s must be at least %(n)s.", key=key, n=minimum))
             return None
         return number + 0
+
+    def _money_places(self) -> int:
+        currency = self.tenant.currency if self.tenant is not None else "CNY"
+        return min(2, CURRENCIES.get(currency, 2))
 
     def boolean(self, where, entry, key, default: bool) -> bool:
         value = entry.get(key, default)

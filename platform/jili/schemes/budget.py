@@ -20,6 +20,7 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from jili.schemes.lines import Explanation, PayoutLine, fmt_money, quantize
 from jili.schemes.split import split_largest_remainder
@@ -87,9 +88,17 @@ def apply_budget(
     *,
     plan_priority: Mapping[str, int] | None = None,
     places: int = 2,
+    tie_keys: Sequence[Any] | None = None,
+    plan_order: Mapping[str, Any] | None = None,
 ) -> BudgetOutcome:
     """Cut ``lines`` down to ``ceiling`` by ``rule``; lines keep their order,
-    and a changed line says so in its explanation."""
+    and a changed line says so in its explanation.
+
+    ``tie_keys`` (one per line) break ties for the odd minor unit of a
+    proportional cut, and ``plan_order`` (plan key → sort key) orders plans of
+    equal priority; pass natural keys (employee number, plan name) so the
+    result never depends on database ids. By default: the line's position and
+    the plan key."""
     lines = list(lines)
     total = sum((line.amount for line in lines), ZERO)
     if ceiling is None or total <= ceiling:
@@ -101,19 +110,22 @@ def apply_budget(
     room = ceiling - sum((line.amount for line in lines if line.amount < 0), ZERO)
     positive = [i for i, line in enumerate(lines) if line.amount > 0]
     if rule is BudgetRule.PROPORTIONAL:
-        new = _scale(lines, positive, room, places)
+        new = _scale(lines, positive, room, places, tie_keys)
     else:
         new = {}
         priority = plan_priority or {}
-        plans = sorted({lines[i].plan_key for i in positive})
-        plans.sort(key=lambda p: priority.get(p, len(priority) + 1_000_000))
+        order = plan_order or {}
+        plans = sorted(
+            {lines[i].plan_key for i in positive},
+            key=lambda p: (priority.get(p, len(priority) + 1_000_000), str(order.get(p, "")), p),
+        )
         for plan in plans:
             members = [i for i in positive if lines[i].plan_key == plan]
             plan_total = sum((lines[i].amount for i in members), ZERO)
             if plan_total <= room:
                 room -= plan_total
                 continue
-            new.update(_scale(lines, members, room, places))
+            new.update(_scale(lines, members, room, places, tie_keys))
             room = ZERO
     note = f"{fmt_money(ceiling, places)} ({rule.value})"
     result = list(lines)
@@ -144,11 +156,18 @@ def apply_budget(
 
 
 def _scale(
-    lines: list[PayoutLine], indexes: list[int], room: Decimal, places: int
+    lines: list[PayoutLine],
+    indexes: list[int],
+    room: Decimal,
+    places: int,
+    tie_keys: Sequence[Any] | None = None,
 ) -> dict[int, Decimal]:
     """New amounts for ``lines[indexes]`` so that they add up to ``room``."""
     if room <= 0:
         return {i: quantize(ZERO, places) for i in indexes}
     return split_largest_remainder(
-        quantize(room, places), {i: lines[i].amount for i in indexes}, places
+        quantize(room, places),
+        {i: lines[i].amount for i in indexes},
+        places,
+        tie_key=None if tie_keys is None else tie_keys.__getitem__,
     )

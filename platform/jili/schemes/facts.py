@@ -80,6 +80,15 @@ class PersonFacts:
     margin_target: Decimal | None = None
     kpi_score: Decimal | None = None  # total score, see jili.schemes.kpi
     slices: tuple[SalesSlice, ...] = ()
+    employee_no: str = ""  # the person's natural key in the tenant
+    name: str = ""
+
+    @property
+    def natural_key(self) -> tuple[str, str, int]:
+        """What orders people and breaks ties (the odd cent of a split):
+        employee number, then name — never the database id, which depends on
+        creation order. The id comes last only for facts built without them."""
+        return (self.employee_no, self.name, self.person_id)
 
     def amount(self, basis: Basis) -> Decimal:
         """The sales amount on ``basis``."""
@@ -171,8 +180,21 @@ class PeriodFacts:
         return cls(period, MappingProxyType(by_person), MappingProxyType(by_team), **kw)
 
     def people_sorted(self) -> list[PersonFacts]:
-        """People in id order, so results never depend on insertion order."""
-        return [self.people[k] for k in sorted(self.people)]
+        """People in natural-key order (employee number, then name), so results
+        never depend on insertion order or on database ids."""
+        return sorted(self.people.values(), key=_natural_key)
+
+    def person_key(self, person_id: int) -> tuple:
+        """The natural key of ``person_id`` (for ties in splits); a person not
+        in the facts sorts by id after everyone who is."""
+        person = self.people.get(person_id)
+        if person is None:
+            return ("\uffff", "", person_id)
+        return person.natural_key
+
+
+def _natural_key(person: PersonFacts) -> tuple[str, str, int]:
+    return person.natural_key
 
 
 def attainment(actual: Decimal, target: Decimal | None) -> Decimal | None:

@@ -9,11 +9,11 @@ Shares are computed with ``Fraction``, so no rounding happens before the end.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from math import gcd
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from jili.schemes.lines import quantize
 
@@ -22,14 +22,21 @@ Weight = Decimal | Fraction | int
 
 
 def split_largest_remainder(
-    pool: Decimal, weights: Mapping[K, Weight], places: int = 2
+    pool: Decimal,
+    weights: Mapping[K, Weight],
+    places: int = 2,
+    *,
+    tie_key: Callable[[K], Any] | None = None,
 ) -> dict[K, Decimal]:
     """Split ``pool`` in proportion to ``weights``.
 
     ``pool`` must already be in whole minor units (round it first); it may be
     negative (a claw-back is split the same way). Weights are ≥ 0 and not all
     zero. Ties between equal remainders go to the larger weight, then to the
-    smaller key, so the result never depends on the order of ``weights``.
+    smaller ``tie_key(key)`` (by default the key itself), so the result never
+    depends on the order of ``weights``. Keys that are database ids depend on
+    creation order: pass a natural key (``PeriodFacts.person_key`` — employee
+    number, then name) so an export → import moves no cent.
     Returns a dict in key order.
     """
     if pool != quantize(pool, places):
@@ -48,11 +55,16 @@ def split_largest_remainder(
     left = units - sum(parts.values())
     if left:
         weight_of = dict(zip(keys, ints, strict=True))
-        by_remainder = sorted(parts, key=lambda k: (-remainders[k], -weight_of[k], k))
+        tie = tie_key if tie_key is not None else _itself
+        by_remainder = sorted(parts, key=lambda k: (-remainders[k], -weight_of[k], tie(k)))
         for k in by_remainder[:left]:
             parts[k] += 1
     step = Decimal(1).scaleb(-places)
     return {k: (Decimal(sign * parts[k]) * step) for k in sorted(parts)}
+
+
+def _itself(key):
+    return key
 
 
 def _integer_weights(weights: Mapping[K, Weight]) -> tuple[list, list[int], int]:

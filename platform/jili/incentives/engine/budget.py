@@ -90,6 +90,12 @@ def apply_policy(
         policy.rule,
         plan_priority=dict(policy.plan_priority),
         places=places,
+        # Natural keys, never ids: the person, then the plan's name and the component.
+        tie_keys=[
+            (facts.person_key(line.person_id), e.plan.name, line.component)
+            for e, _v, line in calculated
+        ],
+        plan_order={e.plan_key: e.plan.name for e, _v, _l in calculated},
     )
     # apply_budget keeps the order: outcome line i is calculated line i, cut or not.
     before = [line.amount for _e, _v, line in calculated]

@@ -141,6 +141,8 @@ def _people_rows(tenant_id: int, only: frozenset[int] | None) -> list:
     return db.session.execute(
         select(
             Person.id,
+            Person.employee_no,
+            Person.name,
             Person.level,
             Person.team_id,
             Person.hire_date,
@@ -354,6 +356,8 @@ def _people(
                 margin_target=margin_t,
                 kpi_score=read.kpi.get(p.id),
                 slices=tuple(read.slices.get(p.id, ())),
+                employee_no=p.employee_no,
+                name=p.name,
             )
         )
         if rolled:

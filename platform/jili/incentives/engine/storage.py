@@ -13,6 +13,14 @@ from jili.accounts.models import Tenant
 from jili.audit import services as audit
 from jili.extensions import db
 from jili.incentives.engine.budget import Calculated
+from jili.incentives.engine.natural import (
+    NaturalKeys,
+    award_row,
+    canonical,
+    people_texts,
+    plan_row,
+    team_texts,
+)
 from jili.incentives.engine.timings import phase
 from jili.incentives.engine.versions import PlanEntry, PlanStatus
 from jili.incentives.models import (
@@ -46,34 +54,32 @@ def plain(value: Any) -> Any:
     return value
 
 
-def fingerprint(facts: PeriodFacts, entries: list[PlanEntry], policy: dict) -> str:
-    """sha256 over the facts, the plan versions with their settings and the budget.
-
-    People and teams are hashed by their dataclass ``repr`` (values, dates and
-    Decimals spelled out), which is deterministic and much cheaper than JSON
-    for ten thousand rows.
+def fingerprint(
+    facts: PeriodFacts, entries: list[PlanEntry], policy: dict, keys: NaturalKeys
+) -> str:
+    """sha256 over the facts, the plan versions with their settings and the budget,
+    every person, team and plan by its natural key (employee number, team name,
+    plan name and version number, period label) and never by database id — so
+    equal inputs give an equal fingerprint after an export → import and in
+    another database. ``keys`` translates ids (:meth:`NaturalKeys.of_tenant`).
     """
+    plans = [plan_row(e, keys) for e in entries]
     payload = {
         "period": plain(facts.period),
-        "profit": plain(facts.profit),
-        "awards": [plain(a) for a in facts.one_off_awards],
-        "plans": [
-            {
-                **e.summary(),
-                "settings": e.version.settings if e.version else None,
-                "eligibility": e.version.eligibility if e.version else None,
-            }
-            for e in entries
-        ],
+        "profit": canonical(facts.profit),
+        "awards": sorted(plain(award_row(a, keys)) for a in facts.one_off_awards),
+        "plans": sorted(plans, key=lambda p: (p["priority"], p["plan"])),
         "budget": policy,
     }
     digest = hashlib.sha256(
-        json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+        json.dumps(
+            plain(payload), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+        ).encode()
     )
-    for person in facts.people_sorted():
-        digest.update(repr(person).encode())
-    for key in sorted(facts.teams):
-        digest.update(repr(facts.teams[key]).encode())
+    for text in people_texts(facts, keys):
+        digest.update(text.encode())
+    for text in team_texts(facts, keys):
+        digest.update(text.encode())
     return digest.hexdigest()
 
 
@@ -205,7 +211,9 @@ def store_final_run(
         period_id=period.id,
         number=run_number_next(tenant.id, period.id),
         kind=RunKind.FINAL,
-        fingerprint=fingerprint(facts, entries, policy_dict(policy)),
+        fingerprint=fingerprint(
+            facts, entries, policy_dict(policy), NaturalKeys.of_tenant(tenant.id)
+        ),
         plans=[e.summary() for e in entries],
         budget={
             **policy_dict(policy),
@@ -267,7 +275,9 @@ def store_pilot_run(
         period_id=period.id,
         number=run_number_next(tenant.id, period.id),
         kind=RunKind.PILOT,
-        fingerprint=fingerprint(facts, [entry], {"pilot_version": pilot.id}),
+        fingerprint=fingerprint(
+            facts, [entry], {"pilot_version": pilot.number}, NaturalKeys.of_tenant(tenant.id)
+        ),
         plans=[
             {
                 **entry.summary(),

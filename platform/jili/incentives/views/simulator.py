@@ -22,6 +22,7 @@ from jili.extensions import db
 from jili.i18n import format_money
 from jili.incentives.engine import PlanStatus, load_subtree, narrow, period_info, plans_for_period
 from jili.incentives.engine.facts import build_facts_and_own, without_rollup
+from jili.incentives.engine.natural import NaturalKeys
 from jili.incentives.engine.runs import paid_once_keys
 from jili.incentives.engine.storage import fingerprint
 from jili.incentives.models import Plan
@@ -259,7 +260,11 @@ def _curve(scoped, entry, person_id: int, target: Decimal, attainment: Decimal, 
         g.tenant.id,
         person_id,
         str(target),
-        fingerprint(scoped, [entry], {"paid_once": sorted(context.paid_once_keys)}),
+        entry.plan.id,
+        # Ids are as good as natural keys for a cache inside one database.
+        fingerprint(
+            scoped, [entry], {"paid_once": sorted(context.paid_once_keys)}, NaturalKeys({}, {})
+        ),
     )
     with _CURVES_LOCK:
         steps = _CURVES.get(key)

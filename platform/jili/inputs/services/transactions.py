@@ -400,8 +400,12 @@ def split_credit_amounts(rec, places: int) -> list[dict]:
             }
         ]
     zero = dict.fromkeys(weights, Decimal(0))
+    # The odd cent goes by employee number, never by person id (creation order).
+    number_of = {pid: no for (pid, _bp), (no, _b) in zip(rec.credit_ids, rec.credits, strict=True)}
     parts = {
-        key: split_largest_remainder(total, weights, places) if total else zero
+        key: split_largest_remainder(total, weights, places, tie_key=number_of.__getitem__)
+        if total
+        else zero
         for key in ("amount", "collected_amount", "margin")
         for total in (getattr(rec, key),)
     }
