@@ -194,3 +194,12 @@ def test_the_latest_statement_is_the_latest_period_that_pays_the_person(demo):
         assert _period(shili, "2026-10").status == PeriodStatus.PUBLISHED
         latest = latest_statement(shili.id, sun.id)
         assert latest.period.label == "2026-Q3" and latest.total > 0
+
+
+def test_every_demo_company_has_its_setup_checklist_ticked_off(demo):
+    from jili.home.services.setup import checklist
+
+    for slug in demo:
+        tenant = _tenant(slug)
+        with bound_tenant(tenant.id):
+            assert [s.key for s in checklist(tenant.id) if not s.done] == [], slug
