@@ -57,6 +57,8 @@ def server(tmp_path_factory):
         FLASK_APP="jili.wsgi:app",
         JILI_BIND=f"127.0.0.1:{port}",
         JILI_WORKERS="1",
+        # every demo login signs in, several times: the limit is tested in test_accounts.py
+        JILI_LOGIN_RATE_LIMIT="1000 per minute",
     )
     bindir = Path(sys.executable).parent
     subprocess.run(
