@@ -245,7 +245,9 @@ def demo_logins(directory: Path):
     """Print the demo logins."""
     from jili.plan_as_code.demo import logins
 
-    click.echo("\nDemo logins, and what each one sees (the address to open follows once Jili is ready):")
+    click.echo(
+        "\nDemo logins, and what each one sees (the address to open follows once Jili is ready):"
+    )
     seen: dict[str, dict[tuple[str, str], list[str]]] = {}
     passwords = {}
     for login in logins(directory):

@@ -25,21 +25,21 @@ from jili.incentives.engine import PlanStatus, load_subtree, narrow, period_info
 from jili.incentives.engine.facts import build_facts_and_own, without_rollup
 from jili.incentives.engine.runs import paid_once_keys
 from jili.incentives.engine.storage import fingerprint
-from jili.incentives.models import Plan, PlanVersion
+from jili.incentives.models import Plan
 from jili.incentives.services.sim_stack import PlanCurve, Stack, stacked_svg
 from jili.incentives.services.simulator import (
     DEFAULT_STEPS,
     ChartLabels,
     Point,
     chart_svg,
+    default_period,
     point_at,
     simulate,
 )
 from jili.incentives.views.statements import may_see, viewer_person, visible_person_ids
-from jili.inputs.models import SalesTarget
 from jili.money import CURRENCIES, MoneyError, to_decimal
 from jili.org.models import Level, Person
-from jili.periods.models import Period, PeriodKind, PeriodStatus
+from jili.periods.models import Period, PeriodKind
 from jili.schemes import CalculationContext, Fact, PeriodFacts, PersonFacts
 from jili.tenancy import get_scoped_or_404
 from jili.web import bp
@@ -47,63 +47,9 @@ from jili.web import bp
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 
-_KIND_ORDER = {PeriodKind.QUARTER: 3, PeriodKind.MONTH: 2, PeriodKind.YEAR: 1, PeriodKind.WEEK: 0}
-
-
-def _periods_with_plans(periods: list[Period]) -> set[int]:
-    """The periods some plan has a version in force for (same cadence, effective
-    by the period's start): one query for the versions, whatever the periods."""
-    versions = db.session.execute(
-        select(PlanVersion.effective_from, Period.kind)
-        .join(Period, Period.id == PlanVersion.effective_period_id)
-        .where(PlanVersion.tenant_id == g.tenant.id, PlanVersion.is_pilot.is_(False))
-    ).all()
-    return {
-        p.id
-        for p in periods
-        if any(kind == p.kind and start <= p.start_date for start, kind in versions)
-    }
-
 
 def _default_period(person: Person | None) -> Period | None:
-    """The current open period that has plans: among periods not closed, one with
-    plans in force first, then containing today, then not yet published, then where
-    the person has a target; a quarter before a month before a year; the latest."""
-    periods = list(
-        db.session.scalars(
-            select(Period).where(
-                Period.tenant_id == g.tenant.id, Period.status != PeriodStatus.CLOSED
-            )
-        )
-    )
-    if not periods:
-        return None
-    with_target: set[int] = set()
-    if person is not None:
-        with_target = set(
-            db.session.scalars(
-                select(SalesTarget.period_id).where(
-                    SalesTarget.tenant_id == g.tenant.id,
-                    SalesTarget.person_id == person.id,
-                    SalesTarget.revenue.is_not(None),
-                )
-            )
-        )
-    with_plans = _periods_with_plans(periods)
-    today = date.today()
-    started = [p for p in periods if p.start_date <= today] or periods
-
-    def rank(p: Period):
-        return (
-            p.id in with_plans,
-            p.start_date <= today <= p.end_date,
-            p.status in (PeriodStatus.OPEN, PeriodStatus.CALCULATED),
-            p.id in with_target,
-            _KIND_ORDER[p.kind],
-            p.start_date,
-        )
-
-    return max(started, key=rank)
+    return default_period(g.tenant.id, person.id if person else None, date.today())
 
 
 def _money_tick(amount: Decimal) -> str:
