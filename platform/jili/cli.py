@@ -217,13 +217,26 @@ def demo_cli():
 
 @demo_cli.command("load")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Bring the demo up to this day instead of each company's today.",
+)
 @with_appcontext
-def demo_load(directory: Path):
-    """Load every tenant file in DIRECTORY; tenants that exist are left alone."""
-    from jili.plan_as_code.demo import load_dir
+def demo_load(directory: Path, today):
+    """Load every tenant file in DIRECTORY (tenants that exist are left alone), then
+    bring each demo company up to today: sales and targets of the current periods,
+    ended periods calculated and published."""
+    from jili.plan_as_code.demo import load_current
 
-    for slug, created in load_dir(directory):
-        click.echo(f"{slug}: {'loaded' if created else 'already there'}")
+    for slug, created, outcome in load_current(directory, today.date() if today else None):
+        published = ", ".join(outcome.published[-4:]) + (" …" if len(outcome.published) > 4 else "")
+        click.echo(
+            f"{slug}: {'loaded' if created else 'already there'}; "
+            f"{outcome.deals} new deals, {outcome.targets} targets"
+            + (f"; published {published}" if outcome.published else "")
+        )
 
 
 @demo_cli.command("logins")
@@ -232,17 +245,19 @@ def demo_logins(directory: Path):
     """Print the demo logins."""
     from jili.plan_as_code.demo import logins
 
-    click.echo("\nDemo logins (the address to open follows once Jili is ready):")
-    seen: dict[str, list[str]] = {}
-    rows = []
-    for slug, role, email, password in logins(directory):
-        if email in seen:
-            seen[email].append(f"{slug} ({role})")
-            continue
-        seen[email] = [f"{slug} ({role})"]
-        rows.append((email, password))
-    for email, password in rows:
-        click.echo(f"  {email:<30} {password:<22} {', '.join(seen[email])}")
+    click.echo(
+        "\nDemo logins, and what each one sees (the address to open follows once Jili is ready):"
+    )
+    seen: dict[str, dict[tuple[str, str], list[str]]] = {}
+    passwords = {}
+    for login in logins(directory):
+        passwords.setdefault(login.email, login.password)
+        seen.setdefault(login.email, {}).setdefault((login.role, login.what), []).append(login.slug)
+    for email, password in passwords.items():
+        what = " · ".join(
+            f"{', '.join(slugs)} ({role}): {text}" for (role, text), slugs in seen[email].items()
+        )
+        click.echo(f"  {email:<26} {password:<21} {what}")
     click.echo("")
 
 

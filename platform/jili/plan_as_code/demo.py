@@ -10,7 +10,10 @@ Loading is idempotent: a tenant whose slug exists is left alone.
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 
@@ -19,6 +22,7 @@ from jili.accounts.passwords import hash_password
 from jili.audit import services as audit
 from jili.extensions import db
 from jili.org.models import Person
+from jili.plan_as_code.demo_current import Outcome, bring_up_to_date
 from jili.plan_as_code.importer import import_tenant
 from jili.plan_as_code.schema import TenantFileError
 from jili.tenancy import bound_tenant
@@ -91,10 +95,62 @@ def load_dir(directory: Path) -> list[tuple[str, bool]]:
     return [load_file(p) for p in sorted(directory.glob("*.toml"))]
 
 
-def logins(directory: Path) -> list[tuple[str, str, str, str]]:
+def tenant_today(tenant: Tenant) -> date:
+    """Today in the company's time zone (UTC when the zone is unknown)."""
+    try:
+        return datetime.now(ZoneInfo(tenant.timezone)).date()
+    except (ZoneInfoNotFoundError, ValueError):
+        return datetime.now(ZoneInfo("UTC")).date()
+
+
+def load_current(directory: Path, today: date | None = None) -> list[tuple[str, bool, Outcome]]:
+    """Load every demo file, then bring each company up to ``today`` (its own
+    today by default): current inputs, past periods calculated and published."""
+    out = []
+    for slug, created in load_dir(directory):
+        tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
+        out.append((slug, created, bring_up_to_date(tenant, today or tenant_today(tenant))))
+    return out
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    slug: str
+    role: str
+    email: str
+    password: str
+    what: str  # what this person sees on the company's home page, in one phrase
+
+
+def _what(data: dict, row: dict) -> str:
+    """What a demo login sees on the home page, from the file alone (no database)."""
+    people = {p["employee_no"]: p for p in data.get("people", [])}
+    me = people.get(row.get("person", ""))
+    mine = ""
+    if me is not None:
+        mine = (
+            f"{me['name']} ({me['employee_no']}): own targets and progress this quarter and "
+            "month, estimated earnings by plan, the latest statement"
+        )
+    role = row["role"]
+    if role == "staff":
+        return mine or "no linked person: nothing to show"
+    if role == "manager" and me is not None:
+        team = sum(1 for p in people.values() if p.get("manager") == me["employee_no"])
+        return (
+            f"a team of {team}: attainment ranking, who is under 80 % / 70 %, team payout; " + mine
+        )
+    if role == "consultant":
+        return "every client company on one page (status, open periods, last calculation, due)"
+    admin = "setup checklist, what is due this week, incentive cost against revenue"
+    return f"{admin}; {mine}" if mine else admin
+
+
+def logins(directory: Path) -> list[DemoLogin]:
     out = []
     for p in sorted(directory.glob("*.toml")):
         data = read(p)
         for u in data.get("demo_logins", []):
-            out.append((data["tenant"]["slug"], u["role"], u["email"], u["password"]))
+            slug = data["tenant"]["slug"]
+            out.append(DemoLogin(slug, u["role"], u["email"], u["password"], _what(data, u)))
     return out

@@ -39,6 +39,7 @@ from jili.accounts.services import (
 from jili.audit import services as audit
 from jili.dbtypes import utcnow
 from jili.extensions import db, limiter, login_manager
+from jili.home.services import clients
 from jili.home.services.links import link_on_accept
 from jili.tenancy import all_tenants, bound_tenant
 
@@ -55,6 +56,10 @@ def home():
     if not current_user.is_authenticated:
         return render_template("accounts/welcome.html")
     tenants = user_tenants(current_user)
+    if clients.advises(tenants):  # a consultant's home: every client company on one page
+        return render_template(
+            "accounts/switcher.html", tenants=tenants, clients=clients.client_rows(tenants)
+        )
     if len(tenants) == 1 and not request.args.get("all"):
         return redirect(url_for("tenant.home", slug=tenants[0][0].slug))
     return render_template("accounts/switcher.html", tenants=tenants)

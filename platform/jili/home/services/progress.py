@@ -20,7 +20,7 @@ from jili.incentives.engine import PlanStatus, latest_run, load_subtree, narrow,
 from jili.incentives.engine import run_lines as engine_run_lines
 from jili.incentives.engine.facts import build_facts_and_own, without_rollup
 from jili.incentives.engine.runs import paid_once_keys
-from jili.incentives.models import CalculationRun, RunKind
+from jili.incentives.models import CalculationRun, PayoutLineRecord, RunKind
 from jili.incentives.services.simulator import payout_for
 from jili.inputs.models import SalesTarget
 from jili.money import CURRENCIES
@@ -149,8 +149,11 @@ def person_progress(
     out = PeriodProgress(period=period)
     start = max(today, period.start_date)
     out.working_days_left = working_days(start, period.end_date) if today <= period.end_date else 0
+    # A manager's target is their team's: their actual is the team's roll-up, which
+    # needs everyone's sales; anyone else's reads their own facts alone.
+    only = None if person.level == Level.MANAGER else frozenset({person.id})
     facts, _unrolled = build_facts_and_own(
-        tenant_id, period, frozenset({Fact.SALES, Fact.TARGETS}), only=frozenset({person.id})
+        tenant_id, period, frozenset({Fact.SALES, Fact.TARGETS}), only=only
     )
     mine = facts.people.get(person.id)
     if mine is not None:
@@ -220,15 +223,25 @@ class LatestStatement:
 
 
 def latest_statement(tenant_id: int, person_id: int) -> LatestStatement | None:
-    """The person's total in the latest published (or closed) period with a final run."""
+    """The person's total in the latest published (or closed) period whose final
+    run pays them something (a line, even of zero): a month without any plan of
+    theirs is not their latest statement."""
     periods = db.session.scalars(
         select(Period)
         .where(
             Period.tenant_id == tenant_id,
             Period.status.in_(PUBLISHED),
             Period.id.in_(
-                select(CalculationRun.period_id).where(
-                    CalculationRun.tenant_id == tenant_id, CalculationRun.kind == RunKind.FINAL
+                select(CalculationRun.period_id)
+                .join(
+                    PayoutLineRecord,
+                    (PayoutLineRecord.tenant_id == CalculationRun.tenant_id)
+                    & (PayoutLineRecord.run_id == CalculationRun.id),
+                )
+                .where(
+                    CalculationRun.tenant_id == tenant_id,
+                    CalculationRun.kind == RunKind.FINAL,
+                    PayoutLineRecord.person_id == person_id,
                 )
             ),
         )

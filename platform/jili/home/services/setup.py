@@ -44,7 +44,8 @@ def checklist(tenant_id: int) -> list[Step]:
     return [
         Step(
             "settings",
-            _any(tenant_id, AuditLog, AuditLog.action == "settings.update"),
+            # set on the settings page, or with the rest of the company from a tenant file
+            _any(tenant_id, AuditLog, AuditLog.action.in_(("settings.update", "tenant.import"))),
             "tenant.settings",
         ),
         Step("teams", _any(tenant_id, Team), "tenant.teams"),

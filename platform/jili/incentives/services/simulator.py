@@ -11,10 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
+from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from html import escape
 from typing import Any
 
+from sqlalchemy import select
+
+from jili.extensions import db
+from jili.incentives.models import PlanVersion
+from jili.inputs.models import SalesTarget
+from jili.periods.models import Period, PeriodKind, PeriodStatus
 from jili.schemes import CalculationContext, PeriodFacts, SalesSlice
 
 ZERO = Decimal(0)
@@ -150,6 +157,66 @@ def point_at(points: Iterable[Point], pct: Decimal) -> Point | None:
         if p.attainment_pct == pct:
             return p
     return None
+
+
+# -- the default period ---------------------------------------------------------
+
+_KIND_ORDER = {PeriodKind.QUARTER: 3, PeriodKind.MONTH: 2, PeriodKind.YEAR: 1, PeriodKind.WEEK: 0}
+
+
+def _periods_with_plans(tenant_id: int, periods: list[Period]) -> set[int]:
+    """The periods some plan has a version in force for (same cadence, effective
+    by the period's start): one query for the versions, whatever the periods."""
+    versions = db.session.execute(
+        select(PlanVersion.effective_from, Period.kind)
+        .join(Period, Period.id == PlanVersion.effective_period_id)
+        .where(PlanVersion.tenant_id == tenant_id, PlanVersion.is_pilot.is_(False))
+    ).all()
+    return {
+        p.id
+        for p in periods
+        if any(kind == p.kind and start <= p.start_date for start, kind in versions)
+    }
+
+
+def default_period(tenant_id: int, person_id: int | None, today: date) -> Period | None:
+    """The current open period that has plans: among periods not closed, one with
+    plans in force first, then containing today, then not yet published, then where
+    the person has a target; a quarter before a month before a year; the latest."""
+    periods = list(
+        db.session.scalars(
+            select(Period).where(
+                Period.tenant_id == tenant_id, Period.status != PeriodStatus.CLOSED
+            )
+        )
+    )
+    if not periods:
+        return None
+    with_target: set[int] = set()
+    if person_id is not None:
+        with_target = set(
+            db.session.scalars(
+                select(SalesTarget.period_id).where(
+                    SalesTarget.tenant_id == tenant_id,
+                    SalesTarget.person_id == person_id,
+                    SalesTarget.revenue.is_not(None),
+                )
+            )
+        )
+    with_plans = _periods_with_plans(tenant_id, periods)
+    started = [p for p in periods if p.start_date <= today] or periods
+
+    def rank(p: Period):
+        return (
+            p.id in with_plans,
+            p.start_date <= today <= p.end_date,
+            p.status in (PeriodStatus.OPEN, PeriodStatus.CALCULATED),
+            p.id in with_target,
+            _KIND_ORDER[p.kind],
+            p.start_date,
+        )
+
+    return max(started, key=rank)
 
 
 # -- the chart -------------------------------------------------------------------

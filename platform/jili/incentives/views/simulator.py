@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from sqlalchemy import select
 
+from jili.accounts.models import Role
 from jili.accounts.roles import require
 from jili.extensions import db
 from jili.i18n import format_money
@@ -26,19 +27,20 @@ from jili.incentives.engine.natural import NaturalKeys
 from jili.incentives.engine.runs import paid_once_keys
 from jili.incentives.engine.storage import fingerprint
 from jili.incentives.models import Plan
+from jili.incentives.services.sim_stack import PlanCurve, Stack, stacked_svg
 from jili.incentives.services.simulator import (
     DEFAULT_STEPS,
     ChartLabels,
     Point,
     chart_svg,
+    default_period,
     point_at,
     simulate,
 )
-from jili.inputs.models import SalesTarget
 from jili.money import CURRENCIES, MoneyError, to_decimal
 from jili.org.models import Level, Person
 from jili.org.visibility import may_see, viewer_person, visible_person_ids
-from jili.periods.models import Period, PeriodKind, PeriodStatus
+from jili.periods.models import Period, PeriodKind
 from jili.schemes import CalculationContext, Fact, PeriodFacts, PersonFacts
 from jili.tenancy import get_scoped_or_404
 from jili.web import bp
@@ -46,39 +48,9 @@ from jili.web import bp
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 
-_KIND_ORDER = {PeriodKind.QUARTER: 3, PeriodKind.MONTH: 2, PeriodKind.YEAR: 1, PeriodKind.WEEK: 0}
-
 
 def _default_period(person: Person | None) -> Period | None:
-    """The latest period already started that is not closed, preferring one where
-    the person has a target, then a quarter over a month over a year."""
-    periods = list(
-        db.session.scalars(
-            select(Period).where(
-                Period.tenant_id == g.tenant.id, Period.status != PeriodStatus.CLOSED
-            )
-        )
-    )
-    if not periods:
-        return None
-    with_target: set[int] = set()
-    if person is not None:
-        with_target = set(
-            db.session.scalars(
-                select(SalesTarget.period_id).where(
-                    SalesTarget.tenant_id == g.tenant.id,
-                    SalesTarget.person_id == person.id,
-                    SalesTarget.revenue.is_not(None),
-                )
-            )
-        )
-    today = date.today()
-    started = [p for p in periods if p.start_date <= today] or periods
-
-    def rank(p: Period):
-        return (p.id in with_target, p.start_date <= today, p.start_date, _KIND_ORDER[p.kind])
-
-    return max(started, key=rank)
+    return default_period(g.tenant.id, person.id if person else None, date.today())
 
 
 def _money_tick(amount: Decimal) -> str:
@@ -121,6 +93,11 @@ def _chosen_person(people: list[Person], me: Person | None, visible) -> Person |
         if not may_see(person.id, visible):
             abort(404)
         return person
+    if g.role == Role.MANAGER and me is not None:
+        # a manager simulates their team: the first person of it
+        team = [p for p in people if p.id != me.id]
+        if team:
+            return team[0]
     person = me if me is not None and may_see(me.id, visible) else None
     return person or (people[0] if people else None)
 
@@ -207,10 +184,16 @@ def simulator():
             e for e in plans_for_period(g.tenant.id, period) if e.status == PlanStatus.ACTIVE
         ]
     eligible = _eligibility(entries, person, period)
-    entry = _chosen_entry(entries, eligible, period, errors)
     attainment = _read_attainment(errors)
     typed_target = _read_target(errors)
-    result = _simulate(person, period, entry, attainment, typed_target)
+    # Without a chosen plan, a person in two plans or more sees them all at once.
+    all_plans = not request.args.get("plan_id") and sum(eligible.values()) >= 2
+    entry = None if all_plans else _chosen_entry(entries, eligible, period, errors)
+    if all_plans:
+        mine = [e for e in entries if eligible.get(e.plan.id)]
+        result = _simulate_all(person, period, mine, attainment, typed_target)
+    else:
+        result = _simulate(person, period, entry, attainment, typed_target)
     context = {
         "people": people,
         "person": person,
@@ -219,6 +202,7 @@ def simulator():
         "entries": entries,
         "eligible": eligible,
         "entry": entry,
+        "all_plans": all_plans,
         "errors": errors,
         "attainment": result.get("current_pct", attainment),
         "typed_target": request.args.get("target", "") if "target" in errors else typed_target,
@@ -359,6 +343,81 @@ def _simulate(person, period, entry, attainment, typed_target) -> dict:
         return out
     out.update(_outcome(person, entry, points, attainment))
     return out
+
+
+def _simulate_all(person, period, entries, attainment, typed_target) -> dict:
+    """Every plan of the person at the same attainment, stacked: one slider moves
+    them all together (each plan calculated by its own scheme, as one plan is)."""
+    curves, out = [], {}
+    for entry in entries:
+        actual, scoped = _scoped_facts(person, period, entry)
+        if not out:
+            out = {
+                "actual_sales": actual.booked_revenue if actual else ZERO,
+                "actual_target": actual.target if actual else None,
+            }
+            target = typed_target or out["actual_target"]
+            if target is None or target <= 0:
+                out["need_target"] = True
+                out["problem"] = _(
+                    "%(name)s has no revenue target in %(period)s. Type a target to simulate with.",
+                    name=person.name,
+                    period=period.label,
+                )
+                return out
+            if attainment is None:
+                current = out["actual_sales"] / target * HUNDRED
+                attainment = min(max(current, ZERO), Decimal(200)).quantize(Decimal(1)).normalize()
+        context = CalculationContext(
+            plan_key=f"plan-{entry.plan.id}",
+            places=CURRENCIES.get(g.tenant.currency, 2),
+            currency=g.tenant.currency,
+            paid_once_keys=paid_once_keys(g.tenant.id, period.id).get(entry.plan.id, frozenset()),
+        )
+        try:
+            points = _curve(scoped, entry, person.id, target, attainment, context)
+        except Exception as exc:  # a plugin refusing its inputs: say so, plainly
+            out["problem"] = _(
+                "Plan %(plan)s could not be calculated: %(error)s", plan=entry.plan.name, error=exc
+            )
+            continue
+        curves.append(PlanCurve(entry.plan.id, entry.plan.name, tuple(points)))
+    stack = Stack(tuple(curves))
+    out.update(target=target, stack=stack, current_pct=attainment)
+    out.update(_stack_words(person, stack, attainment))
+    return out
+
+
+def _stack_words(person: Person, stack: Stack, attainment: Decimal) -> dict:
+    me = viewer_person()
+    params = {
+        "pct": _pct(attainment),
+        "amount": format_money(stack.total(attainment)),
+        "delta": _signed(stack.total(attainment) - stack.total(HUNDRED)),
+        "base": _pct(HUNDRED),
+        "name": person.name,
+        "n": len(stack.curves),
+    }
+    sentence = (
+        _(
+            "At %(pct)s you earn %(amount)s from your %(n)d plans, %(delta)s against %(base)s.",
+            **params,
+        )
+        if me is not None and me.id == person.id
+        else _(
+            "At %(pct)s %(name)s earns %(amount)s from %(n)d plans, %(delta)s against %(base)s.",
+            **params,
+        )
+    )
+    labels = ChartLabels(
+        title=_("All plans: payout against attainment, stacked by plan"),
+        x_axis=_("Attainment against target"),
+        y_axis=_("Payout (%(currency)s)", currency=g.tenant.currency),
+    )
+    return {
+        "sentence": sentence,
+        "chart": Markup(stacked_svg(stack, attainment, labels, _money_tick)),
+    }
 
 
 def _outcome(person: Person, entry, points: list[Point], attainment: Decimal) -> dict:

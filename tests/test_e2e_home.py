@@ -1,0 +1,100 @@
+"""End to end, the home pages of the demo (real gunicorn, Chromium): every demo login
+lands on a home whose charts render with the data's numbers, and every page a staff
+member or manager uses fits a 390 × 844 phone without horizontal scrolling."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from jili import ROOT
+from jili.plan_as_code.demo import logins
+from test_e2e_browser import _login, chromium, pytestmark, server  # noqa: F401  (fixtures)
+
+TENANTS = Path(ROOT) / "tenants"
+PHONE = {"width": 390, "height": 844}
+
+
+def _number(text: str) -> str:
+    return re.sub(r"[^\d.]", "", text)
+
+
+def _check_staff(page) -> None:
+    """Progress bars, an estimate and a statement whose total is the statement's own."""
+    assert page.locator(".period-progress [role=progressbar]").count() >= 2
+    assert page.locator(".period-progress table tfoot .num").first.is_visible()
+    total = page.inner_text("#stmt-h ~ p .big")
+    assert re.search(r"[1-9]", total)
+    page.click("#stmt-h ~ p a")
+    page.wait_for_load_state("networkidle")
+    assert _number(page.inner_text("#statement-total b")) == _number(total)
+    page.go_back()
+    page.wait_for_load_state("networkidle")
+
+
+def _check_manager(page) -> None:
+    """The ranking chart draws each person's bar with the attainment of the table
+    beside it (both from the team's sales and targets)."""
+    chart = page.locator(".home-team svg.home-chart").first
+    assert chart.is_visible() and chart.bounding_box()["height"] > 100
+    values = chart.locator("text.value").all_text_contents()
+    assert len(values) >= 4 and any(re.search(r"[1-9]", v) for v in values)
+    rows = page.locator(".home-team details.table-alt").first.locator("tbody tr")
+    table = [rows.nth(i).locator("td").last.text_content() for i in range(rows.count())]
+    assert [v.strip() for v in values] == [t.strip() for t in table]
+
+
+def _check_admin(page) -> None:
+    chart = page.locator("svg.home-chart[aria-labelledby='cost-t cost-d']")
+    assert chart.is_visible()
+    assert chart.locator("rect.bar").count() == 4  # the four ended quarters, calculated
+    assert all(re.search(r"[1-9]", v) for v in chart.locator("text.value").all_text_contents())
+
+
+def test_each_demo_role_lands_on_a_home_with_charts_and_numbers(server, chromium):  # noqa: F811
+    for login in logins(TENANTS):
+        page = chromium.new_page(locale="zh-CN")
+        _login(page, server, login.email, login.password)
+        if login.role == "consultant":
+            rows = page.locator("table.clients-table tbody tr")
+            assert rows.count() == 2
+            assert all(re.search(r"\d", t) for t in rows.all_inner_texts())
+            page.close()
+            continue
+        page.goto(f"{server}/t/{login.slug}/")
+        page.wait_for_load_state("networkidle")
+        if login.role in ("staff", "manager"):
+            _check_staff(page)
+        if login.role == "manager":
+            _check_manager(page)
+        if login.role in ("owner", "admin", "hr"):
+            _check_admin(page)
+        page.close()
+
+
+def _fits(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_load_state("networkidle")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    wide = page.evaluate(
+        "() => [...document.querySelectorAll('body *')]"
+        ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)"
+        ".slice(0, 3).map(e => e.tagName + '.' + e.getAttribute('class'))"
+    )
+    assert width <= PHONE["width"], (url, width, wide)
+
+
+def test_staff_and_manager_pages_fit_a_phone(server, chromium):  # noqa: F811
+    pages = ["/", "/statements", "/simulator", "/simulator?attainment=150", "/feedback/"]
+    for login in logins(TENANTS):
+        if login.role not in ("staff", "manager"):
+            continue
+        page = chromium.new_page(locale="zh-TW", viewport=PHONE)
+        _login(page, server, login.email, login.password)
+        base = f"{server}/t/{login.slug}"
+        for path in pages + (["/targets"] if login.role == "manager" else []):
+            _fits(page, base + path)
+        page.goto(base + "/")
+        statement = page.locator("#stmt-h ~ p a").get_attribute("href")
+        _fits(page, server + statement)
+        page.close()
