@@ -1,23 +1,12 @@
-"""Forms of the home capability: inviting a person, linking a member."""
+"""Forms of the home capability: linking a member to a person (inviting one uses
+:class:`jili.accounts.forms.InviteForm`)."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
-
-
-class PersonInviteForm(FlaskForm):
-    email = EmailField(
-        _l("E-mail"),
-        validators=[
-            DataRequired(),
-            Email(message=_l("Type a valid e-mail address.")),
-            Length(max=254),
-        ],
-    )
-    role = SelectField(_l("Role"), choices=[])
+from wtforms import SelectField, StringField
+from wtforms.validators import Length, Optional
 
 
 class LinkMemberForm(FlaskForm):

@@ -7,11 +7,12 @@ from flask import abort, current_app, flash, g, redirect, render_template, url_f
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from jili.accounts.forms import InviteForm
 from jili.accounts.models import Membership, Role, User
 from jili.accounts.roles import GRANTABLE, can, require
 from jili.accounts.services import send_invitation_mail
 from jili.extensions import db
-from jili.home.forms import LinkMemberForm, MemberPersonForm, PersonInviteForm
+from jili.home.forms import LinkMemberForm, MemberPersonForm
 from jili.home.services import links
 from jili.i18n import ROLE_LABELS
 from jili.org.models import Level, Person
@@ -34,7 +35,7 @@ def person_login_context(person: Person, invite_form=None, new_link=None) -> dic
         (u.id, f"{u.name} <{u.email}>") for _m, u in links.linkable_members(g.tenant.id)
     ]
     if invite_form is None:
-        invite_form = PersonInviteForm()
+        invite_form = InviteForm()
         invite_form.role.choices = _grantable()
         invite_form.role.data = "manager" if person.level == Level.MANAGER else "staff"
     return {
@@ -69,7 +70,7 @@ def _card(person: Person, status: int = 200, **kw):
 @require("members.edit")
 def person_invite(person_id: int):
     person = get_scoped_or_404(Person, person_id, g.tenant.id)
-    form = PersonInviteForm()
+    form = InviteForm()
     form.role.choices = _grantable()
     if not form.validate_on_submit():
         if g.htmx:
