@@ -328,12 +328,7 @@ def _simulate(person, period, entry, attainment, typed_target) -> dict:
     if attainment is None:
         current = actual.booked_revenue / target * HUNDRED if actual else HUNDRED
         attainment = min(max(current, ZERO), Decimal(200)).quantize(Decimal(1)).normalize()
-    context = CalculationContext(
-        plan_key=f"plan-{entry.plan.id}",
-        places=CURRENCIES.get(g.tenant.currency, 2),
-        currency=g.tenant.currency,
-        paid_once_keys=paid_once_keys(g.tenant.id, period.id).get(entry.plan.id, frozenset()),
-    )
+    context = _plan_context(entry, paid_once_keys(g.tenant.id, period.id))
     try:
         points = _curve(scoped, entry, person.id, target, attainment, context)
     except Exception as exc:  # a plugin refusing its inputs: say so, plainly
@@ -345,10 +340,21 @@ def _simulate(person, period, entry, attainment, typed_target) -> dict:
     return out
 
 
+def _plan_context(entry, paid: dict) -> CalculationContext:
+    """What a plan's scheme is told about the company when one person is simulated."""
+    return CalculationContext(
+        plan_key=f"plan-{entry.plan.id}",
+        places=CURRENCIES.get(g.tenant.currency, 2),
+        currency=g.tenant.currency,
+        paid_once_keys=paid.get(entry.plan.id, frozenset()),
+    )
+
+
 def _simulate_all(person, period, entries, attainment, typed_target) -> dict:
     """Every plan of the person at the same attainment, stacked: one slider moves
     them all together (each plan calculated by its own scheme, as one plan is)."""
     curves, out = [], {}
+    paid = paid_once_keys(g.tenant.id, period.id)  # one read for every plan
     for entry in entries:
         actual, scoped = _scoped_facts(person, period, entry)
         if not out:
@@ -368,12 +374,7 @@ def _simulate_all(person, period, entries, attainment, typed_target) -> dict:
             if attainment is None:
                 current = out["actual_sales"] / target * HUNDRED
                 attainment = min(max(current, ZERO), Decimal(200)).quantize(Decimal(1)).normalize()
-        context = CalculationContext(
-            plan_key=f"plan-{entry.plan.id}",
-            places=CURRENCIES.get(g.tenant.currency, 2),
-            currency=g.tenant.currency,
-            paid_once_keys=paid_once_keys(g.tenant.id, period.id).get(entry.plan.id, frozenset()),
-        )
+        context = _plan_context(entry, paid)
         try:
             points = _curve(scoped, entry, person.id, target, attainment, context)
         except Exception as exc:  # a plugin refusing its inputs: say so, plainly
