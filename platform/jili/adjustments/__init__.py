@@ -1,0 +1,1 @@
+"""Target adjustment requests: ask, review, approve; the target and its letter follow."""

@@ -1,0 +1,1 @@
+"""Progress alerts (yellow, red, threshold rules) and the improvement plans they ask for."""

@@ -1,0 +1,1 @@
+"""Background jobs (huey): calculations, imports, exports and mail run outside the web request."""

@@ -1,0 +1,1 @@
+"""Responsibility letters (目标责任书): generated from published targets, printed, acknowledged."""

@@ -1,0 +1,1 @@
+"""Targets as a process: metrics, the grid, splits, publication and progress."""

@@ -1,0 +1,1 @@
+"""The tenant's working-day calendar: weekends, holidays, make-up working days."""
