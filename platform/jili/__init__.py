@@ -71,7 +71,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _register_pages(app: Flask) -> None:
     """Each capability's pages. Those inside a company add their routes to the tenant
     blueprint (:mod:`jili.web`), so they are imported before it is registered."""
-    from jili import feedback, i18n, web
+    from jili import feedback, health, i18n, web
     from jili.accounts.views import auth, members, password_reset, settings, signup  # noqa: F401
     from jili.audit import views as audit_pages  # noqa: F401
     from jili.home import views as home_pages  # noqa: F401
@@ -89,6 +89,7 @@ def _register_pages(app: Flask) -> None:
     from jili.org import views as org_pages  # noqa: F401
     from jili.periods import views as period_pages
 
+    health.init_app(app)  # first: its maintenance page answers before anything reads the login
     i18n.init_app(app)
     auth.init_app(app)
     feedback.init_app(app)  # before web: nests its blueprint into the tenant area

@@ -32,6 +32,10 @@ NO_LOG_HEADER = "X-Jili-No-Log"
 _UNLOGGED = re.compile(r"^/(?:f(?:/|$)|t/[^/]+/feedback(?:/|$))")
 _REQUEST_LINE = re.compile(r"\b(?:GET|HEAD|POST|PUT|PATCH|DELETE|OPTIONS) (?P<path>\S+)")
 
+# Not feedback pages, but kept out of the access log by the same logger: the health
+# checks a load balancer or monitor asks for every few seconds.
+HEALTH_PATHS = ("/healthz", "/readyz")
+
 error_log = logging.getLogger("jili.feedback.errors")
 
 
@@ -61,6 +65,8 @@ class GunicornLogger(_GunicornLogger):
     def access(self, resp, req, environ, request_time):
         if _environ_unlogged(environ) or is_unlogged_path(getattr(req, "path", "")):
             return
+        if (environ.get("PATH_INFO") or getattr(req, "path", "")) in HEALTH_PATHS:
+            return  # a monitor asks every few seconds: its lines would bury the rest
         super().access(resp, req, environ, request_time)
 
     def _scrub(self, args):
@@ -88,7 +94,7 @@ class DropFeedbackRequests(logging.Filter):
         args = record.args if isinstance(record.args, tuple) else ()
         for arg in args:
             m = _REQUEST_LINE.search(str(arg))
-            if m and is_unlogged_path(m.group("path")):
+            if m and (is_unlogged_path(m.group("path")) or m.group("path") in HEALTH_PATHS):
                 return False
         return True
 
