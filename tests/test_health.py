@@ -5,11 +5,11 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from sqlalchemy import text
-from test_feedback_unlogged import access, gunicorn_logger, written
 
 from jili.extensions import db
 from jili.feedback import unlogged
 from jili.health.services import script_heads
+from test_feedback_unlogged import access, gunicorn_logger, written
 
 
 @contextmanager

@@ -59,8 +59,9 @@ def check_migrations() -> Check:
         return Check("migrations", False, "database not under migrations")
     if current != heads:
         return Check(
-            "migrations", False, f"at {', '.join(sorted(current)) or 'none'}, head is "
-            f"{', '.join(sorted(heads))}"
+            "migrations",
+            False,
+            f"at {', '.join(sorted(current)) or 'none'}, head is {', '.join(sorted(heads))}",
         )
     return Check("migrations", True, "at head")
 
