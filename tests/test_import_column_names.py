@@ -8,10 +8,10 @@ import io
 
 import pytest
 from flask_babel import force_locale
-from test_inputs_transactions import shop  # noqa: F401  (fixture)
 
 from jili.inputs.services import common, metrics, targets, transactions
 from jili.org import people_import
+from test_inputs_transactions import shop  # noqa: F401  (fixture)
 
 ZH = {"Accept-Language": "zh-CN"}
 TW = {"Accept-Language": "zh-TW"}

@@ -71,9 +71,7 @@ def import_target_file(tenant: Tenant, filename: str, data: bytes) -> Outcome:
                 None, column_name("employee_no"), _("Add an employee number or a team column.")
             )
         if not any(key in labels for key, _attr in AMOUNTS):
-            outcome.error(
-                None, column_name("revenue_target"), _("Add at least one target column.")
-            )
+            outcome.error(None, column_name("revenue_target"), _("Add at least one target column."))
     if outcome.errors:
         return outcome
     return _import(tenant, rows, labels, outcome)
