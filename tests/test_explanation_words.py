@@ -4,6 +4,7 @@ inside an explanation's arithmetic too ("pool", "capped", "coefficient",
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,20 @@ def test_a_nested_step_and_a_capped_input_are_translated(app):
     assert expl.plain_text() == "attainment 120 % (capped)"
     with app.test_request_context(), force_locale("zh_Hant"):
         assert "120 %（封頂）" in expl.text()
+
+
+@needs_catalogue
+def test_the_budget_ceilings_step_is_read_in_the_readers_language(world, browser):
+    from jili.models import IncentiveSetting
+
+    w = world
+    with bound_tenant(w.t):
+        db.session.add(IncentiveSetting(tenant_id=w.t, budget_amount=Decimal("20000.01")))
+        db.session.commit()
+    owner = browser(w.tenant.owner)
+    w.calculate(owner)
+    publish(w, owner)
+    page = _as(w, browser, "zh_Hans").get(statement_url(w, w.a)).text
+    assert "预算上限 20,000.01（按比例削减）：" in page and "budget ceiling" not in page
+    english = owner.get(statement_url(w, w.a), headers=EN).text
+    assert "budget ceiling 20,000.01 (proportional): " in english

@@ -262,3 +262,12 @@ class PayoutLine:
             once_key=data.get("once_key"),
             explanation=Explanation.from_dict(data["explanation"]),
         )
+
+
+# The budget ceiling's step, as jili.schemes.budget writes it (English text):
+# declared here so a page reads it in the reader's language, in new runs and old.
+BUDGET_NOTES = {
+    "proportional": step_message(N_("%(ceiling)s (proportional)")),
+    "priority": step_message(N_("%(ceiling)s (priority)")),
+}
+BUDGET_STEP = step_message(N_("budget ceiling %(note)s: %(before)s → %(after)s"))
