@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from jili.extensions import db
-from jili.models import AuditLog, IncentiveSetting, Person
+from jili.models import AuditLog, IncentiveSetting, Person, Tenant, User
 from jili.tenancy import bound_tenant
 from test_runs_pages import EN, CalcWorld
 
@@ -35,10 +36,11 @@ def exported_run(w, b):
     return run
 
 
-def sections(text: str) -> tuple[list[list[str]], list[list[str]]]:
+def table(text: str) -> list[list[str]]:
+    """The CSV's rows: one table, no blank row and no second section (issue 10 item 13)."""
     rows = list(csv.reader(io.StringIO(text)))
-    blank = rows.index([])
-    return rows[:blank], rows[blank + 1 :]
+    assert [] not in rows and all(len(r) == len(rows[0]) for r in rows)
+    return rows
 
 
 def test_csv_round_trips_amounts_exactly(world, browser):
@@ -50,8 +52,7 @@ def test_csv_round_trips_amounts_exactly(world, browser):
     assert resp.mimetype == "text/csv"
     assert "attachment" in resp.headers["Content-Disposition"]
     assert resp.data.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads it as UTF-8
-    lines, totals = sections(resp.data.decode("utf-8-sig"))
-    header, *rows = lines
+    header, *rows = table(resp.data.decode("utf-8-sig"))
     assert header == [
         "Employee number", "Name", "Team", "Plan", "Component", "Amount", "Amount before budget",
     ]  # fmt: skip
@@ -60,8 +61,6 @@ def test_csv_round_trips_amounts_exactly(world, browser):
     zhang = next(r for r in rows if r[1] == "张伟")
     assert zhang[0] == "E1" and zhang[2] == "华东一组" and zhang[3] == "阶梯提成"
     assert zhang[6] == "11700.00" and D(zhang[5]) < D(zhang[6])  # cut by the ceiling
-    assert totals[0] == ["Employee number", "Name", "Team", "Total"]
-    assert sum(D(t[3]) for t in totals[1:]) == run.total
     with bound_tenant(w.t):
         entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "run.export"))
     assert entry.after["format"] == "csv" and entry.after["total"] == "20000.01"
@@ -76,9 +75,9 @@ def test_xlsx_opens_with_decimal_equal_values(world, browser):
     wb = load_workbook(io.BytesIO(resp.data))
     lines, totals, info = wb.worksheets
     rows = list(lines.iter_rows(min_row=2, values_only=True))
-    csv_rows = sections(
+    csv_rows = table(
         b.get(w.url(f"/runs/{run.id}/export.csv"), headers=EN).data.decode("utf-8-sig")
-    )[0][1:]
+    )[1:]
     assert len(rows) == len(csv_rows) == run.line_count
     for xl, text in zip(rows, csv_rows, strict=True):
         assert [v or "" for v in xl[:5]] == text[:5]
@@ -90,6 +89,26 @@ def test_xlsx_opens_with_decimal_equal_values(world, browser):
     total_rows = list(totals.iter_rows(min_row=2, values_only=True))
     assert sum(D(str(r[3])).quantize(D("0.01")) for r in total_rows) == run.total
     assert info.cell(row=1, column=2).value == "2024-Q3"
+    assert totals.cell(row=1, column=4).value == "Total"  # the summary is its own sheet
+
+
+def test_xlsx_times_are_in_the_tenants_time_zone_and_name_the_calculator(world, browser):
+    w = world
+    b = browser(w.tenant.owner)
+    run = exported_run(w, b)
+    resp = b.get(w.url(f"/runs/{run.id}/export.xlsx"), headers=EN)
+    info = {r[0]: r[1] for r in load_workbook(io.BytesIO(resp.data))["Run"].values}
+    shanghai = run.created_at.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert info["Calculated at"] == f"{shanghai:%Y-%m-%d %H:%M} (Asia/Shanghai)"
+    with bound_tenant(w.t):
+        owner = db.session.get(User, w.tenant.owner.id)
+        assert info["Calculated by"] == owner.name and "@" not in info["Calculated by"]
+        db.session.get(Tenant, w.t).timezone = "Europe/Berlin"
+        db.session.commit()
+    resp = b.get(w.url(f"/runs/{run.id}/export.xlsx"), headers=EN)
+    info = {r[0]: r[1] for r in load_workbook(io.BytesIO(resp.data))["Run"].values}
+    berlin = run.created_at.astimezone(ZoneInfo("Europe/Berlin"))
+    assert info["Calculated at"] == f"{berlin:%Y-%m-%d %H:%M} (Europe/Berlin)"
 
 
 def test_formulas_in_names_are_defused(world, browser):

@@ -284,7 +284,7 @@ def test_unknown_or_missing_columns_are_errors(shop, browser):
     resp = upload(b, shop, "external_id,deal_date,amount\nA,2024-07-01,1\n")
     assert (
         resp.status_code == 422
-        and "<td>employee_no</td><td>Required column is missing." in resp.text
+        and "<td>Employee number</td><td>Required column is missing." in resp.text
     )
     resp = upload(b, shop, b"", name="empty.csv")
     assert resp.status_code == 422 and "The file is empty" in resp.text

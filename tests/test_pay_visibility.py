@@ -42,7 +42,7 @@ THEIRS = [
     "876,543.21",  # 孙外队's revenue target
     "98,765.43",  # 孙外队's monthly base salary
     "7,654.32",  # 孙外队's one-off award
-    "4321.98",  # 孙外队's KPI value
+    "4,321.98",  # 孙外队's KPI value (grouped like money)
     "11,851.85",  # 孙外队's commission: 987,654.35 × 1.2 %
     "6,093.33",  # 王芳's commission in run 2 (华南组): 507,777.75 × 1.2 %
     "3,333,333.33",  # 华南组's team target
@@ -56,7 +56,7 @@ TEAM = [
     "5,438.53",  # 李娜 (sub-team 二队) in run 2: 453,210.95 × 1.2 %
     "22,222.22",  # 李娜's base salary
     "3,456.78",  # 李娜's award
-    "1234.56",  # 李娜's KPI value
+    "1,234.56",  # 李娜's KPI value (grouped like money)
     "2,222,222.22",  # 华东一组's team target
     "1,333.33",  # 赵直属 (华南组, reports to the manager) in run 2: 111,111.15 × 1.2 %
     "18,471.86",  # run 2 over the manager's people: 11,700 + 5,438.53 + 1,333.33
@@ -237,7 +237,7 @@ def matrix(w: PayWorld) -> dict[str, list[tuple[str, dict]]]:
             (f"/targets?period_id={q3}", case((200, ["876,543.21", "3,333,333.33"]), (200, ["2,222,222.22", "500,000.00"]), REFUSED)),
         ],
         "tenant.metrics": [
-            (f"/metrics?period_id={q3}", case((200, ["4321.98", "66.77"]), (200, ["1234.56", "55.44"]), REFUSED)),
+            (f"/metrics?period_id={q3}", case((200, ["4,321.98", "66.77"]), (200, ["1,234.56", "55.44"]), REFUSED)),
         ],
         "tenant.awards": [
             ("/awards", case((200, ["7,654.32"]), (200, ["3,456.78"]), REFUSED)),

@@ -373,7 +373,7 @@ def test_a_level_map_is_one_labelled_input_per_level(make_tenant, browser):
         "newcomer": "5000",
     }
     detail = b.get(f"/t/{tenant.slug}/plans/{version.plan_id}", headers=ZH).text
-    assert "经理: 12000" in detail
+    assert "经理: 12,000" in detail  # grouped like money (issue 10 item 14)
 
 
 def test_a_level_map_refuses_a_name_that_is_not_a_level():

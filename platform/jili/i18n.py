@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from babel import numbers
 from flask import Blueprint, Flask, g, has_request_context, redirect, request, session, url_for
@@ -64,6 +65,50 @@ def format_money(amount: Decimal | None, currency: str | None = None) -> str:
     return numbers.format_currency(amount, currency, locale=str(get_locale()))
 
 
+NUMERIC_KINDS = frozenset({"decimal", "optional_decimal", "percent", "int"})
+
+
+def format_number(value, places: int | None = None) -> str:
+    """A number as money is shown, with thousands separators (``480000`` →
+    ``480,000``, ``8000.5`` → ``8,000.5``): its own decimals without trailing
+    zeros, or exactly ``places`` of them. All three languages group by
+    thousands with a comma. Anything that is not a number is shown as it is."""
+    if value is None or value == "" or isinstance(value, bool):
+        return "" if value is None else str(value)
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return str(value)
+    if not number.is_finite():
+        return str(value)
+    if places is not None:
+        return f"{number.quantize(Decimal(1).scaleb(-places)):,.{places}f}"
+    text = f"{number:,f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def looks_numeric(value) -> bool:
+    """A stored number (``8000``, ``"8000.50"``, ``-3``), not an id like ``"007"``."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float | Decimal):
+        return True
+    return isinstance(value, str) and re.fullmatch(r"-?(0|[1-9]\d*)(\.\d+)?", value) is not None
+
+
+def setting_value(value, kind: str | None = None):
+    """A plan setting's value for reading: numbers grouped like money."""
+    if kind is not None and kind not in NUMERIC_KINDS:
+        return value
+    if not looks_numeric(value):
+        return value
+    # As typed: "2.0" stays 2.0 (grouped), a stored Decimal keeps its places.
+    text = value if isinstance(value, str) else str(value)
+    return format_number(value, len(text.split(".")[1]) if "." in text else None)
+
+
 def format_any_date(value) -> str:
     if value is None:
         return ""
@@ -96,6 +141,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["date"] = format_any_date
+    app.jinja_env.filters["number"] = format_number
+    app.jinja_env.filters["setting"] = setting_value
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["role_label"] = lambda v: ROLE_LABELS[_value(v)]
     app.jinja_env.globals["level_label"] = lambda v: LEVEL_LABELS[_value(v)]

@@ -38,11 +38,13 @@ from jili.schemes import (
     PeriodFacts,
     SchemeType,
     Settings,
+    Step,
     TeamFacts,
     fmt_money,
     fmt_pct,
     quantize,
     split_largest_remainder,
+    step_message,
 )
 
 HUNDRED = Decimal(100)
@@ -54,6 +56,10 @@ SPLIT_WORDS = {
     "composite": N_("team and individual parts"),
     "equal": N_("equal parts"),
 }
+# Arithmetic steps with words (translated when read; see jili.schemes.Step).
+POOL_STEP = step_message(N_("pool %(excess)s × %(rate)s = %(pool)s"))
+CAPPED_STEP = step_message(N_("capped at %(pool)s"))
+COLLABORATION_STEP = step_message(N_("collaboration top: + %(bonus)s = %(pool)s"))
 
 
 class ExcessPool(SchemeType):
@@ -188,15 +194,24 @@ class ExcessPool(SchemeType):
         steps = []
         pool = excess * s.pool_rate_pct / HUNDRED
         steps.append(
-            f"pool {fmt_money(excess, places)} × {fmt_pct(s.pool_rate_pct)} = {fmt_money(pool, places)}"
+            Step(
+                POOL_STEP,
+                excess=fmt_money(excess, places),
+                rate=fmt_pct(s.pool_rate_pct),
+                pool=fmt_money(pool, places),
+            )
         )
         if s.pool_cap is not None and pool > s.pool_cap:
             pool = s.pool_cap
-            steps.append(f"capped at {fmt_money(pool, places)}")
+            steps.append(Step(CAPPED_STEP, pool=fmt_money(pool, places)))
         if in_top:
             pool = pool * (HUNDRED + s.collaboration_bonus_pct) / HUNDRED
             steps.append(
-                f"collaboration top: + {fmt_pct(s.collaboration_bonus_pct)} = {fmt_money(pool, places)}"
+                Step(
+                    COLLABORATION_STEP,
+                    bonus=fmt_pct(s.collaboration_bonus_pct),
+                    pool=fmt_money(pool, places),
+                )
             )
         pool = quantize(pool, places)
         inputs["pool"] = fmt_money(pool, places)

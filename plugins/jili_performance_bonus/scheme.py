@@ -33,16 +33,21 @@ from jili.schemes import (
     PeriodFacts,
     PersonFacts,
     SchemeType,
+    Step,
     band_for_percent,
     fmt_money,
     fmt_number,
     fmt_pct,
     fmt_ratio,
     make_bands,
+    step_message,
 )
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
+# Words in the arithmetic (translated when read; see jili.schemes.Step).
+CAPPED = step_message(N_("%(attainment)s (capped)"))
+CAPPED_STEP = step_message(N_("%(base)s × %(coefficient)s × %(attainment)s (capped) = %(amount)s"))
 
 
 class PerformanceBonus(SchemeType):
@@ -129,10 +134,21 @@ class PerformanceBonus(SchemeType):
         # Multiply before dividing so 8,000 × 1.2 × 480,000 / 500,000 stays exact.
         if capped:
             amount = base * band.value * cap_pct / HUNDRED
-            attainment_shown = f"{fmt_pct(cap_pct)} (capped)"
+            attainment_shown = Step(CAPPED, attainment=fmt_pct(cap_pct))
+            step = Step(
+                CAPPED_STEP,
+                base=fmt_money(base, places),
+                coefficient=fmt_number(band.value),
+                attainment=fmt_pct(cap_pct),
+                amount=fmt_money(amount, places),
+            )
         else:
             amount = base * band.value * actual / target
             attainment_shown = fmt_ratio(actual / target)
+            step = (
+                f"{fmt_money(base, places)} × {fmt_number(band.value)} × {attainment_shown}"
+                f" = {fmt_money(amount, places)}"
+            )
         explanation = Explanation(
             N_(
                 "Level %(level)s base %(base)s; score %(score)s is in band %(band)s, "
@@ -147,9 +163,6 @@ class PerformanceBonus(SchemeType):
                 "target": fmt_money(target, places),
             },
             {"level": person.level, "band": band.describe(percent=False)},
-            (
-                f"{fmt_money(base, places)} × {fmt_number(band.value)} × {attainment_shown}"
-                f" = {fmt_money(amount, places)}",
-            ),
+            (step,),
         )
         return cls.line(context, person.person_id, amount, explanation)

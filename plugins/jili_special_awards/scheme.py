@@ -36,14 +36,18 @@ from jili.schemes import (
     SchemeInputError,
     SchemeType,
     Settings,
+    Step,
     TextField,
     fmt_money,
     fmt_pct,
     fmt_ratio,
+    step_message,
 )
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
+# Words in the arithmetic (translated when read; see jili.schemes.Step).
+RANGE_STEP = step_message(N_("%(amount)s (range %(minimum)s – %(maximum)s)"))
 
 
 class SpecialAwards(SchemeType):
@@ -260,7 +264,12 @@ class SpecialAwards(SchemeType):
                     "range": f"{fmt_money(kind.minimum)} – {fmt_money(kind.maximum)}",
                 },
                 (
-                    f"{fmt_money(award.amount, context.places)} (range {fmt_money(kind.minimum)} – {fmt_money(kind.maximum)})",
+                    Step(
+                        RANGE_STEP,
+                        amount=fmt_money(award.amount, context.places),
+                        minimum=fmt_money(kind.minimum),
+                        maximum=fmt_money(kind.maximum),
+                    ),
                 ),
             )
             lines.append(

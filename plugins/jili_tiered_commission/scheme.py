@@ -37,12 +37,14 @@ from jili.schemes import (
     PersonFacts,
     SchemeType,
     Settings,
+    Step,
     band_for_ratio,
     fmt_money,
     fmt_number,
     fmt_pct,
     fmt_ratio,
     make_bands,
+    step_message,
 )
 
 HUNDRED = Decimal(100)
@@ -59,6 +61,11 @@ BASIS_WORDS = {
     Basis.MARGIN: N_("margin"),
 }
 MODE_WORDS = {"whole": N_("whole amount"), "marginal": N_("marginal")}
+# Arithmetic steps with words (translated when read; see jili.schemes.Step).
+CAP_STEP = step_message(N_("cap %(cap)s × %(target)s = %(counted)s counted"))
+COEFFICIENT_STEP = step_message(
+    N_("× coefficient %(coefficient)s (region × product mix %(weighted)s / %(plain)s) = %(scaled)s")
+)
 
 
 class TieredCommission(SchemeType):
@@ -152,8 +159,12 @@ class TieredCommission(SchemeType):
             if amount > cap_amount:
                 counted = cap_amount
                 steps.append(
-                    f"cap {fmt_pct(s.attainment_cap_pct)} × {fmt_money(target, places)}"
-                    f" = {fmt_money(cap_amount, places)} counted"
+                    Step(
+                        CAP_STEP,
+                        cap=fmt_pct(s.attainment_cap_pct),
+                        target=fmt_money(target, places),
+                        counted=fmt_money(cap_amount, places),
+                    )
                 )
         if counted < 0 or not has_target:
             band = bands[0]
@@ -241,8 +252,12 @@ def _apply_coefficients(
         return commission
     scaled = commission * weighted / plain
     steps.append(
-        f"× coefficient {fmt_number((weighted / plain).quantize(Decimal('0.0001')))} "
-        f"(region × product mix {fmt_money(weighted, places)} / {fmt_money(plain, places)})"
-        f" = {fmt_money(scaled, places)}"
+        Step(
+            COEFFICIENT_STEP,
+            coefficient=fmt_number((weighted / plain).quantize(Decimal("0.0001"))),
+            weighted=fmt_money(weighted, places),
+            plain=fmt_money(plain, places),
+            scaled=fmt_money(scaled, places),
+        )
     )
     return scaled

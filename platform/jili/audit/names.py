@@ -15,6 +15,7 @@ from jili.accounts.models import Invitation, Membership, User
 from jili.audit.models import AuditLog
 from jili.audit.sentences import LEVEL_LABELS, Sentence, SettingKey, flatten, label, sentence
 from jili.extensions import db
+from jili.i18n import setting_value
 from jili.incentives.models import CalculationRun, Plan, PlanVersion
 from jili.org.models import Person, Team
 from jili.periods.models import Period
@@ -167,7 +168,9 @@ def _shown(f, value: Any) -> Any:
     if value is None or value == "":
         return None
     if f.kind == "percent":
-        return f"{value} %"
+        return f"{setting_value(value)} %"
+    if f.kind in ("decimal", "int"):
+        return setting_value(value)
     if f.kind == "choice":
         return str(dict(f.choices).get(value, value))
     return value

@@ -42,6 +42,7 @@ from jinja2 import BaseLoader, ChoiceLoader, TemplateNotFound
 from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
+from jili.i18n import looks_numeric, setting_value
 from jili.incentives.form_fields import (
     PREFIX,
     blank_row,
@@ -368,4 +369,6 @@ def display_value(value: Any) -> str:
         return _("yes") if value else _("no")
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
+    if looks_numeric(value):
+        return setting_value(value)  # grouped like money: 8,000
     return str(value)

@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from jili import uploads
@@ -17,7 +18,7 @@ from jili.org.models import Level, Person, Team
 # Column headers accepted, English and Chinese (simplified and traditional).
 HEADERS = {
     "employee_no": {"employee_no", "employee number", "工号", "員工編號", "员工编号", "工號"},
-    "name": {"name", "姓名"},
+    "name": {"name", "full name", "姓名"},
     "level": {"level", "级别", "級別", "职级", "職級"},
     "hire_date": {"hire_date", "hire date", "入职日期", "入職日期", "到職日期"},
     "team": {"team", "团队", "團隊", "小组", "小組"},
@@ -25,15 +26,36 @@ HEADERS = {
         "manager",
         "manager_no",
         "manager employee_no",
+        "manager's employee number",
         "上级工号",
         "上級工號",
         "经理工号",
         "經理工號",
     },
-    "mentor_no": {"mentor", "mentor_no", "导师工号", "導師工號", "师傅工号", "師傅工號"},
+    "mentor_no": {
+        "mentor",
+        "mentor_no",
+        "mentor's employee number",
+        "导师工号",
+        "導師工號",
+        "师傅工号",
+        "師傅工號",
+    },
     "base_salary": {"base_salary", "base salary", "底薪", "月底薪", "基本工资", "基本工資"},
 }
 REQUIRED = ("employee_no", "name")
+# A column the file does not have, named in the reader's language: each
+# translation is one of HEADERS, so the user can add it as named.
+COLUMN_TITLES = {
+    "employee_no": _l("Employee number"),
+    "name": _l("Full name"),
+    "level": _l("Level"),
+    "hire_date": _l("Hire date"),
+    "team": _l("Team"),
+    "manager_no": _l("Manager's employee number"),
+    "mentor_no": _l("Mentor's employee number"),
+    "base_salary": _l("Base salary"),
+}
 LEVEL_WORDS = {
     "newcomer": Level.NEWCOMER, "新人": Level.NEWCOMER, "新員工": Level.NEWCOMER, "新员工": Level.NEWCOMER,
     "core": Level.CORE, "骨干": Level.CORE, "骨幹": Level.CORE, "核心": Level.CORE,
@@ -77,7 +99,7 @@ def _map_headers(header: list[str]) -> tuple[dict[str, int], list[RowError]]:
                 mapping[field_name] = idx
     for req in REQUIRED:
         if req not in mapping:
-            errors.append(RowError(1, req, _("Required column is missing.")))
+            errors.append(RowError(1, str(COLUMN_TITLES[req]), _("Required column is missing.")))
     return mapping, errors
 
 

@@ -27,11 +27,14 @@ from jili.schemes.lines import (
     N_,
     Explanation,
     PayoutLine,
+    Step,
     fmt_money,
     fmt_number,
     fmt_pct,
     fmt_ratio,
     quantize,
+    step_message,
+    translated,
 )
 from jili.schemes.registry import (
     BUILTIN_PLUGINS,
@@ -103,6 +106,7 @@ __all__ = [
     "SchemeType",
     "Settings",
     "SettingsError",
+    "Step",
     "StrListField",
     "TeamFacts",
     "TextField",
@@ -125,4 +129,6 @@ __all__ = [
     "make_plugin_manager",
     "quantize",
     "split_largest_remainder",
+    "step_message",
+    "translated",
 ]

@@ -8,7 +8,8 @@ rendered in the reader's language later with :meth:`Explanation.text`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -52,6 +53,102 @@ def fmt_ratio(fraction: Decimal, places: int = 2) -> str:
     return fmt_pct(quantize(fraction * 100, places))
 
 
+class Step(str):
+    """Words inside an explanation, translated when they are read.
+
+    ``Step(N_("pool %(excess)s × %(rate)s = %(pool)s"), excess=…, rate=…, pool=…)``
+    *is* its English text (a ``str``, so arithmetic still joins, compares and
+    stores as before) and also keeps its message and parameters, so a page
+    renders it in the reader's language (:meth:`translate`). A parameter may be
+    a ``Step`` itself (``"120 % (capped)"`` inside a longer step). Use it for an
+    arithmetic step, or an input or rule value, that holds a word; numbers and
+    symbols alone stay plain strings. Declare each message once at import time
+    with :func:`step_message`, so runs stored as plain English before steps
+    were translatable are read back as steps too.
+    """
+
+    message: str
+    params: dict[str, str]
+
+    def __new__(cls, message: str, **params: str) -> Step:
+        self = super().__new__(cls, _render(message, params, _untranslated))
+        self.message = message
+        self.params = params
+        return self
+
+    def __reduce__(self):  # pickled (a worker's cache) as message + params
+        return (_make_step, (self.message, self.params))
+
+    def translate(self, gettext: Callable[[str], str]) -> str:
+        """The text with ``gettext`` applied to the message and nested steps."""
+        return _render(self.message, self.params, gettext)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"step": self.message, "params": {k: dump(v) for k, v in self.params.items()}}
+
+
+def _make_step(message: str, params: Mapping[str, str]) -> Step:
+    return Step(message, **params)
+
+
+def _untranslated(message: str) -> str:
+    return message
+
+
+def _render(message: str, params: Mapping[str, str], gettext: Callable[[str], str]) -> str:
+    values = {k: translated(v, gettext) for k, v in params.items()}
+    try:
+        return gettext(message) % values
+    except (KeyError, ValueError, TypeError):  # a broken translation: the English
+        return message % values
+
+
+def translated(value: str, gettext: Callable[[str], str]) -> str:
+    """``value`` for the reader: a :class:`Step` translated, any other string as is."""
+    return value.translate(gettext) if isinstance(value, Step) else value
+
+
+def dump(value: str) -> Any:
+    """A string of an explanation as JSON: a step keeps its message and params."""
+    return value.to_json() if isinstance(value, Step) else value
+
+
+# Step messages the schemes declare, as patterns that read a stored English
+# text back as the step it was (longest first, so the most specific wins).
+_STEP_PATTERNS: dict[str, re.Pattern[str]] = {}
+_PLACEHOLDER = re.compile(r"%\\\((\w+)\\\)s")
+
+
+def step_message(message: str) -> str:
+    """Declare ``message`` (``N_``-marked, with at least one word besides its
+    ``%(name)s`` placeholders) as a step's message; returns it unchanged."""
+    if message not in _STEP_PATTERNS:
+        escaped = re.escape(message).replace("%%", "%")
+        body = _PLACEHOLDER.sub(lambda m: f"(?P<{m.group(1)}>.+?)", escaped)
+        _STEP_PATTERNS[message] = re.compile(f"^{body}$")
+    return message
+
+
+def load(value: Any) -> str:
+    """A stored string of an explanation back: a step's JSON as a :class:`Step`;
+    a plain English text that reads as a declared step (runs stored before the
+    steps were translatable) as that step; anything else as it is."""
+    if isinstance(value, Mapping) and "step" in value:
+        params = {k: load(v) for k, v in dict(value.get("params") or {}).items()}
+        return Step(str(value["step"]), **params)
+    if not isinstance(value, str) or not _has_letters(value):
+        return value
+    for message, pattern in sorted(_STEP_PATTERNS.items(), key=lambda kv: -len(kv[0])):
+        match = pattern.match(value)
+        if match:
+            return Step(message, **{k: load(v) for k, v in match.groupdict().items()})
+    return value
+
+
+def _has_letters(text: str) -> bool:
+    return any("a" <= c.lower() <= "z" for c in text)
+
+
 @dataclass(frozen=True, slots=True)
 class Explanation:
     """Why a line pays what it pays.
@@ -61,7 +158,8 @@ class Explanation:
     (the band or rule applied; its values are words or band descriptions and
     are translated too, so mark them with ``N_``). ``arithmetic`` lists each
     step as computed (``"650,000.00 × 1.8 % = 11,700.00"``). Everything is a
-    string, so the explanation is JSON-able as is.
+    string; a string holding words is a :class:`Step`, translated when read
+    (:meth:`to_dict` keeps its message and parameters).
     """
 
     message: str
@@ -73,11 +171,16 @@ class Explanation:
         """The explanation in the current locale (English outside a request)."""
         from flask_babel import gettext
 
-        params = {**self.inputs, **{k: gettext(v) if v else v for k, v in self.rule.items()}}
+        params = {k: translated(v, gettext) for k, v in self.inputs.items()}
+        params.update({k: _rule_value(v, gettext) for k, v in self.rule.items()})
         sentence = gettext(self.message, **params) if params else gettext(self.message)
         if self.arithmetic:
-            return f"{sentence} {'; '.join(self.arithmetic)}"
+            return f"{sentence} {'; '.join(self.steps(gettext))}"
         return sentence
+
+    def steps(self, gettext: Callable[[str], str]) -> list[str]:
+        """The arithmetic, each step's words through ``gettext``."""
+        return [translated(step, gettext) for step in self.arithmetic]
 
     def plain_text(self) -> str:
         """The explanation in English, without a translation lookup (what a run
@@ -95,19 +198,26 @@ class Explanation:
     def to_dict(self) -> dict[str, Any]:
         return {
             "message": self.message,
-            "inputs": dict(self.inputs),
-            "rule": dict(self.rule),
-            "arithmetic": list(self.arithmetic),
+            "inputs": {k: dump(v) for k, v in self.inputs.items()},
+            "rule": {k: dump(v) for k, v in self.rule.items()},
+            "arithmetic": [dump(step) for step in self.arithmetic],
         }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Explanation:
         return cls(
             message=data["message"],
-            inputs=dict(data.get("inputs", {})),
-            rule=dict(data.get("rule", {})),
-            arithmetic=tuple(data.get("arithmetic", ())),
+            inputs={k: load(v) for k, v in dict(data.get("inputs", {})).items()},
+            rule={k: load(v) for k, v in dict(data.get("rule", {})).items()},
+            arithmetic=tuple(load(step) for step in data.get("arithmetic", ())),
         )
+
+
+def _rule_value(value: str, gettext: Callable[[str], str]) -> str:
+    """A rule value: a step translated, a word (``N_``-marked) looked up."""
+    if isinstance(value, Step):
+        return value.translate(gettext)
+    return gettext(value) if value else value
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,3 +262,12 @@ class PayoutLine:
             once_key=data.get("once_key"),
             explanation=Explanation.from_dict(data["explanation"]),
         )
+
+
+# The budget ceiling's step, as jili.schemes.budget writes it (English text):
+# declared here so a page reads it in the reader's language, in new runs and old.
+BUDGET_NOTES = {
+    "proportional": step_message(N_("%(ceiling)s (proportional)")),
+    "priority": step_message(N_("%(ceiling)s (priority)")),
+}
+BUDGET_STEP = step_message(N_("budget ceiling %(note)s: %(before)s → %(after)s"))

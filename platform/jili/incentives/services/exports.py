@@ -1,9 +1,11 @@
 """Payroll export of a calculation run: CSV (UTF-8 with BOM, so Excel reads
 Chinese) and XLSX (amounts as numbers with the currency's decimals).
 
-One row per person × plan line, then a total per person. Amounts are the
-stored ``Decimal`` values written as they are: no float anywhere, so the rows
-add up to the run's total to the cent.
+The CSV is one table, one row per person × plan line, so a payroll system
+reads it as is. The XLSX has the same lines, the totals per person on a second
+sheet, and the run on a third, its time in the tenant's time zone as on the
+pages. Amounts are the stored ``Decimal`` values written as they are: no float
+anywhere, so the rows add up to the run's total to the cent.
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -20,6 +24,7 @@ from sqlalchemy import select
 from jili.extensions import db
 from jili.incentives.engine import run_lines
 from jili.incentives.models import CalculationRun, Plan
+from jili.incentives.services.authors import run_author
 from jili.money import CURRENCIES
 from jili.org.models import Person, Team
 
@@ -137,7 +142,8 @@ def total_headers() -> list[str]:
 
 
 def to_csv(export: PayrollExport) -> bytes:
-    """The lines, an empty row, then the totals per person; UTF-8 with BOM."""
+    """The lines as one table (the totals per person are the XLSX's second
+    sheet); UTF-8 with BOM."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(line_headers())
@@ -153,17 +159,23 @@ def to_csv(export: PayrollExport) -> bytes:
                 _amount(r.amount_before_budget, export.places),
             ]
         )
-    writer.writerow([])
-    writer.writerow(total_headers())
-    for t in export.totals:
-        writer.writerow(
-            [_text(t.employee_no), _text(t.name), _text(t.team), _amount(t.total, export.places)]
-        )
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def to_xlsx(export: PayrollExport, period_label: str) -> bytes:
-    """Three sheets: payout lines, totals per person, and the run itself."""
+def local_time(moment: datetime, timezone: str) -> str:
+    """``moment`` (UTC) in the tenant's time zone, named: "2024-10-08 17:05 (Asia/Shanghai)"."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone, timezone = ZoneInfo("UTC"), "UTC"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} ({timezone})"
+
+
+def to_xlsx(export: PayrollExport, period_label: str, timezone: str = "UTC") -> bytes:
+    """Three sheets: payout lines, totals per person, and the run itself
+    (its time in ``timezone``, the tenant's)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -221,8 +233,8 @@ def to_xlsx(export: PayrollExport, period_label: str) -> bytes:
     for key, value in (
         (_("Period"), period_label),
         (_("Run"), run.number),
-        (_("Calculated at"), run.created_at.strftime("%Y-%m-%d %H:%M UTC")),
-        (_("Calculated by"), run.created_by_label),
+        (_("Calculated at"), local_time(run.created_at, timezone)),
+        (_("Calculated by"), run_author(run)),
         (_("Fingerprint"), run.fingerprint),
         (_("Total"), run.total.quantize(q)),
     ):

@@ -33,7 +33,7 @@ def _export(run_id: int, fmt: str) -> Response:
         abort(409, _("A pilot run is never paid: there is nothing to export for payroll."))
     period = get_scoped_or_404(Period, run.period_id, g.tenant.id)
     data = payroll(run, component_label)
-    body = to_csv(data) if fmt == "csv" else to_xlsx(data, period.label)
+    body = to_csv(data) if fmt == "csv" else to_xlsx(data, period.label, g.tenant.timezone)
     audit.record(
         "run.export",
         run,

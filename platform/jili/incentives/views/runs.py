@@ -28,6 +28,7 @@ from jili.incentives.engine import (
     previous_run,
 )
 from jili.incentives.models import CalculationRun, PayoutLineRecord, Plan, PlanVersion, RunKind
+from jili.incentives.services.authors import run_author, run_authors
 from jili.incentives.views.statements import _plan_url
 from jili.org.models import Person, Team
 from jili.org.visibility import person_condition, visible_person_ids
@@ -106,6 +107,7 @@ def _period_context(period: Period, error: str | None = None) -> dict:
         "period": period,
         "entries": entries,
         "runs": runs,
+        "authors": run_authors(g.tenant.id, runs),
         "shown": _shown_totals(runs),
         "partial": visible_person_ids() is not None,
         "latest": latest,
@@ -362,6 +364,7 @@ def _run_context(run: CalculationRun, error: str | None = None) -> dict:
     latest = latest_run(g.tenant.id, period.id)
     return {
         "run": run,
+        "author": run_author(run),
         "period": period,
         "partial": visible is not None,
         "shown_total": run.total if visible is None else sum((r["total"] for r in rows), ZERO),
@@ -409,6 +412,7 @@ def _pilot_context(run: CalculationRun) -> dict:
     total_pilot = sum((r["pilot"] for r in rows), ZERO)
     return {
         "run": run,
+        "author": run_author(run),
         "period": period,
         "partial": visible_person_ids() is not None,
         "plan": plan,

@@ -27,7 +27,7 @@ from jili.incentives.models import CalculationRun, RunKind
 from jili.org.models import Person
 from jili.org.visibility import may_see, viewer_person, visible_person_ids
 from jili.periods.models import Period, PeriodStatus
-from jili.schemes import Explanation
+from jili.schemes import Explanation, Step, translated
 from jili.tenancy import get_scoped_or_404
 from jili.web import bp
 
@@ -61,6 +61,8 @@ def component_label(key: str) -> str:
 def _rule_word(key: str, value: str) -> str:
     if key == "level" and value in LEVEL_LABELS:
         return str(LEVEL_LABELS[value])
+    if isinstance(value, Step):
+        return value.translate(_)
     return _(value) if value else value
 
 
@@ -74,7 +76,7 @@ def render_explanation(data: Mapping, names: Mapping[int, str]) -> tuple[str, li
             value = names[int(value)]
         elif key == "level" and value in LEVEL_LABELS:
             value = str(LEVEL_LABELS[value])
-        inputs[key] = value
+        inputs[key] = translated(value, _)
     params = {**inputs, **{k: _rule_word(k, v) for k, v in expl.rule.items()}}
     sentence = _(expl.message)
     if params:
@@ -85,7 +87,7 @@ def render_explanation(data: Mapping, names: Mapping[int, str]) -> tuple[str, li
                 sentence = expl.message % params
             except (KeyError, ValueError, TypeError):
                 sentence = expl.message
-    return sentence, list(expl.arithmetic)
+    return sentence, expl.steps(_)
 
 
 # -- who may see whom: jili.org.visibility ------------------------------------------

@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from jili.accounts.models import Tenant
@@ -63,6 +64,45 @@ class Outcome:
 
 class CellError(ValueError):
     """A cell that cannot be read; the message is for the user."""
+
+
+# What an error calls a column the file does not have, in the reader's language;
+# each translation is one of the headers the imports accept (a test checks it),
+# so the user can add the column as named. A column the file has is named as
+# the file named it.
+COLUMN_TITLES = {
+    "period": _l("Period"),
+    "employee_no": _l("Employee number"),
+    "team": _l("Team"),
+    "revenue_target": _l("Revenue target"),
+    "collected_target": _l("Collected target"),
+    "margin_target": _l("Margin target"),
+    "metric": _l("Metric"),
+    "weight": _l("Weight"),
+    "actual": _l("Actual"),
+    "target": _l("Target"),
+    "higher_is_better": _l("Higher is better"),
+    "external_id": _l("External id"),
+    "deal_date": _l("Deal date"),
+    "customer": _l("Customer"),
+    "product_line": _l("Product line"),
+    "region": _l("Region"),
+    "amount": _l("Amount"),
+    "collected_amount": _l("Collected amount"),
+    "margin": _l("Margin"),
+    "new_customer": _l("New customer"),
+    "strategic": _l("Strategic customer"),
+    "credits": _l("Credits"),
+}
+
+
+def column_name(key: str, labels: Mapping[str, str] | None = None) -> str:
+    """A column as the user knows it: as their file named it, or else its name
+    in the reader's language (never the internal key)."""
+    if labels and key in labels:
+        return labels[key]
+    title = COLUMN_TITLES.get(key)
+    return str(title) if title is not None else key.replace("_", " ")
 
 
 def normalise_header(text: str) -> str:
@@ -133,7 +173,7 @@ def read_table(
             labels[key] = text
     for key in required:
         if key not in mapping:
-            outcome.error(header_row, key, _("Required column is missing."))
+            outcome.error(header_row, column_name(key), _("Required column is missing."))
     if outcome.errors:
         return [], labels
     rows = _data_rows(table, first, mapping, labels, outcome)

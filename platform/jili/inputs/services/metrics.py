@@ -22,6 +22,7 @@ from jili.inputs.services.common import (
     NumberedRow,
     Outcome,
     check_length,
+    column_name,
     known_rows,
     parse_number,
     parse_yes_no,
@@ -94,7 +95,9 @@ def import_metric_file(tenant: Tenant, filename: str, data: bytes) -> Outcome:
     outcome = Outcome(source=filename)
     rows, labels = read_table(filename, data, HEADERS, REQUIRED, outcome)
     if not outcome.errors and "employee_no" not in labels and "team" not in labels:
-        outcome.error(None, "employee_no", _("Add an employee number or a team column."))
+        outcome.error(
+            None, column_name("employee_no"), _("Add an employee number or a team column.")
+        )
     if outcome.errors:
         return outcome
     return _import(tenant, rows, labels, outcome)

@@ -20,6 +20,7 @@ from jili.inputs.services.common import (
     Directory,
     NumberedRow,
     Outcome,
+    column_name,
     known_rows,
     money_places,
     parse_money,
@@ -66,9 +67,11 @@ def import_target_file(tenant: Tenant, filename: str, data: bytes) -> Outcome:
     rows, labels = read_table(filename, data, HEADERS, REQUIRED, outcome)
     if not outcome.errors:
         if "employee_no" not in labels and "team" not in labels:
-            outcome.error(None, "employee_no", _("Add an employee number or a team column."))
+            outcome.error(
+                None, column_name("employee_no"), _("Add an employee number or a team column.")
+            )
         if not any(key in labels for key, _attr in AMOUNTS):
-            outcome.error(None, "revenue_target", _("Add at least one target column."))
+            outcome.error(None, column_name("revenue_target"), _("Add at least one target column."))
     if outcome.errors:
         return outcome
     return _import(tenant, rows, labels, outcome)

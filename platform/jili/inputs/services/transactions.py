@@ -52,7 +52,7 @@ HEADERS: dict[str, set[str]] = {
     },
     "customer": {"customer", "客户", "客戶"},
     "product_line": {"product line", "product", "产品线", "產品線"},
-    "region": {"region", "区域", "區域"},
+    "region": {"region", "区域", "區域", "大区", "大區"},
     "amount": {"amount", "金额", "金額", "成交金额", "成交金額"},
     "collected_amount": {"collected amount", "collected", "回款金额", "回款金額", "回款"},
     "margin": {"margin", "毛利"},

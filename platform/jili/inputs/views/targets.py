@@ -11,6 +11,7 @@ from sqlalchemy import and_, or_, select
 
 from jili.accounts.roles import require
 from jili.extensions import db
+from jili.i18n import format_number
 from jili.inputs.models import MetricValue, SalesTarget
 from jili.inputs.services import metrics as metric_rows
 from jili.inputs.services import targets as target_rows
@@ -25,7 +26,7 @@ from jili.inputs.views._common import (
 from jili.org.models import Team
 from jili.org.visibility import visible_person_ids, visible_team_ids
 from jili.periods.models import Period
-from jili.schemes import fmt_number, kpi_score, kpi_total_score, quantize
+from jili.schemes import kpi_score, kpi_total_score
 from jili.schemes.kpi import KpiResult
 from jili.web import bp
 
@@ -251,8 +252,6 @@ def metrics_template():
 
 
 def num(value, places: int | None = None) -> str:
-    """A KPI number for display: 50.0000 → 50, a score to ``places`` decimals."""
-    value = Decimal(value)
-    if places is not None:
-        return format(quantize(value, places), "f")
-    return fmt_number(value)
+    """A KPI number for display, grouped like money: 480000.0000 → 480,000, a
+    score to ``places`` decimals."""
+    return format_number(Decimal(value), places)
