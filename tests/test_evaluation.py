@@ -188,3 +188,117 @@ def test_a_tenant_defined_level_gets_its_own_set(world):
         scorecards.generate(world.t, world.q3)
         assert world.card(world.b).level == "key_account"
         assert world.card(world.a).level == Level.CORE.value
+
+
+# --- pages ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cards_world(world):
+    with bound_tenant(world.t):
+        scorecards.generate(world.t, world.q3)
+        world.enter_example()
+        db.session.commit()
+        world.cards = {
+            p.id: world.card(p)
+            for p in (world.ex, world.a, world.b, world.boss)
+            if any(c.person_id == p.id for c in scorecards.cards(world.t, world.q3))
+        }
+    return world
+
+
+def test_the_scorecard_page_shows_the_domain_example(cards_world, browser):
+    w = cards_world
+    owner = browser(w.tenant.owner)
+    page = owner.get(w.url(f"/scorecards/{w.cards[w.ex.id].id}"), headers=EN)
+    assert page.status_code == 200
+    assert "96.56" in page.text and "97.78" in page.text and "<strong>S</strong>" in page.text
+    listing = owner.get(w.url(f"/scorecards?period_id={w.q3.id}"), headers=EN).text
+    assert "周例" in listing and "96.56" in listing
+
+
+def test_a_manager_sees_their_team_and_gets_404_outside_it(cards_world, browser):
+    w = cards_world
+    manager = browser(w.manager_user)
+    assert manager.get(w.url(f"/scorecards/{w.cards[w.ex.id].id}")).status_code == 200
+    assert manager.get(w.url(f"/scorecards/{w.cards[w.b.id].id}")).status_code == 404
+    listing = manager.get(w.url(f"/scorecards?period_id={w.q3.id}"), headers=EN).text
+    assert "周例" in listing and "王芳" not in listing
+    staff = browser(w.staff_user)
+    assert staff.get(w.url(f"/scorecards/{w.cards[w.a.id].id}")).status_code == 200
+    assert staff.get(w.url(f"/scorecards/{w.cards[w.ex.id].id}")).status_code == 404
+    assert manager.post(w.url(f"/scorecards/{w.cards[w.ex.id].id}"), data={}).status_code == 403
+    assert manager.get(w.url("/calibration")).status_code == 403
+
+
+def test_another_companys_ids_are_404(cards_world, make_tenant, browser):
+    w = cards_world
+    other = make_tenant("other", "别家")
+    owner = browser(other.owner)
+    base = "/t/other"
+    assert owner.get(f"{base}/scorecards/{w.cards[w.ex.id].id}").status_code == 404
+    assert owner.get(f"{base}/kpis/{w.revenue.id}").status_code == 404
+    assert owner.get(f"{base}/kpi-sets/key_account").status_code == 404
+
+
+def test_hr_adds_a_kpi_and_a_bad_number_is_refused_clearly(world, browser):
+    hr = browser(world.hr_user)
+    data = {
+        "name": "毛利率",
+        "code": "margin_rate",
+        "category": "result",
+        "direction": "1",
+        "source": "entered",
+        "default_target": "12.345678",
+        "cap": "120",
+    }
+    resp = hr.post(world.url("/kpis"), data=data, headers=EN)
+    assert resp.status_code == 422 and "Default target" in resp.text
+    data["default_target"] = "30"
+    assert hr.post(world.url("/kpis"), data=data).status_code == 302
+    page = hr.get(world.url("/kpis"), headers=EN).text
+    assert "毛利率" in page and "120" in page
+    with bound_tenant(world.t):
+        assert db.session.scalar(select(AuditLog.id).where(AuditLog.action == "kpi.create"))
+
+
+def test_hr_calibrates_a_rating_with_a_reason(cards_world, browser):
+    w = cards_world
+    hr = browser(w.hr_user)
+    card = w.cards[w.ex.id]
+    url = w.url(f"/scorecards/{card.id}/rating")
+    assert hr.post(url, data={"rating": "A", "reason": ""}).status_code == 422
+    assert hr.post(url, data={"rating": "A", "reason": "团队强制分布"}).status_code == 302
+    page = hr.get(w.url(f"/calibration?period_id={w.q3.id}"), headers=EN).text
+    assert "团队强制分布" in page and 'role="img"' in page
+    with bound_tenant(w.t):
+        db.session.refresh(card)
+        assert (card.rating, card.final_rating) == ("S", "A")
+        entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "rating.adjust"))
+        assert entry.after["reason"] == "团队强制分布"
+
+
+def test_entering_in_a_closed_period_is_refused(cards_world, browser):
+    w = cards_world
+    with bound_tenant(w.t):
+        w.q3.status = PeriodStatus.CLOSED
+        db.session.commit()
+    hr = browser(w.hr_user)
+    card = w.cards[w.ex.id]
+    resp = hr.post(w.url(f"/scorecards/{card.id}/rating"), data={"rating": "A", "reason": "x"})
+    assert resp.status_code == 422
+    assert hr.post(w.url(f"/scorecards/generate?period_id={w.q3.id}")).status_code == 302
+    with bound_tenant(w.t):
+        db.session.refresh(card)
+        assert card.final_rating == "S"
+
+
+def test_rating_bands_page_saves_and_refuses_a_gap(world, browser):
+    hr = browser(world.hr_user)
+    data = {"label_0": "S", "min_0": "95", "label_1": "A", "min_1": "90"}
+    resp = hr.post(world.url("/rating-bands"), data=data, headers=EN)
+    assert resp.status_code == 422 and "start at 0" in resp.text
+    data.update({"label_2": "C", "min_2": "0"})
+    assert hr.post(world.url("/rating-bands"), data=data).status_code == 302
+    with bound_tenant(world.t):
+        assert [b[0] for b in ratings.bands(world.t)] == ["S", "A", "C"]
