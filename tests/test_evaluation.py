@@ -276,6 +276,10 @@ def test_hr_calibrates_a_rating_with_a_reason(cards_world, browser):
         assert (card.rating, card.final_rating) == ("S", "A")
         entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "rating.adjust"))
         assert entry.after["reason"] == "团队强制分布"
+    log = browser(w.tenant.owner).get(w.url("/audit"), headers=EN).text
+    assert "changed the rating of 周例" in log
+    assert "entered KPI values on the scorecard of 周例" in log
+    assert "added the KPI 销售额 to the library" in log
 
 
 def test_entering_in_a_closed_period_is_refused(cards_world, browser):
@@ -302,3 +306,34 @@ def test_rating_bands_page_saves_and_refuses_a_gap(world, browser):
     assert hr.post(world.url("/rating-bands"), data=data).status_code == 302
     with bound_tenant(world.t):
         assert [b[0] for b in ratings.bands(world.t)] == ["S", "A", "C"]
+
+
+def test_a_consultant_copies_a_set_to_another_client(world, make_tenant, member, browser):
+    from conftest import add_member
+
+    consultant = member(world.tenant, "consultant")
+    other = make_tenant("client2", "第二客户")
+    add_member(other, consultant, "consultant")
+    staff_elsewhere = make_tenant("client3", "不相干")
+    b = browser(consultant)
+    page = b.get(world.url("/kpi-sets/core"), headers=EN).text
+    assert "第二客户" in page and "不相干" not in page
+    resp = b.post(world.url("/kpi-sets/core/copy"), data={"tenant_id": other.id})
+    assert resp.status_code == 302
+    with bound_tenant(other.id):
+        kpi_set = library.kpi_sets(other.id)["core"]
+        copied = {k.code: i.weight for i, k in library.set_items(kpi_set)}
+        assert copied == {
+            "revenue": D(50),
+            "collection_rate": D(20),
+            "visits": D(15),
+            "proposal_timeliness": D(15),
+        }
+        assert db.session.scalar(
+            select(AuditLog.id).where(
+                AuditLog.tenant_id == other.id, AuditLog.action == "kpi_set.create"
+            )
+        )
+    # a company the consultant does not advise is refused
+    resp = b.post(world.url("/kpi-sets/core/copy"), data={"tenant_id": staff_elsewhere.id})
+    assert resp.status_code == 400

@@ -8,6 +8,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from jili.accounts.models import Tenant
 from jili.audit.services import record, snapshot
 from jili.evaluation.models import (
     EvaluationLevel,
@@ -62,16 +63,22 @@ def save_kpi(tenant_id: int, kpi: Kpi | None, values: dict) -> Kpi:
         raise EvaluationError(
             _("A KPI with the code %(code)s already exists.", code=values["code"])
         )
-    before = snapshot(kpi, KPI_FIELDS) if kpi is not None else None
+    before = _kpi_data(kpi) if kpi is not None else None
     if kpi is None:
         kpi = Kpi(tenant_id=tenant_id)
         db.session.add(kpi)
     for key in KPI_FIELDS:
         setattr(kpi, key, values[key])
     db.session.flush()
-    after = snapshot(kpi, KPI_FIELDS)
+    after = _kpi_data(kpi)
     record("kpi.update" if before else "kpi.create", kpi, before=before, after=after)
     return kpi
+
+
+def _kpi_data(kpi: Kpi) -> dict:
+    data = snapshot(kpi, KPI_FIELDS)
+    data["data_source"] = data.pop("source")  # "source" reads as a file in the log
+    return data
 
 
 def levels(tenant_id: int) -> list[tuple[str, str]]:
@@ -247,5 +254,7 @@ def copy_set(kpi_set: KpiSet, to_tenant_id: int) -> KpiSet:
                 target_kpi = save_kpi(to_tenant_id, None, values)
             items.append((target_kpi.id, item.weight, item.target))
         copy = save_set(to_tenant_id, kpi_set.level, kpi_set.name, items)
-    record("kpi_set.copy", kpi_set, after={"level": kpi_set.level, "to_tenant": to_tenant_id})
+        db.session.flush()  # the other company's rows are written while it is bound
+    company = db.session.get(Tenant, to_tenant_id)
+    record("kpi_set.copy", kpi_set, after={"level": kpi_set.level, "to_company": company.name})
     return copy

@@ -202,12 +202,12 @@ def enter(card: Scorecard, period: Period, values: dict[int, tuple]) -> None:
         if line_id not in by_id:
             raise EvaluationError(_("That KPI is not on this scorecard."))
         line, kpi = by_id[line_id]
-        before[kpi.code] = [line.actual, line.target]
+        before[kpi.name] = [line.actual, line.target]
         if actual is not None:
             line.actual = actual
         if target is not None:
             line.target = target
-        after[kpi.code] = [line.actual, line.target]
+        after[kpi.name] = [line.actual, line.target]
     compute(card)
     record(
         "scorecard.enter",
