@@ -337,3 +337,64 @@ def test_a_consultant_copies_a_set_to_another_client(world, make_tenant, member,
     # a company the consultant does not advise is refused
     resp = b.post(world.url("/kpi-sets/core/copy"), data={"tenant_id": staff_elsewhere.id})
     assert resp.status_code == 400
+
+
+# --- plan as code ---------------------------------------------------------------------
+
+
+def test_library_sets_bands_and_scorecards_round_trip_byte_for_byte(app):
+    from tenant_file_kit import SHILI, import_text, tenant_by_slug
+
+    from jili.models import Person
+    from jili.plan_as_code.demo import load_file
+    from jili.plan_as_code.export import export_toml
+
+    load_file(SHILI)
+    tenant = tenant_by_slug("shili")
+    t = tenant.id
+    with bound_tenant(t):
+        q3 = _period(t, "2024-Q3")
+        sl012 = db.session.scalar(select(Person).where(Person.employee_no == "SL012"))
+        library.set_person_level(t, sl012, "key_account")
+        complaints = next(k for k in library.kpis(t) if k.code == "客户投诉率")
+        complaints.cap = D(120)
+        scorecards.generate(t, q3)
+        card = next(c for c in scorecards.cards(t, q3) if c.person_id == sl012.id)
+        line = next(ln for ln, k in scorecards.lines(card) if k.id == complaints.id)
+        scorecards.enter(card, q3, {line.id: (D("0.5"), None)})
+        sl007 = next(c for c in scorecards.cards(t, q3) if c.total == D("93.20"))
+        ratings.adjust(sl007, "B", "强制分布：A 名额已满")
+        db.session.commit()
+    first = export_toml(tenant)
+    assert 'person = "SL012"\nlevel = "key_account"' in first and 'cap = "120"' in first
+    assert 'rating = "B"' in first and "强制分布" in first and 'share_limit = "20"' in first
+    copy = import_text(first, slug="shili-copy")
+    second = export_toml(copy)
+    assert second == first.replace('slug = "shili"', 'slug = "shili-copy"')
+    with bound_tenant(copy.id):
+        cards = scorecards.cards(copy.id, _period(copy.id, "2024-Q3"))
+        card = next(c for c in cards if c.total == D("93.20"))
+        assert (card.rating, card.final_rating) == ("A", "B")
+
+
+def _period(tid, label):
+    from jili.models import Period
+
+    return db.session.scalar(select(Period).where(Period.tenant_id == tid, Period.label == label))
+
+
+def test_the_demo_company_carries_a_library_sets_and_rated_scorecards(app):
+    from tenant_file_kit import SHILI, tenant_by_slug
+
+    from jili.plan_as_code.demo import load_file
+
+    load_file(SHILI)
+    tenant = tenant_by_slug("shili")
+    with bound_tenant(tenant.id):
+        assert {"core", "newcomer", "manager", "key_account"} <= set(library.kpi_sets(tenant.id))
+        q3 = _period(tenant.id, "2024-Q3")
+        got = {c.person_id: (c.total, c.rating) for c in scorecards.cards(tenant.id, q3)}
+        assert sorted(got.values()) == [(D("85.60"), "B"), (D("93.20"), "A")]
+        newcomer = library.kpi_sets(tenant.id)["newcomer"]
+        mix = library.weight_mix([(k, i.weight) for i, k in library.set_items(newcomer)])
+        assert mix.warning  # process-heavy on purpose

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from jili.evaluation.models import KpiCategory, KpiSource
 
 CODE = Regexp(r"^[a-z][a-z0-9_]*$", message=_l("Lower-case letters, digits and _ only."))
+METRIC = Regexp(r"^\S(.*\S)?$", message=_l("No spaces at the start or end."))
 CATEGORY_LABELS = {"result": _l("Result"), "process": _l("Process")}
 SOURCE_LABELS = {
     "transactions": _l("From transactions (credited revenue)"),
@@ -21,7 +22,11 @@ DIRECTION_LABELS = {"1": _l("Higher is better"), "0": _l("Lower is better")}
 
 
 class KpiForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=80), CODE])
+    code = StringField(
+        _l("Metric name"),
+        description=_l("The name its values carry in KPI value files, e.g. 销售额."),
+        validators=[DataRequired(), Length(max=80), METRIC],
+    )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     category = SelectField(
         _l("Category"), choices=[(c.value, CATEGORY_LABELS[c.value]) for c in KpiCategory]

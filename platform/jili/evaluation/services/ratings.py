@@ -43,9 +43,12 @@ def save_bands(tenant_id: int, rows: list[tuple[str, Decimal, Decimal | None]]) 
     if min(m for _l, m, _s in rows) != 0:
         raise EvaluationError(_("The lowest rating band must start at 0."))
     limits = [s for _l, _m, s in rows if s is not None]
-    if limits and sum(limits) < 100:
+    if limits and len(limits) == len(rows) and sum(limits) < 100:
         raise EvaluationError(
-            _("With a forced distribution, the bands' shares must add up to at least 100 %.")
+            _(
+                "When every band has a largest share, the shares must add up to at least "
+                "100 percent: otherwise some people could have no rating."
+            )
         )
     before = {"bands": [list(b) for b in bands(tenant_id)]}
     for row in db.session.scalars(select(RatingBand).where(RatingBand.tenant_id == tenant_id)):
