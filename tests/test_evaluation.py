@@ -343,11 +343,10 @@ def test_a_consultant_copies_a_set_to_another_client(world, make_tenant, member,
 
 
 def test_library_sets_bands_and_scorecards_round_trip_byte_for_byte(app):
-    from tenant_file_kit import SHILI, import_text, tenant_by_slug
-
     from jili.models import Person
     from jili.plan_as_code.demo import load_file
     from jili.plan_as_code.export import export_toml
+    from tenant_file_kit import SHILI, import_text, tenant_by_slug
 
     load_file(SHILI)
     tenant = tenant_by_slug("shili")
@@ -384,9 +383,8 @@ def _period(tid, label):
 
 
 def test_the_demo_company_carries_a_library_sets_and_rated_scorecards(app):
-    from tenant_file_kit import SHILI, tenant_by_slug
-
     from jili.plan_as_code.demo import load_file
+    from tenant_file_kit import SHILI, tenant_by_slug
 
     load_file(SHILI)
     tenant = tenant_by_slug("shili")
