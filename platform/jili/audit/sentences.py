@@ -176,7 +176,7 @@ CODE_WORDS: dict[str, Mapping[str, Any]] = {
     "data_source": {
         "transactions": _l("From transactions (credited revenue)"),
         "targets": _l("From the published target and its actual"),
-        "entered": _l("Entered"),
+        "entered": _l("Entered by hand"),
     },
 }
 MAX_DETAILS = 8

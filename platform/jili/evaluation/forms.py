@@ -16,7 +16,7 @@ CATEGORY_LABELS = {"result": _l("Result"), "process": _l("Process")}
 SOURCE_LABELS = {
     "transactions": _l("From transactions (credited revenue)"),
     "targets": _l("From the published target and its actual"),
-    "entered": _l("Entered"),
+    "entered": _l("Entered by hand"),
 }
 DIRECTION_LABELS = {"1": _l("Higher is better"), "0": _l("Lower is better")}
 

@@ -22,6 +22,7 @@ from jili.home.services import charts
 from jili.org.models import Person
 from jili.org.visibility import may_see, visible_person_ids
 from jili.periods.models import Period
+from jili.schemes import fmt_number, quantize
 from jili.web import bp
 from jili.web._helpers import saved
 
@@ -191,7 +192,9 @@ def _team_chart(team: str, counts, labels: list[str], index: int) -> str:
         x_axis=_("People"),
         y_axis=_("Rating"),
     )
-    return charts.hbar_chart(bars, words, lambda v: str(int(v)), chart_id=f"team-{index}")
+    return charts.hbar_chart(
+        bars, words, lambda v: fmt_number(quantize(v, 1)), chart_id=f"team-{index}"
+    )
 
 
 @bp.route("/calibration")
