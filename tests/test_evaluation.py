@@ -396,3 +396,19 @@ def test_the_demo_company_carries_a_library_sets_and_rated_scorecards(app):
         newcomer = library.kpi_sets(tenant.id)["newcomer"]
         mix = library.weight_mix([(k, i.weight) for i, k in library.set_items(newcomer)])
         assert mix.warning  # process-heavy on purpose
+
+
+def test_hr_puts_a_person_on_a_tenant_defined_level(world, browser):
+    with bound_tenant(world.t):
+        library.add_level(world.t, "key_account", "大客户经理")
+        db.session.commit()
+    hr = browser(world.hr_user)
+    url = world.url("/kpi-sets/key_account/people")
+    assert hr.post(url, data={"employee_no": "E3"}).status_code == 302
+    page = hr.get(world.url("/kpi-sets/key_account"), headers=EN).text
+    assert "王芳" in page
+    resp = hr.post(url, data={"employee_no": "NOPE"}, follow_redirects=True, headers=EN)
+    assert "No one has the employee number NOPE" in resp.text
+    with bound_tenant(world.t):
+        assert library.person_levels(world.t)[world.b.id] == "key_account"
+        assert db.session.scalar(select(AuditLog.id).where(AuditLog.action == "person.level"))

@@ -59,3 +59,7 @@ class CopyForm(FlaskForm):
 class AdjustForm(FlaskForm):
     rating = SelectField(_l("Rating"), choices=[])
     reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+
+
+class PersonLevelForm(FlaskForm):
+    employee_no = StringField(_l("Employee number"), validators=[DataRequired(), Length(max=40)])

@@ -8,6 +8,7 @@ from decimal import Decimal
 from flask import abort, flash, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from jili.accounts.roles import can, require
 from jili.accounts.services import user_tenants
@@ -18,6 +19,7 @@ from jili.evaluation.forms import (
     CopyForm,
     KpiForm,
     LevelForm,
+    PersonLevelForm,
     SetForm,
 )
 from jili.evaluation.models import Kpi, KpiCategory, KpiSource
@@ -25,6 +27,7 @@ from jili.evaluation.services import library, ratings
 from jili.evaluation.services.library import EvaluationError
 from jili.evaluation.views._common import number
 from jili.extensions import db
+from jili.org.models import Person
 from jili.web import bp
 from jili.web._helpers import saved
 
@@ -215,8 +218,53 @@ def _set_context(level, names, current, form=None) -> dict:
         "mix": library.weight_mix([(k, i.weight) for i, k in pairs]),
         "form": form,
         "copy_form": copy_form,
+        "people_form": PersonLevelForm(formdata=None),
+        "people": _people_at(level),
         **LABELS,
     }
+
+
+def _people_at(level: str) -> list[Person]:
+    at = library.person_levels(g.tenant.id)
+    ids = sorted(pid for pid, code in at.items() if code == level)
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Person)
+            .where(Person.tenant_id == g.tenant.id, Person.id.in_(ids))
+            .order_by(Person.employee_no)
+        )
+    )
+
+
+@bp.route("/kpi-sets/<level>/people", methods=["POST"])
+@require("kpis.edit")
+def kpi_set_people(level: str):
+    names = dict(library.levels(g.tenant.id))
+    if level not in names:
+        abort(404)
+    form = PersonLevelForm()
+    if form.validate_on_submit():
+        no = form.employee_no.data.strip()
+        person = db.session.scalar(
+            select(Person).where(Person.tenant_id == g.tenant.id, Person.employee_no == no)
+        )
+        if person is None:
+            flash(_("No one has the employee number %(no)s.", no=no), "error")
+        else:
+            library.set_person_level(g.tenant.id, person, level)
+            db.session.commit()
+            flash(
+                _("%(name)s is now evaluated as %(level)s.", name=person.name, level=names[level]),
+                "success",
+            )
+    current = library.kpi_sets(g.tenant.id).get(level)
+    return saved(
+        url_for("tenant.kpi_set", level=level),
+        "evaluation/kpi_set.html",
+        **_set_context(level, names, current),
+    )
 
 
 @bp.route("/kpi-sets/<level>/copy", methods=["POST"])
