@@ -18,6 +18,9 @@ import pytest
 from sqlalchemy import func, select
 
 from jili.accounts.roles import PERMISSIONS
+from jili.evaluation.models import Kpi, KpiSource
+from jili.evaluation.services import library as eval_library
+from jili.evaluation.services import scorecards as eval_cards
 from jili.extensions import db
 from jili.models import (
     MetricValue,
@@ -48,6 +51,7 @@ THEIRS = [
     "3,333,333.33",  # 华南组's team target
     "66.77",  # 华南组's collaboration score
     "555,444.33",  # the company's profit
+    "8765.43",  # 孙外队's KPI actual on his scorecard
     "23,700.00",  # run 1, the company's total
     "36,417.04",  # run 2, the company's total
 ]
@@ -57,6 +61,7 @@ TEAM = [
     "22,222.22",  # 李娜's base salary
     "3,456.78",  # 李娜's award
     "1,234.56",  # 李娜's KPI value (grouped like money)
+    "2345.67",  # 李娜's KPI actual on her scorecard
     "2,222,222.22",  # 华东一组's team target
     "1,333.33",  # 赵直属 (华南组, reports to the manager) in run 2: 111,111.15 × 1.2 %
     "18,471.86",  # run 2 over the manager's people: 11,700 + 5,438.53 + 1,333.33
@@ -109,6 +114,24 @@ class PayWorld(CalcWorld):
         resp = owner.post(self.url(f"/runs/{self.run2.id}/publish"), data={"status": "calculated"})
         assert resp.status_code == 302
         self.txn_out, self.txn_a2 = self._transactions()
+        self._scorecards()
+
+    def _scorecards(self):
+        """A KPI set for core staff and Q3's scorecards: 孙外队's calls 8765.43 (of
+        10,000: total 87.65), 李娜's 2345.67 (23.46)."""
+        with bound_tenant(self.t):
+            kpi = Kpi(tenant_id=self.t, code="calls", name="电话量", default_target=D(10000))
+            kpi.source, kpi.cap = KpiSource.ENTERED, D(100)
+            db.session.add(kpi)
+            db.session.flush()
+            eval_library.save_set(self.t, "core", "核心", [(kpi.id, D(1), None)])
+            eval_cards.generate(self.t, self.q3)
+            self.cards = {c.person_id: c for c in eval_cards.cards(self.t, self.q3)}
+            for person, actual in ((self.out, "8765.43"), (self.a2, "2345.67")):
+                card = self.cards[person.id]
+                ((line, _k),) = eval_cards.lines(card)
+                eval_cards.enter(card, self.q3, {line.id: (D(actual), None)})
+            db.session.commit()
 
     def _inputs(self):
         q3, t = self.q3.id, self.t
@@ -182,6 +205,8 @@ PAY_PAGES = frozenset(
         "tenant.awards",
         "tenant.profit",
         "tenant.people",
+        "tenant.scorecards_list",
+        "tenant.scorecard",
     }
 )
 REFUSED = (403, [])
@@ -248,6 +273,14 @@ def matrix(w: PayWorld) -> dict[str, list[tuple[str, dict]]]:
         "tenant.people": [
             ("/people", case((200, ["98,765.43", "22,222.22"]), (200, ["22,222.22", "12,345.67", "孙外队"]), REFUSED)),
         ],
+        "tenant.scorecards_list": [
+            (f"/scorecards?period_id={q3}", case((200, ["孙外队", "87.65", "23.46"]), (200, ["李娜", "23.46"]), (200, ["张伟"]))),
+        ],
+        "tenant.scorecard": [
+            (f"/scorecards/{w.cards[w.out.id].id}", case((200, ["8765.43", "87.65"]), HIDDEN, HIDDEN)),
+            (f"/scorecards/{w.cards[w.a2.id].id}", case((200, ["2345.67"]), (200, ["2345.67"]), HIDDEN)),
+            (f"/scorecards/{w.cards[w.a.id].id}", case((200, ["张伟"]), (200, ["张伟"]), (200, ["张伟"]))),
+        ],
     }  # fmt: skip
 
 
@@ -268,6 +301,8 @@ NO_PAY = {
     "tenant.plan_version": "a plan version's rules",
     "tenant.schemes": "which schemes are enabled and the budget rule",
     "tenant.targets_template": "a blank example file",
+    "tenant.kpis": "the KPI library: definitions and default targets, no one's values",
+    "tenant.kpi_set": "a level's KPIs with weights and default targets, no one's values",
     "tenant.metrics_template": "a blank example file",
     "tenant.transactions_template": "a blank example file",
     "tenant.feedback.home": "anonymous feedback",

@@ -74,6 +74,7 @@ def _register_pages(app: Flask) -> None:
     from jili import feedback, health, i18n, web
     from jili.accounts.views import auth, members, password_reset, settings, signup  # noqa: F401
     from jili.audit import views as audit_pages  # noqa: F401
+    from jili.evaluation import views as evaluation_pages  # noqa: F401
     from jili.home import views as home_pages  # noqa: F401
     from jili.incentives.views import (  # noqa: F401  (pages)
         plan_detail,

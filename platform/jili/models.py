@@ -2,6 +2,16 @@
 
 from jili.accounts.models import Invitation, Membership, PasswordReset, Role, Tenant, User
 from jili.audit.models import AuditLog
+from jili.evaluation.models import (
+    EvaluationLevel,
+    Kpi,
+    KpiSet,
+    KpiSetItem,
+    PersonLevel,
+    RatingBand,
+    Scorecard,
+    ScorecardLine,
+)
 from jili.feedback.models import FeedbackMessage, FeedbackSetting, FeedbackThread
 from jili.incentives.models import (
     CalculationRun,
@@ -38,6 +48,14 @@ __all__ = [
     "TenantScheme",
     "Transaction",
     "AuditLog",
+    "EvaluationLevel",
+    "Kpi",
+    "KpiSet",
+    "KpiSetItem",
+    "PersonLevel",
+    "RatingBand",
+    "Scorecard",
+    "ScorecardLine",
     "FeedbackMessage",
     "FeedbackSetting",
     "FeedbackThread",

@@ -44,6 +44,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # jili.org.visibility applies these two. Without either: one's own only.
     "statements.all": frozenset({O, A, C, H}),  # every person's pay
     "statements.team": frozenset({O, A, C, M, H}),  # managers: their team subtree's
+    # Evaluation (issue 14): the KPI library, sets per level and rating bands; the
+    # scorecards themselves follow jili.org.visibility (self, team subtree, everyone).
+    "kpis.view": frozenset({O, A, C, M, H}),
+    "kpis.edit": frozenset({O, A, C, H}),
+    "scorecards.view": frozenset({O, A, C, M, H, S}),
+    "scorecards.edit": frozenset({O, A, C, H}),  # generate, enter values, calibrate
     # Anonymous feedback: consultants get inbox/summary only by the tenant's explicit
     # grant, kept in its feedback settings (see jili.feedback.views.allowed).
     "feedback.inbox": frozenset({O, A, H}),

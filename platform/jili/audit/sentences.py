@@ -66,6 +66,17 @@ SENTENCES: dict[str, Any] = {
     "feedback.close": _l("%(who)s closed a feedback message"),
     "feedback.settings": _l("%(who)s changed the feedback settings"),
     "feedback.link": _l("%(who)s renewed the public feedback link"),
+    "kpi.create": _l("%(who)s added the KPI %(name)s to the library"),
+    "kpi.update": _l("%(who)s changed a KPI of the library"),
+    "level.create": _l("%(who)s added the level %(name)s"),
+    "person.level": _l("%(who)s changed the evaluation level of %(what)s"),
+    "kpi_set.create": _l("%(who)s set up a KPI set"),
+    "kpi_set.update": _l("%(who)s changed a KPI set"),
+    "kpi_set.copy": _l("%(who)s copied a KPI set to %(to_company)s"),
+    "rating_bands.update": _l("%(who)s changed the rating bands"),
+    "scorecards.generate": _l("%(who)s created or refreshed the scorecards of %(period_id)s"),
+    "scorecard.enter": _l("%(who)s entered KPI values on the scorecard of %(person_id)s"),
+    "rating.adjust": _l("%(who)s changed the rating of %(person_id)s"),
 }
 
 #: Stored field name → what a person calls it.
@@ -131,6 +142,23 @@ FIELD_LABELS: dict[str, Any] = {
     "enabled": _l("Enabled"),
     "mailed": _l("Sent by mail"),
     "user": _l("Login"),
+    "code": _l("Code"),
+    "category": _l("Category"),
+    "unit": _l("Unit"),
+    "higher_is_better": _l("Higher is better"),
+    "formula": _l("Formula"),
+    "data_source": _l("Data source"),
+    "default_target": _l("Default target"),
+    "cap": _l("Score cap"),
+    "items": _l("KPIs and weights"),
+    "kpi": _l("KPI"),
+    "weight": _l("Weight"),
+    "target": _l("Target"),
+    "rating": _l("Rating"),
+    "bands": _l("Rating bands"),
+    "count": _l("Scorecards"),
+    "missing": _l("People without a KPI set"),
+    "to_company": _l("Client company"),
 }
 
 #: Data kept for machines, never shown.
@@ -144,6 +172,12 @@ CODE_WORDS: dict[str, Mapping[str, Any]] = {
     "kind": KIND_LABELS,
     "level": LEVEL_LABELS,
     "locale": LANGUAGES,
+    "category": {"result": _l("Result"), "process": _l("Process")},
+    "data_source": {
+        "transactions": _l("From transactions (credited revenue)"),
+        "targets": _l("From the published target and its actual"),
+        "entered": _l("Entered by hand"),
+    },
 }
 MAX_DETAILS = 8
 

@@ -139,6 +139,8 @@ class MetricValue(TenantScoped, db.Model):
     actual: Mapped[Decimal] = mapped_column(Numeric(18, 4))
     target: Mapped[Decimal | None] = mapped_column(Numeric(18, 4), nullable=True)
     higher_is_better: Mapped[bool] = mapped_column(Boolean, default=True)
+    # the KPI's score cap when it is not 100 (a scorecard's KPI may allow more)
+    cap: Mapped[Decimal | None] = mapped_column(Numeric(9, 4), nullable=True)
 
 
 class ProfitEntry(TenantScoped, db.Model):

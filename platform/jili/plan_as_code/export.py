@@ -33,6 +33,7 @@ from jili.inputs.models import (
 )
 from jili.org.models import Person, Team
 from jili.periods.models import Period, PeriodKind
+from jili.plan_as_code import evaluation
 from jili.plan_as_code.schema import (
     FORMAT,
     clean_out,
@@ -117,10 +118,15 @@ class _Exporter:
             ("metrics", self.metrics()),
             ("profit", self.profit()),
             ("awards", self.awards()),
-            ("transactions", self.transactions()),
         ):
             if rows:
                 out[key] = rows
+        out.update(
+            evaluation.export_sections(self.tid, self.person_no, self.label, self.period_rank)
+        )
+        transactions = self.transactions()
+        if transactions:
+            out["transactions"] = transactions
         return out
 
     def tenant_table(self) -> dict[str, Any]:
@@ -300,6 +306,8 @@ class _Exporter:
                 row["target"] = number_text(m.target)
             if not m.higher_is_better:
                 row["higher_is_better"] = False
+            if m.cap is not None:
+                row["cap"] = number_text(m.cap)
             rows.append(((self.period_rank[m.period_id], kind != "team", key, m.metric), row))
         return [row for _k, row in sorted(rows, key=lambda r: r[0])]
 

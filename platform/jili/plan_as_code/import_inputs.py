@@ -57,6 +57,7 @@ def make_metrics(r: FileReader) -> None:
         "actual",
         "target",
         "higher_is_better",
+        "cap",
     )
     for where, row in r.entries("metrics"):
         r.known(where, row, allowed)
@@ -67,6 +68,7 @@ def make_metrics(r: FileReader) -> None:
         actual = r.decimal(where, row, "actual")
         target = r.decimal(where, row, "target", required=False)
         higher = r.boolean(where, row, "higher_is_better", True)
+        cap = r.decimal(where, row, "cap", required=False, minimum=1)
         if None in (period, subject, metric, actual):
             continue
         key = (period.id, subject, metric)
@@ -85,6 +87,7 @@ def make_metrics(r: FileReader) -> None:
                 actual=actual,
                 target=target,
                 higher_is_better=higher,
+                cap=cap,
             )
         )
         n += 1

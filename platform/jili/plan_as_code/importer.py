@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from jili.accounts.models import Tenant
 from jili.audit import services as audit
 from jili.extensions import db
+from jili.plan_as_code import evaluation
 from jili.plan_as_code.import_inputs import (
     make_awards,
     make_metrics,
@@ -99,10 +100,14 @@ def _run(r: FileReader) -> Tenant:
         make_schemes(r)
         make_budget(r)
         make_plans(r)
+        evaluation.make_config(r)
+        r.stop_if_errors()
         make_targets(r)
         make_metrics(r)
         make_profit(r)
         make_awards(r)
+        r.stop_if_errors()
+        evaluation.make_scorecards(r)
         r.stop_if_errors()
         make_transactions(r)
         r.stop_if_errors()

@@ -40,6 +40,7 @@ class FileReader:
         self.people: dict[str, Person] = {}
         self.periods: dict[str, Period] = {}
         self.counts: dict[str, int] = {}
+        self.kpis: dict[str, Any] = {}  # KPI code → Kpi, once the library is read
 
     # -- reporting
 

@@ -34,6 +34,12 @@ TOP_LEVEL = (
     "metrics",
     "profit",
     "awards",
+    "levels",
+    "person_levels",
+    "kpis",
+    "kpi_sets",
+    "rating_bands",
+    "scorecards",
     "transactions",
     "demo_logins",
 )

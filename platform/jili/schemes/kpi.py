@@ -60,3 +60,23 @@ def kpi_total_score(results: Iterable[KpiResult], places: int = 2) -> Decimal:
         raise ValueError("KPI weights must add up to more than 0")
     weighted = sum((r.weight * r.score for r in results), Decimal(0))
     return quantize(weighted / total_weight, places)
+
+
+#: The default rating bands (DOMAIN.md §2): label and the lowest total it takes.
+DEFAULT_RATING_BANDS: tuple[tuple[str, Decimal], ...] = (
+    ("S", Decimal(95)),
+    ("A", Decimal(90)),
+    ("B", Decimal(80)),
+    ("C", Decimal(0)),
+)
+
+
+def rating_for(
+    total: Decimal, bands: Iterable[tuple[str, Decimal]] = DEFAULT_RATING_BANDS
+) -> str | None:
+    """The label of the highest band whose minimum ``total`` reaches (a total on a
+    band's edge takes that band); None when it is below every band."""
+    for label, minimum in sorted(bands, key=lambda b: b[1], reverse=True):
+        if total >= minimum:
+            return label
+    return None

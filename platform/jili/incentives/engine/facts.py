@@ -39,6 +39,7 @@ from jili.schemes import (
 )
 
 ZERO = Decimal(0)
+HUNDRED = Decimal(100)
 COLLABORATION_METRIC = "collaboration"
 ALL_FACTS = frozenset(Fact)
 
@@ -267,6 +268,7 @@ def _metrics(tenant_id: int, period: Period) -> tuple[dict[int, Decimal], dict[i
             MetricValue.actual,
             MetricValue.target,
             MetricValue.higher_is_better,
+            MetricValue.cap,
         )
         .where(MetricValue.tenant_id == tenant_id, MetricValue.period_id == period.id)
         .order_by(MetricValue.person_id, MetricValue.metric)
@@ -280,7 +282,13 @@ def _metrics(tenant_id: int, period: Period) -> tuple[dict[int, Decimal], dict[i
         if r.person_id is None or not r.weight or r.target is None or r.target <= 0:
             continue
         results[r.person_id].append(
-            KpiResult(Decimal(r.weight), Decimal(r.actual), Decimal(r.target), r.higher_is_better)
+            KpiResult(
+                Decimal(r.weight),
+                Decimal(r.actual),
+                Decimal(r.target),
+                r.higher_is_better,
+                Decimal(r.cap) if r.cap is not None else HUNDRED,
+            )
         )
     return {pid: kpi_total_score(res) for pid, res in results.items()}, collaboration
 

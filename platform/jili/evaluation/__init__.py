@@ -1,0 +1,1 @@
+"""Evaluation (issue 14): the KPI library, KPI sets per level, scorecards, ratings."""

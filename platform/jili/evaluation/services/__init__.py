@@ -1,0 +1,1 @@
+"""What the evaluation capability does (no request code)."""
