@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from jili.accounts.models import User
 from jili.audit import services as audit
 from jili.dbtypes import utcnow
 from jili.extensions import db
@@ -81,6 +82,18 @@ def subject_targets(
     )
 
 
+def subject_count(tenant_id: int, period_id: int) -> int:
+    """How many targets the period has (any subject, any metric)."""
+    return (
+        db.session.scalar(
+            select(func.count(SalesTarget.id)).where(
+                SalesTarget.tenant_id == tenant_id, SalesTarget.period_id == period_id
+            )
+        )
+        or 0
+    )
+
+
 def published_targets(tenant_id: int, period_id: int, person_id: int) -> list[TargetLine]:
     """The person's targets of a published period, in metric order ([] if unpublished)."""
     if not is_published(tenant_id, period_id):
@@ -105,15 +118,17 @@ def published_targets(tenant_id: int, period_id: int, person_id: int) -> list[Ta
     return out
 
 
-def _check_value(value: Decimal | None) -> None:
+def _check_value(value: Decimal | None) -> Decimal | None:
+    """The value to the fen, or an error; refused, never rounded."""
     if value is None:
-        return
+        return None
     if value < 0:
         raise TargetError(_("A target cannot be negative."))
     if value != value.quantize(Decimal("0.01")):
         raise TargetError(_("A target has at most two decimal places."))
     if abs(value) >= MONEY_LIMIT:
         raise TargetError(_("This number is too large."))
+    return value.quantize(Decimal("0.01"))
 
 
 def change_target(
@@ -140,8 +155,7 @@ def change_target(
     after publication bumps the publication's version. Flushes; the caller commits.
     """
     period = _changeable_period(tenant_id, period_id, person_id, team_id, metric)
-    _check_value(baseline)
-    _check_value(challenge)
+    baseline, challenge = _check_value(baseline), _check_value(challenge)
     pub = publication(tenant_id, period_id)
     published = pub is not None and pub.status == PublicationStatus.PUBLISHED
     if published and not via_adjustment:
@@ -211,12 +225,8 @@ def delete_target(
     db.session.flush()
 
 
-def _user(user_id: int | None):
-    if user_id is None:
-        return None
-    from jili.accounts.models import User
-
-    return db.session.get(User, user_id)
+def _user(user_id: int | None) -> User | None:
+    return db.session.get(User, user_id) if user_id is not None else None
 
 
 def _changeable_period(
