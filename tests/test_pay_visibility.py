@@ -178,6 +178,8 @@ PAY_PAGES = frozenset(
         "tenant.transactions",
         "tenant.transaction_detail",
         "tenant.targets",
+        "tenant.targets_grid",
+        "tenant.targets_person",
         "tenant.metrics",
         "tenant.awards",
         "tenant.profit",
@@ -236,6 +238,14 @@ def matrix(w: PayWorld) -> dict[str, list[tuple[str, dict]]]:
         "tenant.targets": [
             (f"/targets?period_id={q3}", case((200, ["876,543.21", "3,333,333.33"]), (200, ["2,222,222.22", "500,000.00"]), REFUSED)),
         ],
+        "tenant.targets_grid": [
+            (f"/targets/plan?period_id={q3}&team_id={w.team_a.id}", case((200, ["2,222,222.22"]), (200, ["2,222,222.22"]), REFUSED)),
+            (f"/targets/plan?period_id={q3}&team_id={w.team_b.id}", case((200, ["3,333,333.33"]), HIDDEN, REFUSED)),
+        ],
+        "tenant.targets_person": [
+            (f"/targets/people/{w.out.id}?period_id={q3}", case((200, ["876,543.21"]), HIDDEN, HIDDEN)),
+            (f"/targets/people/{w.a.id}?period_id={q3}", case((200, ["500,000.00"]), (200, ["500,000.00"]), (200, ["500,000.00"]))),
+        ],
         "tenant.metrics": [
             (f"/metrics?period_id={q3}", case((200, ["4321.98", "66.77"]), (200, ["1234.56", "55.44"]), REFUSED)),
         ],
@@ -268,6 +278,7 @@ NO_PAY = {
     "tenant.plan_version": "a plan version's rules",
     "tenant.schemes": "which schemes are enabled and the budget rule",
     "tenant.targets_template": "a blank example file",
+    "tenant.my_targets": "a redirect to one's own targets",
     "tenant.metrics_template": "a blank example file",
     "tenant.transactions_template": "a blank example file",
     "tenant.feedback.home": "anonymous feedback",

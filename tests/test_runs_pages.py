@@ -23,6 +23,7 @@ from jili.models import (
     PlanVersion,
     SalesCredit,
     SalesTarget,
+    TargetPublication,
     Team,
     TenantScheme,
     Transaction,
@@ -113,6 +114,19 @@ class CalcWorld:
                 baseline=D(revenue),
             )
         )
+        self.publish_targets(period or self.q3)
+
+    def publish_targets(self, period):
+        """Targets people see are published ones (jili.targets)."""
+        exists = db.session.scalar(
+            select(TargetPublication).where(TargetPublication.period_id == period.id)
+        )
+        if exists is None:
+            db.session.add(
+                TargetPublication(
+                    tenant_id=self.t, period_id=period.id, status="published", version=1
+                )
+            )
 
     def sale(self, person, amount, day=date(2024, 8, 1)):
         self._n += 1

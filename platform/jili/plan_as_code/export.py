@@ -43,6 +43,7 @@ from jili.plan_as_code.schema import (
     period_key,
     share_text,
 )
+from jili.plan_as_code.targets_section import export_metrics, export_publications
 from jili.plan_as_code.writer import dumps
 from jili.schemes import get_registry
 from jili.targets.services.metrics import metric_order
@@ -114,7 +115,12 @@ class _Exporter:
             out["budget"] = budget
         for key, rows in (
             ("plans", self.plans()),
+            ("target_metrics", export_metrics(self.tid)),
             ("targets", self.targets()),
+            (
+                "target_publications",
+                export_publications(self.tid, self.label, self.period_rank.__getitem__),
+            ),
             ("metrics", self.metrics()),
             ("profit", self.profit()),
             ("awards", self.awards()),

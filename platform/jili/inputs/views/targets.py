@@ -10,7 +10,7 @@ from flask import g, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 
-from jili.accounts.roles import require
+from jili.accounts.roles import can, require
 from jili.extensions import db
 from jili.inputs.models import MetricValue, SalesTarget
 from jili.inputs.services import metrics as metric_rows
@@ -28,6 +28,7 @@ from jili.org.visibility import visible_person_ids, visible_team_ids
 from jili.periods.models import Period
 from jili.schemes import fmt_number, kpi_score, kpi_total_score, quantize
 from jili.schemes.kpi import KpiResult
+from jili.targets.services import is_published
 from jili.web import bp
 
 # --- targets -------------------------------------------------------------------------
@@ -62,7 +63,8 @@ def _visible_rows(model) -> list:
 def targets():
     period = period_arg() or _latest_period_with(SalesTarget)
     rows = []
-    if period is not None:
+    # people who don't set targets see a period's targets once they are published
+    if period is not None and (can("targets.edit") or is_published(g.tenant.id, period.id)):
         rows = list(
             db.session.scalars(
                 select(SalesTarget).where(

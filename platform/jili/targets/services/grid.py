@@ -11,8 +11,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from jili.extensions import db
-from jili.money import MONEY_LIMIT, parse_decimal
 from jili.inputs.models import SalesTarget
+from jili.money import MONEY_LIMIT, parse_decimal
 from jili.org.models import Level, Person, Team
 from jili.periods.models import Period
 from jili.targets.services.metrics import MetricDef, catalog
@@ -89,7 +89,12 @@ def build_grid(
         row = by_subject.get((t.person_id, t.team_id))
         if row is not None:
             row.cells[t.metric] = t
-    found = mismatches(tenant_id, period)
+    found = [
+        m
+        for m in mismatches(tenant_id, period)
+        if (m.team_id is None or visible_teams is None or m.team_id in visible_teams)
+        and (m.person_id is None or visible_people is None or m.person_id in visible_people)
+    ]
     for m in found:
         row = by_subject.get((m.person_id, m.team_id))
         if row is not None:

@@ -19,7 +19,7 @@ from sqlalchemy import distinct, func, select
 
 from jili.extensions import db
 from jili.inputs.models import MetricValue, SalesCredit, SalesTarget, Transaction
-from jili.org.models import Person, Team
+from jili.org.models import Level, Person, Team
 from jili.periods.models import Period
 from jili.targets.models import ActualSource
 from jili.targets.services.core import subject_targets
@@ -133,7 +133,7 @@ def person_progress(tenant_id: int, period: Period, person_id: int, today: date)
         period,
         today,
         [metrics[t.metric] for t in targets if t.metric in metrics],
-        people=[person_id],
+        people=_whose_sales(tenant_id, person_id),
         person_id=person_id,
     )
     return _progress(tenant_id, period, today, targets, actuals)
@@ -155,6 +155,15 @@ def team_progress(tenant_id: int, period: Period, team_id: int, today: date) -> 
         team_id=team_id,
     )
     return _progress(tenant_id, period, today, targets, actuals)
+
+
+def _whose_sales(tenant_id: int, person_id: int) -> list[int]:
+    """A person's own sales count; a manager's are their team's, sub-teams
+    included (the same roll-up as the incentive facts)."""
+    person = db.session.get(Person, person_id)
+    if person is not None and person.level == Level.MANAGER and person.team_id:
+        return sorted(set(team_members(tenant_id, person.team_id)) | {person_id})
+    return [person_id]
 
 
 def team_members(tenant_id: int, team_id: int) -> list[int]:
