@@ -66,6 +66,11 @@ SENTENCES: dict[str, Any] = {
     "feedback.close": _l("%(who)s closed a feedback message"),
     "feedback.settings": _l("%(who)s changed the feedback settings"),
     "feedback.link": _l("%(who)s renewed the public feedback link"),
+    "target.change": _l("%(who)s set the %(metric)s target of %(period)s"),
+    "target.delete": _l("%(who)s removed a %(metric)s target"),
+    "targets.split": _l("%(who)s split the %(metric)s target of %(period)s"),
+    "targets.publish": _l("%(who)s published the targets of %(period)s"),
+    "target_metric.save": _l("%(who)s saved the target metric %(name)s"),
 }
 
 #: Stored field name → what a person calls it.
@@ -77,6 +82,9 @@ FIELD_LABELS: dict[str, Any] = {
     "fiscal_year_start_month": _l("Fiscal year starts in month"),
     "status": _l("Status"),
     "reason": _l("Reason"),
+    "baseline": _l("Baseline"),
+    "challenge": _l("Challenge"),
+    "metric": _l("Metric"),
     "role": _l("Role"),
     "email": _l("E-mail"),
     "kind": _l("Kind"),
@@ -138,7 +146,18 @@ HIDDEN = frozenset(
     {"fingerprint", "changes", "approved_by_id", "run", "plan", "pilot_version", "link"}
 )
 #: Words for stored codes, by field name.
+#: Built-in target metric codes (jili.targets); a company's own metric reads as its code.
+METRIC_WORDS = {
+    "revenue": _l("Revenue"),
+    "collected": _l("Collected cash"),
+    "margin": _l("Margin"),
+    "new_customers": _l("New customers"),
+    "deals": _l("Deals"),
+    "visits": _l("Visits"),
+}
+
 CODE_WORDS: dict[str, Mapping[str, Any]] = {
+    "metric": METRIC_WORDS,
     "status": STATUS_LABELS,
     "role": ROLE_LABELS,
     "kind": KIND_LABELS,
