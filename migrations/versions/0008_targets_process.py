@@ -10,7 +10,8 @@ an optional challenge. Every old value is kept: each non-empty column becomes a
 row with metric "revenue"/"collected"/"margin" and the value as baseline; rows
 without any value disappear. New tables ``target_metric`` (the tenant's own
 metrics) and ``target_publication`` (draft/published per period), both with the
-tenant row-level-security policy on PostgreSQL.
+tenant row-level-security policy on PostgreSQL. ``plan.target_basis`` says which
+value of a target (baseline, the default, or challenge) a plan measures against.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -127,6 +128,13 @@ def upgrade():
             batch_op.f("ix_target_publication_tenant_id"), ["tenant_id"], unique=False
         )
 
+    with op.batch_alter_table("plan", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "target_basis", sa.String(length=16), nullable=False, server_default="baseline"
+            )
+        )
+
     if op.get_bind().dialect.name == "postgresql":
         for table in TABLES:
             for stmt in dbobjects.pg_rls_statements(table):
@@ -135,6 +143,8 @@ def upgrade():
 
 def downgrade():
     _bypass_rls()
+    with op.batch_alter_table("plan", schema=None) as batch_op:
+        batch_op.drop_column("target_basis")
     if op.get_bind().dialect.name == "postgresql":
         for table in TABLES:
             op.execute(f"DROP POLICY IF EXISTS tenant_isolation ON {table}")

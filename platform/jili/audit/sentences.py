@@ -85,6 +85,7 @@ FIELD_LABELS: dict[str, Any] = {
     "baseline": _l("Baseline"),
     "challenge": _l("Challenge"),
     "metric": _l("Metric"),
+    "target_basis": _l("Measured against"),
     "role": _l("Role"),
     "email": _l("E-mail"),
     "kind": _l("Kind"),
@@ -158,6 +159,10 @@ METRIC_WORDS = {
 
 CODE_WORDS: dict[str, Mapping[str, Any]] = {
     "metric": METRIC_WORDS,
+    "target_basis": {
+        "baseline": _l("the baseline target"),
+        "challenge": _l("the challenge target (the baseline where none is set)"),
+    },
     "status": STATUS_LABELS,
     "role": ROLE_LABELS,
     "kind": KIND_LABELS,

@@ -248,6 +248,8 @@ class _Exporter:
                 "scheme": plan.scheme_key,
                 "priority": plan.priority,
             }
+            if plan.target_basis != "baseline":
+                row["target_basis"] = plan.target_basis
             row["versions"] = [
                 self.version(plan, v) for v in sorted(versions[plan.id], key=lambda v: v.number)
             ]

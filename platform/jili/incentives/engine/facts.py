@@ -85,6 +85,7 @@ def build_facts_and_own(
     needed: frozenset[Fact] = ALL_FACTS,
     *,
     only: frozenset[int] | None = None,
+    basis: str = "baseline",
 ) -> tuple[PeriodFacts, dict[int, PersonFacts]]:
     """The period's facts, and for each manager whose row rolls up their teams'
     sales, the same row with their own sales only (for schemes that set
@@ -94,6 +95,9 @@ def build_facts_and_own(
     ``only`` restricts the people to these ids (the what-if simulator of a
     per-person scheme): their own sales only, no manager roll-up, and team
     totals that count only them — never use it for a run.
+
+    ``basis`` is the target value plans measure against: ``baseline`` or
+    ``challenge`` (see :attr:`jili.incentives.models.Plan.target_basis`).
     """
     people_rows = _people_rows(tenant_id, only)
     teams = _teams(tenant_id)
@@ -102,7 +106,7 @@ def build_facts_and_own(
     if Fact.FIRST_DEALS in needed:
         read.first_deals = _first_deals(tenant_id, period, people_rows)
     if needed & {Fact.TARGETS, Fact.TEAMS}:
-        read.person_targets, read.team_targets = _targets(tenant_id, period)
+        read.person_targets, read.team_targets = _targets(tenant_id, period, basis)
     if needed & {Fact.KPI_SCORES, Fact.TEAMS}:
         read.kpi, read.collaboration = _metrics(tenant_id, period)
     profit = _profit(tenant_id, period) if Fact.PROFIT in needed else None
