@@ -27,6 +27,7 @@ from jili.inputs.services.common import (
     read_table,
     tenant_scope,
 )
+from jili.targets.services import is_published
 
 HEADERS: dict[str, set[str]] = {
     "period": PERIOD_HEADERS,
@@ -113,6 +114,9 @@ def _parse_rows(
                 err(key, str(exc))
         if all(row.get(key, "") == "" for key, _attr in AMOUNTS):
             err("revenue_target", _("Give at least one target."))
+        if period is not None and is_published(tenant.id, period.id):
+            err("period", _("The targets of %(period)s are published: ask for an adjustment "
+                            "to change one.", period=period.label))  # fmt: skip
         if period is not None and who is not None:
             key = (period.id, who.person_id, who.team_id)
             if key in seen:
