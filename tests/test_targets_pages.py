@@ -223,3 +223,13 @@ def test_a_tenant_metric_is_a_new_column(shop, browser):
     assert cell(b, shop, "2024-Q3", "30", person=shop.a, metric="leads").status_code == 200
     assert shop.targets("2024-Q3")[(shop.a.id, None, "leads")] == D(30)
     assert page.status_code == 200
+
+
+def test_the_split_shows_in_the_quarters_grid(shop, browser):
+    b = browser(shop.users["hr"])
+    cell(b, shop, "2024", "10000000", team=shop.region)
+    b.post(shop.url("/targets/plan/split"), data={
+        "period_id": shop.ids["2024"], "subject": f"t{shop.region.id}", "metric": "revenue",
+        "down": "periods", "method": "even"}, headers=EN)  # fmt: skip
+    page = b.get(shop.url(f"/targets/plan?period_id={shop.ids['2024-Q1']}"), headers=EN).text
+    assert 'value="2500000.00"' in page
