@@ -20,8 +20,8 @@ def test_edit_a_cell_and_split_a_year(server, chromium, tmp_path):  # noqa: F811
     _login(page, server, "hr@huadong.example", "jili-demo-hr")
     page.goto(server + "/t/huadong/periods")
     page.fill("input[name=year]", "2027")
-    page.click("form button.primary, form button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    page.locator("input[name=year]").press("Enter")
+    page.wait_for_selector("text=2027-Q4")  # the new periods are listed
     page.goto(server + "/t/huadong/targets/plan")
     year = _period_id(page, "2027")
     page.goto(server + f"/t/huadong/targets/plan?period_id={year}")
