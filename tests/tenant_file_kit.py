@@ -131,12 +131,37 @@ pool_pct = "1.5"
 people = ["R003", "R001"]
 weights = "equal"
 
+[[target_metrics]]
+code = "leads"
+name = "有效線索"
+unit = "條"
+kind = "count"
+source = "entered"
+
+[[target_metrics]]
+code = "complaints"
+name = "客訴"
+kind = "count"
+higher_is_better = false
+source = "entered"
+
+[[target_metrics]]
+code = "star_revenue"
+name = "明星產品營收"
+kind = "money"
+source = "transactions"
+measure = "amount"
+product_line = "智慧門鎖"
+
 [[targets]]
 period = "2024-Q2"
 person = "R002"
 revenue = "300000"
 collected = "250000.00"
 margin = "90000"
+deals = "12"
+leads = "40"
+challenge = { revenue = "390000", leads = "50" }
 
 [[targets]]
 period = "2024-Q2"
@@ -147,6 +172,12 @@ revenue = "600000"
 period = "2024-M04-W27"
 person = "R003"
 revenue = "50000"
+
+[[target_publications]]
+period = "2024-Q2"
+status = "published"
+version = 3
+accepted_difference = "新人下月到職"
 
 [[metrics]]
 period = "2024-Q2"

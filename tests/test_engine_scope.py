@@ -149,7 +149,13 @@ def test_an_excess_pool_splits_by_a_managers_own_excess_not_the_roll_up(world):
     w.target(boss, "3000000")
     w.sale(boss, "2900000")
     db.session.add(
-        SalesTarget(tenant_id=w.t, period_id=w.q3.id, team_id=w.team.id, revenue=D("10000000"))
+        SalesTarget(
+            tenant_id=w.t,
+            period_id=w.q3.id,
+            team_id=w.team.id,
+            metric="revenue",
+            baseline=D("10000000"),
+        )
     )
     w.plan("超额奖金池", ExcessPool)
     db.session.commit()
@@ -225,3 +231,21 @@ def test_a_pilot_runs_beside_the_plan_in_force_and_pays_nothing(world):
     assert db.session.get(Period, w.q3.id).status == PeriodStatus.OPEN
     final = calculate_period(w.tenant, w.q3)
     assert paid(final) == {w.a.id: D("11700.00"), d.id: D("11700.00")}  # pilot not in force
+
+
+def test_a_plan_measures_against_the_challenge_target_when_it_says_so(world):
+    """Seed 000: target 500,000, sales 650,000 → 130 % on the baseline (1.8 %:
+    11,700.00); on a challenge of 650,000 it is 100 % (1.2 %: 7,800.00)."""
+    w = world
+    w.enable("tiered_commission")
+    w.target(w.a, "500000")
+    db.session.flush()
+    target = db.session.query(SalesTarget).filter_by(person_id=w.a.id).one()
+    target.challenge = D("650000")
+    w.sale(w.a, "650000")
+    plan = w.plan("提成", TieredCommission)
+    db.session.commit()
+    assert amounts(calculate_period(w.tenant, w.q3))[w.a.id] == D("11700.00")
+    plan.target_basis = "challenge"
+    db.session.commit()
+    assert amounts(calculate_period(w.tenant, w.q3))[w.a.id] == D("7800.00")

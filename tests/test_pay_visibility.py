@@ -137,8 +137,8 @@ class PayWorld(CalcWorld):
         q3, t = self.q3.id, self.t
         db.session.add_all(
             [
-                SalesTarget(tenant_id=t, period_id=q3, team_id=self.team_a.id, revenue=D("2222222.22")),
-                SalesTarget(tenant_id=t, period_id=q3, team_id=self.team_b.id, revenue=D("3333333.33")),
+                SalesTarget(tenant_id=t, period_id=q3, team_id=self.team_a.id, metric="revenue", baseline=D("2222222.22")),
+                SalesTarget(tenant_id=t, period_id=q3, team_id=self.team_b.id, metric="revenue", baseline=D("3333333.33")),
                 MetricValue(tenant_id=t, period_id=q3, person_id=self.out.id, metric="visits",
                             weight=D(50), actual=D("4321.98"), target=D(5000)),
                 MetricValue(tenant_id=t, period_id=q3, person_id=self.a2.id, metric="visits",
@@ -201,6 +201,8 @@ PAY_PAGES = frozenset(
         "tenant.transactions",
         "tenant.transaction_detail",
         "tenant.targets",
+        "tenant.targets_grid",
+        "tenant.targets_person",
         "tenant.metrics",
         "tenant.awards",
         "tenant.profit",
@@ -261,6 +263,14 @@ def matrix(w: PayWorld) -> dict[str, list[tuple[str, dict]]]:
         "tenant.targets": [
             (f"/targets?period_id={q3}", case((200, ["876,543.21", "3,333,333.33"]), (200, ["2,222,222.22", "500,000.00"]), REFUSED)),
         ],
+        "tenant.targets_grid": [
+            (f"/targets/plan?period_id={q3}&team_id={w.team_a.id}", case((200, ["2,222,222.22"]), (200, ["2,222,222.22"]), REFUSED)),
+            (f"/targets/plan?period_id={q3}&team_id={w.team_b.id}", case((200, ["3,333,333.33"]), HIDDEN, REFUSED)),
+        ],
+        "tenant.targets_person": [
+            (f"/targets/people/{w.out.id}?period_id={q3}", case((200, ["876,543.21"]), HIDDEN, HIDDEN)),
+            (f"/targets/people/{w.a.id}?period_id={q3}", case((200, ["500,000.00"]), (200, ["500,000.00"]), (200, ["500,000.00"]))),
+        ],
         "tenant.metrics": [
             (f"/metrics?period_id={q3}", case((200, ["4,321.98", "66.77"]), (200, ["1,234.56", "55.44"]), REFUSED)),
         ],
@@ -303,6 +313,7 @@ NO_PAY = {
     "tenant.targets_template": "a blank example file",
     "tenant.kpis": "the KPI library: definitions and default targets, no one's values",
     "tenant.kpi_set": "a level's KPIs with weights and default targets, no one's values",
+    "tenant.my_targets": "a redirect to one's own targets",
     "tenant.metrics_template": "a blank example file",
     "tenant.transactions_template": "a blank example file",
     "tenant.feedback.home": "anonymous feedback",

@@ -23,6 +23,7 @@ from jili.models import (
     PlanVersion,
     SalesCredit,
     SalesTarget,
+    TargetPublication,
     Team,
     TenantScheme,
     Transaction,
@@ -109,9 +110,23 @@ class CalcWorld:
                 tenant_id=self.t,
                 period_id=(period or self.q3).id,
                 person_id=person.id,
-                revenue=D(revenue),
+                metric="revenue",
+                baseline=D(revenue),
             )
         )
+        self.publish_targets(period or self.q3)
+
+    def publish_targets(self, period):
+        """Targets people see are published ones (jili.targets)."""
+        exists = db.session.scalar(
+            select(TargetPublication).where(TargetPublication.period_id == period.id)
+        )
+        if exists is None:
+            db.session.add(
+                TargetPublication(
+                    tenant_id=self.t, period_id=period.id, status="published", version=1
+                )
+            )
 
     def sale(self, person, amount, day=date(2024, 8, 1)):
         self._n += 1
@@ -254,8 +269,12 @@ def test_a_rerun_after_changing_a_target_shows_what_changed(world, browser):
     b = browser(w.tenant.owner)
     w.calculate(b)
     with bound_tenant(w.t):
-        target = db.session.scalar(select(SalesTarget).where(SalesTarget.person_id == w.a.id))
-        target.revenue = D("600000")  # 650k / 600k = 108 %: below 120 %, 1.2 %
+        target = db.session.scalar(
+            select(SalesTarget).where(
+                SalesTarget.person_id == w.a.id, SalesTarget.metric == "revenue"
+            )
+        )
+        target.baseline = D("600000")  # 650k / 600k = 108 %: below 120 %, 1.2 %
         db.session.commit()
     resp = w.calculate(b)
     first, second = w.runs()

@@ -145,7 +145,15 @@ def test_the_rich_file_keeps_every_value(app):
         "revenue": "300000.00",
         "collected": "250000.00",
         "margin": "90000.00",
+        "deals": "12.00",
+        "leads": "40.00",
+        "challenge": {"revenue": "390000.00", "leads": "50.00"},
     }
+    assert [m["code"] for m in data["target_metrics"]] == ["leads", "complaints", "star_revenue"]
+    assert data["target_publications"] == [
+        {"period": "2024-Q2", "status": "published", "version": 3,
+         "accepted_difference": "新人下月到職"}
+    ]  # fmt: skip
     assert targets[2]["period"] == "2024-M04-W27"
     txns = {t["external_id"]: t for t in data["transactions"]}
     assert [t["external_id"] for t in data["transactions"]] == ["T-1", "T-2", "T-1R"]

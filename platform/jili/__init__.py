@@ -89,6 +89,9 @@ def _register_pages(app: Flask) -> None:
     from jili.inputs.views import awards, profit, targets, transactions  # noqa: F401
     from jili.org import views as org_pages  # noqa: F401
     from jili.periods import views as period_pages
+    from jili.targets.views import grid as target_grid  # noqa: F401
+    from jili.targets.views import metrics as target_metrics  # noqa: F401
+    from jili.targets.views import person as target_person  # noqa: F401
 
     health.init_app(app)  # first: its maintenance page answers before anything reads the login
     i18n.init_app(app)

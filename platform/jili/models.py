@@ -32,6 +32,7 @@ from jili.inputs.models import (
 )
 from jili.org.models import Level, Person, Team
 from jili.periods.models import Period, PeriodKind, PeriodStatus
+from jili.targets.models import TargetMetric, TargetPublication
 
 __all__ = [
     "CalculationRun",
@@ -45,6 +46,8 @@ __all__ = [
     "RunKind",
     "SalesCredit",
     "SalesTarget",
+    "TargetMetric",
+    "TargetPublication",
     "TenantScheme",
     "Transaction",
     "AuditLog",

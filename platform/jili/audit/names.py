@@ -42,6 +42,8 @@ NOUNS = {
     "Person": _l("people"),
     "MetricValue": _l("KPI values"),
     "SalesTarget": _l("sales targets"),
+    "TargetMetric": _l("a target metric"),
+    "TargetPublication": _l("the publication of targets"),
     "Transaction": _l("transactions"),
     "FeedbackThread": _l("a feedback message"),
 }

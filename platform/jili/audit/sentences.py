@@ -77,6 +77,11 @@ SENTENCES: dict[str, Any] = {
     "scorecards.generate": _l("%(who)s created or refreshed the scorecards of %(period_id)s"),
     "scorecard.enter": _l("%(who)s entered KPI values on the scorecard of %(person_id)s"),
     "rating.adjust": _l("%(who)s changed the rating of %(person_id)s"),
+    "target.change": _l("%(who)s set the %(metric)s target of %(period)s"),
+    "target.delete": _l("%(who)s removed a %(metric)s target"),
+    "targets.split": _l("%(who)s split the %(metric)s target of %(period)s"),
+    "targets.publish": _l("%(who)s published the targets of %(period)s"),
+    "target_metric.save": _l("%(who)s saved the target metric %(name)s"),
 }
 
 #: Stored field name → what a person calls it.
@@ -88,6 +93,10 @@ FIELD_LABELS: dict[str, Any] = {
     "fiscal_year_start_month": _l("Fiscal year starts in month"),
     "status": _l("Status"),
     "reason": _l("Reason"),
+    "baseline": _l("Baseline"),
+    "challenge": _l("Challenge"),
+    "metric": _l("Metric"),
+    "target_basis": _l("Measured against"),
     "role": _l("Role"),
     "email": _l("E-mail"),
     "kind": _l("Kind"),
@@ -166,7 +175,22 @@ HIDDEN = frozenset(
     {"fingerprint", "changes", "approved_by_id", "run", "plan", "pilot_version", "link"}
 )
 #: Words for stored codes, by field name.
+#: Built-in target metric codes (jili.targets); a company's own metric reads as its code.
+METRIC_WORDS = {
+    "revenue": _l("Revenue"),
+    "collected": _l("Collected cash"),
+    "margin": _l("Margin"),
+    "new_customers": _l("New customers"),
+    "deals": _l("Deals"),
+    "visits": _l("Visits"),
+}
+
 CODE_WORDS: dict[str, Mapping[str, Any]] = {
+    "metric": METRIC_WORDS,
+    "target_basis": {
+        "baseline": _l("the baseline target"),
+        "challenge": _l("the challenge target (the baseline where none is set)"),
+    },
     "status": STATUS_LABELS,
     "role": ROLE_LABELS,
     "kind": KIND_LABELS,

@@ -88,6 +88,11 @@ class Plan(TenantScoped, db.Model):
     scheme_key: Mapped[str] = mapped_column(String(64))
     # Lower pays first when the budget rule is "priority".
     priority: Mapped[int] = mapped_column(Integer, default=100)
+    # Which value of each target the plan measures against: "baseline" or
+    # "challenge" (a target without a challenge value counts its baseline).
+    target_basis: Mapped[str] = mapped_column(
+        String(16), default="baseline", server_default="baseline"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     versions: Mapped[list[PlanVersion]] = relationship(

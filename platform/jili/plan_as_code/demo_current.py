@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from jili.accounts.models import Tenant
 from jili.audit import services as audit
+from jili.dbtypes import utcnow
 from jili.extensions import db
 from jili.incentives.engine import calculate_period
 from jili.inputs.models import MetricValue, SalesTarget, Transaction
@@ -33,6 +34,8 @@ from jili.inputs.services.transactions import import_transaction_rows
 from jili.org.models import Level, Person, Team
 from jili.periods.models import Period, PeriodKind, PeriodStatus
 from jili.periods.services import advance, generate_year
+from jili.schemes import split_largest_remainder
+from jili.targets.models import PublicationStatus, TargetPublication
 from jili.tenancy import bound_tenant
 
 QUARTERS = 5  # the current quarter and the four before it (the admin home's cost chart)
@@ -109,12 +112,12 @@ def _quarterly_targets(tenant_id: int, people: list[Person]) -> dict[int, Decima
     sixty monthly salaries rounded to ten thousand; a manager's is their reports'."""
     latest: dict[int, Decimal] = {}
     rows = db.session.execute(
-        select(SalesTarget.person_id, SalesTarget.revenue)
+        select(SalesTarget.person_id, SalesTarget.baseline)
         .join(Period, Period.id == SalesTarget.period_id)
         .where(
             SalesTarget.tenant_id == tenant_id,
             SalesTarget.person_id.is_not(None),
-            SalesTarget.revenue.is_not(None),
+            SalesTarget.metric == "revenue",
             Period.kind == PeriodKind.QUARTER,
         )
         .order_by(Period.start_date)
@@ -143,15 +146,17 @@ def _add_target(tenant_id: int, period: Period, person_id: int, revenue: Decimal
         )
     )
     if exists is None:
-        db.session.add(
-            SalesTarget(
-                tenant_id=tenant_id,
-                period_id=period.id,
-                person_id=person_id,
-                revenue=revenue,
-                collected=(revenue * Decimal("0.9")).quantize(CENT),
+        collected = (revenue * Decimal("0.9")).quantize(CENT)
+        for metric, value in (("revenue", revenue), ("collected", collected)):
+            db.session.add(
+                SalesTarget(
+                    tenant_id=tenant_id,
+                    period_id=period.id,
+                    person_id=person_id,
+                    metric=metric,
+                    baseline=value,
+                )
             )
-        )
         out.targets += 1
 
 
@@ -170,13 +175,18 @@ def _team_targets(tenant_id: int, period: Period, targets: dict[int, Decimal], p
                 SalesTarget.tenant_id == tenant_id,
                 SalesTarget.period_id == period.id,
                 SalesTarget.team_id == team_id,
+                SalesTarget.metric == "revenue",
             )
         )
         total = sum((targets[p.id] for p in people if p.team_id == team_id), Decimal(0))
         if exists is None and total > 0:
             db.session.add(
                 SalesTarget(
-                    tenant_id=tenant_id, period_id=period.id, team_id=team_id, revenue=total
+                    tenant_id=tenant_id,
+                    period_id=period.id,
+                    team_id=team_id,
+                    metric="revenue",
+                    baseline=total,
                 )
             )
             out.targets += 1
@@ -297,16 +307,49 @@ def _inputs(tenant: Tenant, today: date, out: Outcome) -> None:
         if month.status != PeriodStatus.OPEN:
             continue
         for person in people:
-            monthly = (quarterly[person.id] / 3).quantize(CENT)
+            monthly = _month_share(quarterly[person.id], month, months)
             _add_target(tenant.id, month, person.id, monthly, out)
             if person.level != Level.MANAGER:
                 rows += _deal_rows(tenant, month, person, monthly, regions[person.id], today)
+    for period in [*open_, *(m for m in months if m.status == PeriodStatus.OPEN)]:
+        _publish_targets(tenant.id, period)
     db.session.flush()
     if rows:
         outcome = import_transaction_rows(tenant, rows, source="demo (generated)", first_row=1)
         if outcome.errors:
             raise ValueError(f"{tenant.slug}: generated deals refused: {outcome.errors[:3]}")
         out.deals += outcome.created
+
+
+def _month_share(quarterly: Decimal, month: Period, months: list[Period]) -> Decimal:
+    """A month's third of its quarter, split to the fen by largest remainder
+    (the earliest month takes what cannot be divided)."""
+    siblings = sorted(
+        (m for m in months if m.parent_id == month.parent_id), key=lambda m: m.start_date
+    )
+    if len(siblings) != 3:
+        return (quarterly / 3).quantize(CENT)
+    parts = split_largest_remainder(quarterly, {m.start_date: 1 for m in siblings}, 2)
+    return parts[month.start_date]
+
+
+def _publish_targets(tenant_id: int, period: Period) -> None:
+    """The demo's targets of an open period are published, as a company would."""
+    exists = db.session.scalar(
+        select(TargetPublication.id).where(
+            TargetPublication.tenant_id == tenant_id, TargetPublication.period_id == period.id
+        )
+    )
+    if exists is None:
+        db.session.add(
+            TargetPublication(
+                tenant_id=tenant_id,
+                period_id=period.id,
+                status=PublicationStatus.PUBLISHED,
+                version=1,
+                published_at=utcnow(),
+            )
+        )
 
 
 def _publish_ended(tenant: Tenant, today: date, out: Outcome) -> None:

@@ -106,7 +106,7 @@ def make_plans(r: FileReader) -> None:
         if name is None:
             continue
         where = f"{where} ({name})"
-        r.known(where, row, ("name", "scheme", "priority", "versions"))
+        r.known(where, row, ("name", "scheme", "priority", "target_basis", "versions"))
         if name in names:
             r.err(where, _("Plan %(name)s appears twice.", name=name))
             continue
@@ -126,7 +126,17 @@ def make_plans(r: FileReader) -> None:
         if isinstance(priority, bool) or not isinstance(priority, int):
             r.err(where, _("priority must be a whole number."))
             continue
-        plan = Plan(tenant_id=r.tenant.id, name=name, scheme_key=key, priority=priority)
+        basis = row.get("target_basis", "baseline")
+        if basis not in ("baseline", "challenge"):
+            r.err(where, _("target_basis must be baseline or challenge."))
+            basis = "baseline"
+        plan = Plan(
+            tenant_id=r.tenant.id,
+            name=name,
+            scheme_key=key,
+            priority=priority,
+            target_basis=basis,
+        )
         db.session.add(plan)
         db.session.flush()
         plans += 1

@@ -33,6 +33,7 @@ from jili.plan_as_code.import_org import make_people, make_periods, make_teams, 
 from jili.plan_as_code.import_plans import make_budget, make_plans, make_schemes
 from jili.plan_as_code.reader import FileReader
 from jili.plan_as_code.schema import FORMAT, TOP_LEVEL, TenantFileError
+from jili.plan_as_code.targets_section import make_target_metrics, make_target_publications
 from jili.tenancy import bound_tenant
 
 
@@ -101,8 +102,10 @@ def _run(r: FileReader) -> Tenant:
         make_budget(r)
         make_plans(r)
         evaluation.make_config(r)
+        make_target_metrics(r)
         r.stop_if_errors()
         make_targets(r)
+        make_target_publications(r)
         make_metrics(r)
         make_profit(r)
         make_awards(r)

@@ -27,6 +27,8 @@ from jili.money import CURRENCIES
 from jili.org.models import Level, Person
 from jili.periods.models import Period, PeriodKind, PeriodStatus
 from jili.schemes import CalculationContext, Fact
+from jili.targets.services import is_published, working_days_between
+from jili.targets.services import person_progress as target_progress
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -42,18 +44,10 @@ def tenant_today(timezone: str) -> date:
         return datetime.now(ZoneInfo("UTC")).date()
 
 
-def working_days(start: date, end: date) -> int:
-    """Monday–Friday days from ``start`` to ``end`` inclusive (no holiday calendar
-    exists yet: every weekday counts)."""
-    if end < start:
-        return 0
-    days = (end - start).days + 1
-    weeks, rest = divmod(days, 7)
-    count = weeks * 5
-    for i in range(rest):
-        if (start + timedelta(days=weeks * 7 + i)).weekday() < 5:
-            count += 1
-    return count
+def working_days(start: date, end: date, tenant_id: int = 0) -> int:
+    """Working days from ``start`` to ``end`` inclusive (the tenant's calendar
+    through :func:`jili.targets.services.working_days_between`)."""
+    return working_days_between(tenant_id, start - timedelta(days=1), end)
 
 
 def current_periods(tenant_id: int, today: date, person_id: int | None = None) -> list[Period]:
@@ -103,9 +97,11 @@ def current_periods(tenant_id: int, today: date, person_id: int | None = None) -
 class TargetProgress:
     """One target of a period: what it measures, the target, the actual to date."""
 
-    measure: str  # revenue, collected, margin
+    measure: str  # a metric code: revenue, collected, margin, deals, …
     target: Decimal
     actual: Decimal
+    label: str = ""
+    is_money: bool = True
 
     @property
     def pct(self) -> Decimal:
@@ -145,25 +141,19 @@ class PeriodProgress:
 def person_progress(
     tenant_id: int, currency: str, person: Person, period: Period, today: date
 ) -> PeriodProgress:
-    """Targets, actuals to date and the provisional estimate of ``person`` in ``period``."""
+    """Published targets, actuals to date (:mod:`jili.targets`) and the provisional
+    estimate of ``person`` in ``period``."""
     out = PeriodProgress(period=period)
     start = max(today, period.start_date)
-    out.working_days_left = working_days(start, period.end_date) if today <= period.end_date else 0
-    # A manager's target is their team's: their actual is the team's roll-up, which
-    # needs everyone's sales; anyone else's reads their own facts alone.
-    only = None if person.level == Level.MANAGER else frozenset({person.id})
-    facts, _unrolled = build_facts_and_own(
-        tenant_id, period, frozenset({Fact.SALES, Fact.TARGETS}), only=only
+    out.working_days_left = (
+        working_days(start, period.end_date, tenant_id) if today <= period.end_date else 0
     )
-    mine = facts.people.get(person.id)
-    if mine is not None:
-        for measure, target, actual in (
-            ("revenue", mine.target, mine.booked_revenue),
-            ("collected", mine.collected_target, mine.collected_cash),
-            ("margin", mine.margin_target, mine.margin),
-        ):
-            if target is not None and target > 0:
-                out.targets.append(TargetProgress(measure, target, actual))
+    if is_published(tenant_id, period.id):
+        for p in target_progress(tenant_id, period, person.id, today):
+            if p.target > 0:
+                out.targets.append(
+                    TargetProgress(p.metric, p.target, p.actual, p.label, p.is_money)
+                )
     out.estimates = estimate(tenant_id, currency, person, period)
     return out
 

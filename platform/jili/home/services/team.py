@@ -17,6 +17,7 @@ from jili.money import CURRENCIES
 from jili.org.models import Person
 from jili.periods.models import Period
 from jili.schemes import CalculationContext, Fact
+from jili.targets.services import is_published
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -80,9 +81,11 @@ def team_period(tenant_id: int, currency: str, period: Period, people: list[Pers
     facts, _own = build_facts_and_own(
         tenant_id, period, frozenset({Fact.SALES, Fact.TARGETS}), only=ids
     )
+    published = is_published(tenant_id, period.id)  # draft targets are not shown yet
     for person in people:
         row = facts.people.get(person.id)
-        a = Attainment(person, row.booked_revenue if row else ZERO, row.target if row else None)
+        target = row.target if row and published else None
+        a = Attainment(person, row.booked_revenue if row else ZERO, target)
         (out.ranking if a.pct is not None else out.without_target).append(a)
     out.ranking.sort(key=lambda a: (-a.pct, a.person.employee_no))
     out.payout_by_plan = team_estimate(tenant_id, currency, period, ids)

@@ -86,6 +86,7 @@ def build_facts_and_own(
     needed: frozenset[Fact] = ALL_FACTS,
     *,
     only: frozenset[int] | None = None,
+    basis: str = "baseline",
 ) -> tuple[PeriodFacts, dict[int, PersonFacts]]:
     """The period's facts, and for each manager whose row rolls up their teams'
     sales, the same row with their own sales only (for schemes that set
@@ -95,6 +96,9 @@ def build_facts_and_own(
     ``only`` restricts the people to these ids (the what-if simulator of a
     per-person scheme): their own sales only, no manager roll-up, and team
     totals that count only them — never use it for a run.
+
+    ``basis`` is the target value plans measure against: ``baseline`` or
+    ``challenge`` (see :attr:`jili.incentives.models.Plan.target_basis`).
     """
     people_rows = _people_rows(tenant_id, only)
     teams = _teams(tenant_id)
@@ -103,7 +107,7 @@ def build_facts_and_own(
     if Fact.FIRST_DEALS in needed:
         read.first_deals = _first_deals(tenant_id, period, people_rows)
     if needed & {Fact.TARGETS, Fact.TEAMS}:
-        read.person_targets, read.team_targets = _targets(tenant_id, period)
+        read.person_targets, read.team_targets = _targets(tenant_id, period, basis)
     if needed & {Fact.KPI_SCORES, Fact.TEAMS}:
         read.kpi, read.collaboration = _metrics(tenant_id, period)
     profit = _profit(tenant_id, period) if Fact.PROFIT in needed else None
@@ -235,25 +239,42 @@ def _first_deals(tenant_id: int, period: Period, people_rows: list) -> dict[int,
     return first_deals
 
 
-def _targets(tenant_id: int, period: Period) -> tuple[dict[int, tuple], dict[int, Decimal | None]]:
-    """person id → (revenue, collected, margin) targets; team id → revenue target."""
-    person_targets: dict[int, tuple] = {}
+#: The targets the schemes read, in the order of a person's target tuple.
+TARGET_METRICS = ("revenue", "collected", "margin")
+
+
+def _targets(
+    tenant_id: int, period: Period, basis: str = "baseline"
+) -> tuple[dict[int, tuple], dict[int, Decimal | None]]:
+    """person id → (revenue, collected, margin) targets; team id → revenue target.
+
+    ``basis`` is ``baseline`` or ``challenge``: which value of each target the
+    plan measures against (a target without a challenge value falls back to its
+    baseline)."""
+    person: dict[int, list] = {}
     team_targets: dict[int, Decimal | None] = {}
     rows = db.session.execute(
         select(
             SalesTarget.person_id,
             SalesTarget.team_id,
-            SalesTarget.revenue,
-            SalesTarget.collected,
-            SalesTarget.margin,
-        ).where(SalesTarget.tenant_id == tenant_id, SalesTarget.period_id == period.id)
+            SalesTarget.metric,
+            SalesTarget.baseline,
+            SalesTarget.challenge,
+        ).where(
+            SalesTarget.tenant_id == tenant_id,
+            SalesTarget.period_id == period.id,
+            SalesTarget.metric.in_(TARGET_METRICS),
+        )
     ).all()
     for r in rows:
+        value = r.challenge if basis == "challenge" and r.challenge is not None else r.baseline
         if r.person_id is not None:
-            person_targets[r.person_id] = (r.revenue, r.collected, r.margin)
-        elif r.team_id is not None:
-            team_targets[r.team_id] = r.revenue
-    return person_targets, team_targets
+            person.setdefault(r.person_id, [None, None, None])[TARGET_METRICS.index(r.metric)] = (
+                value
+            )
+        elif r.team_id is not None and r.metric == "revenue":
+            team_targets[r.team_id] = value
+    return {pid: tuple(v) for pid, v in person.items()}, team_targets
 
 
 def _metrics(tenant_id: int, period: Period) -> tuple[dict[int, Decimal], dict[int, Decimal]]:

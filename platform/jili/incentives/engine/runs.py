@@ -118,10 +118,18 @@ def _calculate(
 ) -> list[Calculated]:
     places = CURRENCIES.get(tenant.currency, 2)
     own_only = None  # the facts without managers' roll-up, built when first needed
+    challenge: tuple | None = None  # the facts on challenge targets, when a plan asks
     out = []
     for entry, version, eligibility in runs:
-        base = facts
-        if not entry.scheme.manager_rollup and unrolled:
+        base, base_unrolled = facts, unrolled
+        if getattr(entry.plan, "target_basis", "baseline") == "challenge":
+            if challenge is None:
+                needed = _needed([e for e, _v, _el in runs])
+                challenge = build_facts_and_own(tenant.id, period, needed, basis="challenge")
+            base, base_unrolled = challenge
+            if not entry.scheme.manager_rollup and base_unrolled:
+                base = without_rollup(base, base_unrolled)
+        elif not entry.scheme.manager_rollup and unrolled:
             if own_only is None:
                 own_only = without_rollup(facts, unrolled)
             base = own_only

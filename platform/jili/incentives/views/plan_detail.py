@@ -14,6 +14,7 @@ from sqlalchemy import select
 from jili.accounts.models import User
 from jili.accounts.roles import can, require
 from jili.accounts.services import user_tenants
+from jili.audit import services as audit
 from jili.extensions import db
 from jili.incentives import form_fields
 from jili.incentives import forms as sforms
@@ -134,6 +135,27 @@ def plan_detail(plan_id: int):
         settings_form=_readonly_form(scheme, latest["version"]) if latest and scheme else None,
         can_copy=can("plans.edit") and bool(_copy_targets()) and scheme is not None,
     )
+
+
+@bp.route("/plans/<int:plan_id>/target-basis", methods=["POST"])
+@require("plans.edit")
+def plan_target_basis(plan_id: int):
+    """Which value of each target the plan measures against (audit-logged)."""
+    plan = get_scoped_or_404(Plan, plan_id, g.tenant.id)
+    basis = request.form.get("target_basis", "")
+    if basis not in ("baseline", "challenge"):
+        abort(400)
+    if basis != plan.target_basis:
+        audit.record(
+            "plan.update",
+            plan,
+            before={"target_basis": plan.target_basis},
+            after={"target_basis": basis},
+        )
+        plan.target_basis = basis
+        db.session.commit()
+        flash(_("Saved."), "success")
+    return redirect(url_for("tenant.plan_detail", plan_id=plan.id))
 
 
 def _readonly_form(scheme, version: PlanVersion):

@@ -4,12 +4,13 @@ its CSV template."""
 from __future__ import annotations
 
 from decimal import Decimal
+from types import SimpleNamespace
 
 from flask import g, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import and_, or_, select
 
-from jili.accounts.roles import require
+from jili.accounts.roles import can, require
 from jili.extensions import db
 from jili.i18n import format_number
 from jili.inputs.models import MetricValue, SalesTarget
@@ -28,6 +29,7 @@ from jili.org.visibility import visible_person_ids, visible_team_ids
 from jili.periods.models import Period
 from jili.schemes import kpi_score, kpi_total_score
 from jili.schemes.kpi import KpiResult
+from jili.targets.services import is_published
 from jili.web import bp
 
 # --- targets -------------------------------------------------------------------------
@@ -62,7 +64,8 @@ def _visible_rows(model) -> list:
 def targets():
     period = period_arg() or _latest_period_with(SalesTarget)
     rows = []
-    if period is not None:
+    # people who don't set targets see a period's targets once they are published
+    if period is not None and (can("targets.edit") or is_published(g.tenant.id, period.id)):
         rows = list(
             db.session.scalars(
                 select(SalesTarget).where(
@@ -74,6 +77,18 @@ def targets():
         )
     people = {p.id: p for p in tenant_people()}
     teams = {t.id: t for t in db.session.scalars(select(Team).where(Team.tenant_id == g.tenant.id))}
+    wide: dict[tuple, SimpleNamespace] = {}
+    for t in rows:
+        row = wide.setdefault(
+            (t.person_id, t.team_id),
+            SimpleNamespace(
+                id=t.id, person_id=t.person_id, team_id=t.team_id,
+                revenue=None, collected=None, margin=None,
+            ),
+        )  # fmt: skip
+        if t.metric in ("revenue", "collected", "margin"):
+            setattr(row, t.metric, t.baseline)
+    rows = list(wide.values())
     rows.sort(
         key=lambda t: (
             t.team_id is None,
