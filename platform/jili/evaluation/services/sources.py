@@ -1,8 +1,8 @@
 """Where a scorecard's targets and actuals come from.
 
 :func:`published_target` is the ONE place a KPI reads a person's published
-target: today the revenue of their ``SalesTarget`` for the period; when the
-targets capability publishes targets, point this function at it.
+revenue target (its baseline) of the period, as the targets capability
+publishes it — nothing while the period's targets are still a draft.
 """
 
 from __future__ import annotations
@@ -12,19 +12,17 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from jili.extensions import db
-from jili.inputs.models import SalesCredit, SalesTarget
+from jili.inputs.models import SalesCredit
 from jili.periods.models import Period
+from jili.targets.services import published_targets
 
 
 def published_target(tenant_id: int, period: Period, person_id: int) -> Decimal | None:
     """The person's published revenue target for ``period`` (None when none)."""
-    return db.session.scalar(
-        select(SalesTarget.revenue).where(
-            SalesTarget.tenant_id == tenant_id,
-            SalesTarget.period_id == period.id,
-            SalesTarget.person_id == person_id,
-        )
-    )
+    for line in published_targets(tenant_id, period.id, person_id):
+        if line.metric == "revenue":
+            return line.baseline
+    return None
 
 
 def credited_revenue(tenant_id: int, period: Period, person_id: int) -> Decimal:
