@@ -136,7 +136,7 @@ def _login(client, email: str) -> None:
         raise SystemExit(f"login of {email} failed: {resp.status_code}")
 
 
-def measure(url: str, repeat: int) -> dict:
+def measure(url: str, repeat: int, *, warm_up: bool = True, profile: bool = True) -> dict:
     from sqlalchemy import event
 
     from jili.extensions import db
@@ -150,7 +150,8 @@ def measure(url: str, repeat: int) -> dict:
     for key, _words, _role in ROLES:
         client = app.test_client()
         _login(client, f"{key}@bench.example")
-        client.get("/t/bench/")  # warm-up: caches, first queries
+        if warm_up:
+            client.get("/t/bench/")  # warm-up: caches, first queries
         times, size = [], 0
         for _ in range(repeat):
             statements[0] = 0
@@ -170,13 +171,15 @@ def measure(url: str, repeat: int) -> dict:
         if statistics.median(times) > slowest[0]:
             slowest = (statistics.median(times), (key, client))
     key, client = slowest[1]
+    out["profile_of"], out["profile"] = key, "(not profiled)"
+    if not profile:
+        return out
     profiler = cProfile.Profile()
     profiler.enable()
     client.get("/t/bench/", headers={"Accept-Language": "zh-CN"})
     profiler.disable()
     buf = io.StringIO()
     pstats.Stats(profiler, stream=buf).sort_stats("cumulative").print_stats(25)
-    out["profile_of"] = key
     out["profile"] = "\n".join(line for line in buf.getvalue().splitlines() if line.strip())
     return out
 

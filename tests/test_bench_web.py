@@ -6,7 +6,6 @@ never for a test."""
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from datetime import date
 from pathlib import Path
@@ -23,20 +22,18 @@ sys.path.insert(0, str(Path(ROOT) / "bench"))
     reason="the benchmark makes its own SQLite database: run once, in the SQLite pass",
 )
 def test_the_web_benchmark_runs_and_reports_every_role(tmp_path):
-    out = tmp_path / "RESULTS-web.md"
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    subprocess.run(
-        [sys.executable, str(Path(ROOT) / "bench" / "web.py"), "--people", "120",
-         "--transactions", "1500", "--repeat", "1", "--out", str(out),
-         "--database-url", f"sqlite:///{tmp_path / 'bench.sqlite3'}"],
-        check=True, capture_output=True, text=True, env=env, cwd=ROOT,
-    )  # fmt: skip
-    text = out.read_text(encoding="utf-8")
+    import web
+
+    url = f"sqlite:///{tmp_path / 'bench.sqlite3'}"
+    made = web.generate_with_logins(url, 120, 1500)
+    data = web.measure(url, 1, warm_up=False, profile=False)
+    text = web.report(data, made, "sqlite", 1)
     for words in ("staff: one salesperson", "manager of a group", "manager of a region", "owner"):
         assert f"| {words}" in text, words
-    rows = [line for line in text.splitlines() if line.startswith("| manager of a group")]
-    assert rows and int(rows[0].split("|")[6]) >= 4  # ranking, region, product line, budget
+    assert data["pages"]["manager"]["charts"] >= 4  # ranking, region, product line, budget
+    assert data["pages"]["staff"]["bytes"] > 0 and made["seen"]["staff"] == 1
     assert "## Verdict" in text and "## Profile of the slowest page" in text
+    assert web.measure.__kwdefaults__ == {"warm_up": True, "profile": True}  # make bench's
 
 
 def test_the_benchmark_quarter_is_todays():
