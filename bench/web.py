@@ -190,6 +190,23 @@ def _count(box: list[int]) -> None:
 
 # -- report ----------------------------------------------------------------------
 
+ANALYSIS = """## Where the time goes
+
+- The owner's home (checklist, due, cost against revenue) is counts and one
+  aggregate per quarter: it does not grow with the number of people.
+- A staff or manager home estimates pay on today's facts. Pool schemes (excess pool,
+  profit sharing) and mentor awards need the whole company's facts, so the estimate
+  builds the company's facts (people, sales by person × region × product line,
+  targets, KPIs) and runs every plan: the cost of a provisional calculation of the
+  whole company, per period shown (the open month and quarter), per page view.
+- A manager's page does that once for the team's payout (``home.services.team``) and,
+  as a person with their own numbers, once more for their own estimate
+  (``home.services.progress``); the team's ranking reuses the team estimate's
+  facts, and attainment by region and product line is one grouped query.
+- Levers left: a per-worker cache of the whole-company estimate keyed by the inputs
+  (as the simulator caches its curves), estimating per-person schemes on the team's
+  facts only, and reading a finished calculation instead when the period has one."""
+
 
 def report(data: dict, made: dict, dialect: str, repeat: int) -> str:
     rows, verdicts = [], []
@@ -236,6 +253,8 @@ def report(data: dict, made: dict, dialect: str, repeat: int) -> str:
             f"Target: the median answer within {TARGET_SECONDS:.1f} s.",
             "",
             *verdicts,
+            "",
+            ANALYSIS,
             "",
             f"## Profile of the slowest page ({data['profile_of']}; cProfile, cumulative, top 25)",
             "",

@@ -28,7 +28,7 @@ from jili.money import CURRENCIES
 from jili.org.models import Person
 from jili.org.visibility import team_condition
 from jili.periods.models import Period
-from jili.schemes import CalculationContext, Fact
+from jili.schemes import CalculationContext, Fact, PersonFacts
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -124,17 +124,19 @@ def team_period(
     if not people:
         return out
     ids = frozenset(p.id for p in people)
-    facts, _own = build_facts_and_own(
-        tenant_id, period, frozenset({Fact.SALES, Fact.TARGETS}), only=ids
-    )
+    out.payout_by_plan, company, own = team_estimate(tenant_id, currency, period, ids)
+    out.payout = sum((a for _name, a in out.payout_by_plan if a is not None), ZERO)
+    if own is None:  # no plan calculated: read only the team's own sales and targets
+        facts, _rolled = build_facts_and_own(
+            tenant_id, period, frozenset({Fact.SALES, Fact.TARGETS}), only=ids
+        )
+        own = facts.people
     for person in people:
-        row = facts.people.get(person.id)
+        row = own.get(person.id)
         a = Attainment(person, row.booked_revenue if row else ZERO, row.target if row else None)
         (out.ranking if a.pct is not None else out.without_target).append(a)
     out.ranking.sort(key=lambda a: (-a.pct, a.person.employee_no))
     out.by_region, out.by_product = team_slices(tenant_id, period, manager, out.team_target)
-    out.payout_by_plan, company = team_estimate(tenant_id, currency, period, ids)
-    out.payout = sum((a for _name, a in out.payout_by_plan if a is not None), ZERO)
     if company is not None:
         ceiling, revenue = company
         out.budget = BudgetShare(ceiling, revenue, out.team_revenue)
@@ -182,15 +184,20 @@ def team_slices(
 
 def team_estimate(
     tenant_id: int, currency: str, period: Period, person_ids: frozenset[int]
-) -> tuple[list[tuple[str, Decimal | None]], tuple[Decimal | None, Decimal] | None]:
+) -> tuple[
+    list[tuple[str, Decimal | None]],
+    tuple[Decimal | None, Decimal] | None,
+    dict[int, PersonFacts] | None,
+]:
     """plan name → what ``person_ids`` would earn from it on today's facts: every
     active plan calculated once over the period's facts, as a run would (pools need
     the whole team), summed for these people. Before any budget ceiling; not stored.
-    Also the company's ceiling on today's facts and its credited revenue (None when
-    no plan is active)."""
+    Also the company's ceiling on today's facts and its credited revenue, and each
+    person's facts with their own sales (no manager roll-up) — None when no plan is
+    active, and nothing is read."""
     entries = [e for e in plans_for_period(tenant_id, period) if e.status == PlanStatus.ACTIVE]
     if not entries:
-        return [], None
+        return [], None, None
     needed = frozenset().union(*(e.scheme.facts_needed for e in entries))
     facts, unrolled = build_facts_and_own(tenant_id, period, needed | {Fact.SALES, Fact.TARGETS})
     subtree = load_subtree(tenant_id)
@@ -216,4 +223,5 @@ def team_estimate(
     revenue, target = company_revenue_and_target(facts, unrolled)
     attainment = revenue / target if target and target > 0 else None
     ceiling = budget_policy(tenant_id, entries).ceiling(revenue, attainment, places)
-    return out, (ceiling, revenue)
+    own = {pid: unrolled.get(pid, p) for pid, p in facts.people.items() if pid in person_ids}
+    return out, (ceiling, revenue), own
