@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export FLASK_APP := jili.wsgi:app
 
-.PHONY: run dev test lint bench install translations db demo clean browser-deps
+.PHONY: run dev test lint bench bench-web install translations db demo clean browser-deps
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=..."; exit 1; }
@@ -64,11 +64,18 @@ lint: install
 	$(BIN)/ruff format --check platform plugins tests
 
 # SQLite, then PostgreSQL when one answers (a scratch database is created and dropped);
-# results in bench/RESULTS.md and bench/RESULTS-postgresql.md.
+# results in bench/RESULTS.md and bench/RESULTS-postgresql.md. Then the home pages at
+# 10,000 people (bench/web.py, a few minutes): bench/RESULTS-web*.md. `make bench-web`
+# runs only that part.
 BENCH_POSTGRESQL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
 bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/run.py --postgresql $(BENCH_POSTGRESQL) --out bench/RESULTS-postgresql.md
+	$(MAKE) bench-web
+
+bench-web: install
+	$(BIN)/python bench/web.py
+	$(BIN)/python bench/web.py --postgresql $(BENCH_POSTGRESQL) --out bench/RESULTS-web-postgresql.md
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3

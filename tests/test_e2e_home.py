@@ -98,3 +98,45 @@ def test_staff_and_manager_pages_fit_a_phone(server, chromium):  # noqa: F811
         statement = page.locator("#stmt-h ~ p a").get_attribute("href")
         _fits(page, server + statement)
         page.close()
+
+
+def _sidebar_shown(page) -> bool:
+    return page.locator("#sidebar").is_visible()
+
+
+def test_on_a_phone_the_sidebar_is_a_menu_behind_a_button(server, chromium):  # noqa: F811
+    login = next(x for x in logins(TENANTS) if x.role == "manager")
+    page = chromium.new_page(locale="zh-CN", viewport=PHONE)
+    _login(page, server, login.email, login.password)
+    page.goto(f"{server}/t/{login.slug}/")
+    page.wait_for_load_state("networkidle")
+    button = page.locator("button.menu-toggle")
+    assert button.is_visible() and "菜单" in button.inner_text()
+    assert button.get_attribute("aria-controls") == "sidebar"
+    assert button.get_attribute("aria-expanded") == "false" and not _sidebar_shown(page)
+    button.click()
+    assert button.get_attribute("aria-expanded") == "true" and _sidebar_shown(page)
+    page.keyboard.press("Escape")  # closes, and the focus is back on the button
+    assert button.get_attribute("aria-expanded") == "false" and not _sidebar_shown(page)
+    assert page.evaluate("document.activeElement.classList.contains('menu-toggle')")
+    page.keyboard.press("Enter")  # the keyboard opens it too
+    assert _sidebar_shown(page)
+    page.locator("#sidebar a[href$='/simulator']").click()  # a boosted link: the page changes
+    page.wait_for_url("**/simulator")
+    page.wait_for_load_state("networkidle")
+    assert not _sidebar_shown(page) and page.locator("button.menu-toggle").is_visible()
+    # the simulator's chart drawn for the phone, at about its own scale: text stays legible
+    phone_chart = page.locator("#sim-result .chart-phone svg")
+    assert phone_chart.is_visible() and not page.locator("#sim-result .chart-wide svg").is_visible()
+    scale = page.evaluate(
+        "() => { const s = document.querySelector('#sim-result .chart-phone svg');"
+        " return s.getBoundingClientRect().width / s.viewBox.baseVal.width; }"
+    )
+    assert scale >= 0.85, scale
+    page.close()
+    wide = chromium.new_page(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    _login(wide, server, login.email, login.password)
+    wide.goto(f"{server}/t/{login.slug}/")
+    wide.wait_for_load_state("networkidle")
+    assert _sidebar_shown(wide) and not wide.locator("button.menu-toggle").is_visible()
+    wide.close()

@@ -76,3 +76,58 @@ def test_one_company_has_no_switch(make_tenant, browser):
     a = make_tenant("alpha", "Alpha 销售")
     text = browser(a.owner).get("/t/alpha/people", headers=EN).text
     assert "Switch company" not in text
+
+
+def _calculate(tenant, label):
+    from sqlalchemy import select
+
+    from jili.incentives.engine import calculate_period
+    from jili.periods.models import Period
+
+    with bound_tenant(tenant.id):
+        period = db.session.scalar(
+            select(Period).where(Period.tenant_id == tenant.id, Period.label == label)
+        )
+        calculate_period(tenant, period)
+
+
+def _last_calculation_cell(text: str, company: str) -> str:
+    row = text.split(company, 1)[1].split("</tr>", 1)[0]
+    return row.split("<td>")[3]
+
+
+def test_last_calculation_prefers_a_run_that_calculated_a_plan(
+    make_tenant, member, make_user, browser
+):
+    from jili.periods.models import Period, PeriodKind
+    from test_runs_pages import CalcWorld
+
+    w = CalcWorld(make_tenant("alpha", "Alpha 销售"), member)
+    adviser = make_user(email="adviser@example.com")
+    add_member(w.tenant, adviser, Role.CONSULTANT)
+    with bound_tenant(w.t):
+        db.session.add(
+            Period(
+                tenant_id=w.t,
+                kind=PeriodKind.MONTH,
+                label="2024-09",
+                start_date=date(2024, 9, 1),
+                end_date=date(2024, 9, 30),
+            )
+        )
+        db.session.commit()
+    _calculate(w.tenant, "2024-Q3")  # the quarterly plan: 23,700.00
+    _calculate(w.tenant, "2024-09")  # newer, but no plan runs in a month
+    cell = _last_calculation_cell(browser(adviser).get("/", headers=EN).text, "Alpha 销售")
+    assert "2024-Q3" in cell and "23,700.00" in cell and "2024-09" not in cell
+
+
+def test_last_calculation_of_a_client_without_plans_is_its_newest_run(
+    make_tenant, member, make_user, browser
+):
+    a, b, adviser = _clients(make_tenant, member, make_user)
+    last_year = (date.today() - timedelta(days=400)).year  # as _clients generates it
+    _calculate(a, f"{last_year}-01")
+    _calculate(a, f"{last_year}-02")
+    cell = _last_calculation_cell(browser(adviser).get("/", headers=EN).text, "Alpha 销售")
+    assert f"{last_year}-02" in cell and "Never calculated" not in cell

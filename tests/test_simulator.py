@@ -144,7 +144,7 @@ def test_staff_simulate_themselves_by_default(world, browser):
     assert "At 120 % you earn CN¥10,800.00, +CN¥4,800.00 against 100 %." in page.text
     assert "<svg" in page.text and "Noto Sans CJK SC" in page.text
     assert 'type="range"' in page.text and 'hx-trigger="input changed delay:150ms"' in page.text
-    assert page.text.count('class="pt"') == 21
+    assert page.text.count('class="pt"') == 2 * 21  # the wide chart and the phone's
     # the default: the person's own attainment (130 %)
     default = staff.get(w.url("/simulator"), headers=EN).text
     assert "At 130 % you earn CN¥11,700.00" in default
@@ -160,7 +160,7 @@ def test_the_htmx_request_returns_the_fragment_only(world, browser):
     assert resp.status_code == 200
     assert "<html" not in resp.text and "sidebar" not in resp.text and "<form" not in resp.text
     assert "<svg" in resp.text and "At 75 % you earn" in resp.text
-    assert resp.text.count('class="pt"') == 22  # 0…200 by 10, plus 75
+    assert resp.text.count('class="pt"') == 2 * 22  # 0…200 by 10, plus 75; wide and phone
 
 
 def test_who_may_simulate_whom(world, browser, make_tenant):

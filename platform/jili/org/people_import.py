@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -42,6 +43,8 @@ HEADERS = {
         "師傅工號",
     },
     "base_salary": {"base_salary", "base salary", "底薪", "月底薪", "基本工资", "基本工資"},
+    # Optional: used only to send invitations when the import page asks for them.
+    "email": {"email", "e-mail", "邮箱", "電子郵件", "电子邮件", "郵箱", "電郵", "邮件地址"},
 }
 REQUIRED = ("employee_no", "name")
 # A column the file does not have, named in the reader's language: each
@@ -75,6 +78,9 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # (row, person, e-mail) of every written row with an e-mail, in file order
+    emails: list[tuple[int, Person, str]] = field(default_factory=list)
+    email_column: str = ""  # the file's own header of the e-mail column
 
     @property
     def ok(self) -> bool:
@@ -104,7 +110,7 @@ def _map_headers(header: list[str]) -> tuple[dict[str, int], list[RowError]]:
 
 
 # The longest text each column takes: as the person form allows (PersonForm).
-MAX_LENGTH = {"employee_no": 40, "name": 120, "manager_no": 40, "mentor_no": 40}
+MAX_LENGTH = {"employee_no": 40, "name": 120, "manager_no": 40, "mentor_no": 40, "email": 254}
 
 
 class _Rows:
@@ -148,12 +154,14 @@ def import_people(tenant_id: int, rows: list[list[str]]) -> ImportResult:
     if result.errors:
         return result
     _write(tenant_id, parsed, existing, result)
+    result.email_column = labels.get("email", "")
     return result
 
 
 def _parse_rows(table: _Rows, teams: dict[str, Team]) -> list[tuple[int, dict]]:
     parsed: list[tuple[int, dict]] = []
     seen: dict[str, int] = {}
+    seen_emails: dict[str, int] = {}
     for line, row in table.rows:
         extra = uploads.extra_cells(row, table.width)
         if extra is not None:
@@ -170,6 +178,11 @@ def _parse_rows(table: _Rows, teams: dict[str, Team]) -> list[tuple[int, dict]]:
             table.error(line, "employee_no", _("Duplicate of row %(row)d.", row=seen[emp]))
         elif emp:
             seen[emp] = line
+        email = rec["email"]
+        if email and email in seen_emails:
+            table.error(line, "email", _("Same e-mail as row %(row)d.", row=seen_emails[email]))
+        elif email:
+            seen_emails[email] = line
         parsed.append((line, rec))
     return parsed
 
@@ -196,6 +209,12 @@ def _parse_row(table: _Rows, line: int, row: list[str], teams: dict[str, Team]) 
                 rec[key] = parse(text)
             except ValueError as exc:
                 table.error(line, key, str(exc))
+    if rec["email"]:
+        try:
+            rec["email"] = _email(rec["email"])
+        except ValueError as exc:
+            table.error(line, "email", str(exc))
+            rec["email"] = ""
     team, rec["team"] = rec["team"], None
     if team:
         if team not in teams:
@@ -215,6 +234,15 @@ def _level(text: str) -> Level:
     if level is None:
         raise ValueError(_("Unknown level %(v)s: use newcomer, core or manager.", v=text))
     return level
+
+
+def _email(text: str) -> str:
+    """The address in lower case, or ValueError: the same check as the invitation form."""
+    try:
+        checked = validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        raise ValueError(_("Not an e-mail address %(v)s.", v=shorten(text))) from None
+    return checked.normalized.lower()
 
 
 def _hire_date(text: str) -> date:
@@ -301,8 +329,10 @@ def _write(
             if key in rec and rec[key] is not None:
                 setattr(person, key, rec[key])
     db.session.flush()
-    for _line, rec in parsed:
+    for line, rec in parsed:
         person = people[rec["employee_no"]]
+        if rec["email"]:
+            result.emails.append((line, person, rec["email"]))
         if rec["manager_no"]:
             person.manager_id = people[rec["manager_no"]].id
         if rec["mentor_no"]:

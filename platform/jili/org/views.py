@@ -9,8 +9,10 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from jili.accounts.roles import can, require
+from jili.accounts.services import send_invitation_mail
 from jili.audit import services as audit
 from jili.extensions import db
+from jili.home.services import links
 from jili.money import to_decimal
 from jili.org.forms import PersonForm, TeamForm
 from jili.org.models import Level, Person, Team, TeamKind
@@ -266,42 +268,64 @@ def person_edit(person_id: int):
 @bp.route("/people/import", methods=["GET", "POST"])
 @require("org.edit")
 def people_import():
-    errors, result = [], None
+    errors, invite = [], request.form.get("invite") == "1"
     if request.method == "POST":
         upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            errors = [{"row": "", "column": "", "message": _("Choose a file to upload.")}]
+        if invite and not can("members.edit"):
+            errors = [_error(_("Only an owner or admin can send invitations."))]
+        elif upload is None or not upload.filename:
+            errors = [_error(_("Choose a file to upload."))]
         else:
             try:
                 rows = read_rows(upload.filename, upload.read())
             except ValueError as exc:
-                errors = [{"row": "", "column": "", "message": str(exc)}]
+                errors = [_error(str(exc))]
             else:
                 result = import_people(g.tenant.id, rows)
-                if result.ok:
-                    audit.record(
-                        "people.import",
-                        tenant_id=g.tenant.id,
-                        object_type="Person",
-                        after={
-                            "file": upload.filename,
-                            "created": result.created,
-                            "updated": result.updated,
-                        },
-                    )
-                    db.session.commit()
-                    flash(
-                        _(
-                            "Imported: %(c)d new, %(u)d updated.",
-                            c=result.created,
-                            u=result.updated,
-                        ),
-                        "success",
-                    )
-                    return saved(
-                        url_for("tenant.people"), "org/people.html", people=_people(), q=""
-                    )
-                db.session.rollback()
                 errors = [e.__dict__ for e in result.errors]
+                if not errors:
+                    return _imported(upload.filename, result, invite)
+                db.session.rollback()
     status = 422 if errors else 200
-    return render_template("org/people_import.html", errors=errors), status
+    return render_template(
+        "org/people_import.html", errors=errors, invite=invite, may_invite=can("members.edit")
+    ), status
+
+
+def _error(message: str, row="", column="") -> dict:
+    return {"row": row, "column": column, "message": message}
+
+
+def _imported(filename: str, result, invite: bool):
+    """The rows are written (not committed): invite if asked, then commit all or nothing."""
+    batch = None
+    if invite:
+        if not result.email_column:
+            db.session.rollback()
+            return _refused([_error(_("To send invitations, add an e-mail column to the file."))])
+        batch = links.invite_people(result.emails, g.membership.user_id)
+        if batch.errors:
+            db.session.rollback()
+            return _refused([_error(m, r, result.email_column) for r, m in batch.errors])
+    audit.record(
+        "people.import",
+        tenant_id=g.tenant.id,
+        object_type="Person",
+        after={"file": filename, "created": result.created, "updated": result.updated},
+    )
+    db.session.commit()
+    flash(_("Imported: %(c)d new, %(u)d updated.", c=result.created, u=result.updated), "success")
+    if batch is None:
+        return saved(url_for("tenant.people"), "org/people.html", people=_people(), q="")
+    unsent = []
+    for person, inv, token in batch.made:
+        link = url_for("auth.accept_invitation", token=token, _external=True)
+        if not send_invitation_mail(inv, link):
+            unsent.append((person, inv, link))
+    return render_template("org/people_invited.html", batch=batch, unsent=unsent)
+
+
+def _refused(errors: list[dict]):
+    return render_template(
+        "org/people_import.html", errors=errors, invite=True, may_invite=True
+    ), 422

@@ -88,14 +88,40 @@ def _visible_person_ids() -> set[int] | None:
         return set()
     ids = {me.id}
     if can("statements.team"):
-        teams = visible_team_ids() or set()
-        condition = Person.manager_id == me.id
-        if teams:
-            condition = or_(condition, Person.team_id.in_(sorted(teams)))
+        condition = team_condition(me, visible_team_ids() or set())
         ids |= set(
             db.session.scalars(select(Person.id).where(Person.tenant_id == g.tenant.id, condition))
         )
     return ids
+
+
+def team_condition(manager: Person, teams: set[int] | list[int] | None = None):
+    """The SQL condition on :class:`Person` of a manager's people: the people of
+    their own team and every team under it (``teams``, by default read with
+    :func:`team_subtree`), and their direct reports. It includes the manager
+    themself when they belong to their team; callers add the tenant."""
+    if teams is None:
+        teams = team_subtree(manager.tenant_id, manager.team_id)
+    condition = Person.manager_id == manager.id
+    if teams:
+        condition = or_(condition, Person.team_id.in_(sorted(teams)))
+    return condition
+
+
+def team_people(manager: Person) -> list[Person]:
+    """The people a manager sees besides themself, by employee number: the one
+    rule above outside a request (the manager home, benchmarks, jobs)."""
+    return list(
+        db.session.scalars(
+            select(Person)
+            .where(
+                Person.tenant_id == manager.tenant_id,
+                team_condition(manager),
+                Person.id != manager.id,
+            )
+            .order_by(Person.employee_no)
+        )
+    )
 
 
 def may_see(person_id: int | None, visible: set[int] | None = None) -> bool:

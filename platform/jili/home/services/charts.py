@@ -55,11 +55,15 @@ def hbar_chart(
     chart_id: str = "chart",
     marks: Sequence[Decimal] = (),
     width: int = 480,
+    format_tick: Callable[[Decimal], str] | None = None,
+    right: int = 64,
 ) -> str:
     """Horizontal bars, one per row, largest first as given (a ranking): the label
     on the left, the value at the bar's end, dashed lines at ``marks`` (e.g. 70, 80,
-    100 %)."""
-    left, right, top, bottom, row = 96, 64, 30, 52, 28
+    100 %). ``format_tick`` writes the axis' numbers (default ``format_value``: give
+    a shorter one for amounts); ``right`` leaves room for the longest value."""
+    format_tick = format_tick or format_value
+    left, top, bottom, row = 96, 30, 52, 28
     height = top + bottom + row * max(len(bars), 1)
     plot_w = Decimal(width - left - right)
     high = max([b.value for b in bars] + list(marks) + [Decimal(1)])
@@ -77,7 +81,7 @@ def hbar_chart(
         out.append(
             f'<line class="grid" x1="{x}" y1="{top}" x2="{x}" y2="{base_y}" stroke="#eef1f4"/>'
             f'<text class="x-tick" x="{x}" y="{base_y + 16}" text-anchor="middle" '
-            f'fill="#65727e">{escape(format_value(tick))}</text>'
+            f'fill="#65727e">{escape(format_tick(tick))}</text>'
         )
         tick += step
     for mark in marks:

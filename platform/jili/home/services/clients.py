@@ -38,6 +38,26 @@ class ClientRow:
         return len(self.due.ended_not_calculated) + self.due.feedback_due
 
 
+#: How many of the newest runs are looked at for one that calculated a plan.
+RECENT_RUNS = 200
+
+
+def last_calculation(tenant_id: int) -> CalculationRun | None:
+    """The newest final run that calculated at least one plan; a company that has
+    never calculated a plan (none set up yet) gets its newest run of any kind, so a
+    calculation is never reported as missing. Newest by time, then by id."""
+    recent = db.session.execute(
+        select(CalculationRun.id, CalculationRun.plans)
+        .where(CalculationRun.tenant_id == tenant_id, CalculationRun.kind == RunKind.FINAL)
+        .order_by(CalculationRun.created_at.desc(), CalculationRun.id.desc())
+        .limit(RECENT_RUNS)
+    ).all()
+    if not recent:
+        return None
+    chosen = next((run_id for run_id, plans in recent if plans), recent[0][0])
+    return db.session.get(CalculationRun, chosen)
+
+
 def client_row(tenant: Tenant, role: Role) -> ClientRow:
     row = ClientRow(tenant, role)
     if tenant.is_suspended:
@@ -46,12 +66,7 @@ def client_row(tenant: Tenant, role: Role) -> ClientRow:
         today = tenant_today(tenant.timezone)
         row.steps = checklist(tenant.id)
         row.open_periods = current_periods(tenant.id, today)
-        row.last_run = db.session.scalar(
-            select(CalculationRun)
-            .where(CalculationRun.tenant_id == tenant.id, CalculationRun.kind == RunKind.FINAL)
-            .order_by(CalculationRun.created_at.desc(), CalculationRun.id.desc())
-            .limit(1)
-        )
+        row.last_run = last_calculation(tenant.id)
         if row.last_run is not None:
             row.last_run_period = db.session.get(Period, row.last_run.period_id)
         row.due = due_this_week(tenant.id, today)

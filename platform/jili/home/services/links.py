@@ -17,7 +17,7 @@ from jili.accounts.services import token_hash
 from jili.audit import services as audit
 from jili.dbtypes import utcnow
 from jili.extensions import db
-from jili.org.models import Person
+from jili.org.models import Level, Person
 
 #: Roles whose members live on their own numbers: unlinked, they see nothing.
 NEEDS_PERSON = (Role.STAFF, Role.MANAGER)
@@ -150,3 +150,47 @@ def link_on_accept(invitation: Invitation, user: User) -> None:
     audit.record(
         "person.link", person, before={"user": None}, after={"user": user.email}, actor=user
     )
+
+
+@dataclass
+class BatchInvitations:
+    """What inviting the people of an import did: the invitations made (with their
+    one-time tokens), who was left alone and why, and each refusal by file row."""
+
+    made: list[tuple[Person, Invitation, str]]
+    has_login: int = 0
+    pending: int = 0
+    errors: list[tuple[int, str]] | None = None
+
+
+def invite_people(rows: list[tuple[int, Person, str]], inviter_id: int | None) -> BatchInvitations:
+    """Invite each ``(file row, person, e-mail)`` whose person has no login yet, as
+    :func:`invite` does one by one (staff, or manager for a manager's level). A person
+    with a login, or with an invitation still open, is left alone. Refusals come back
+    by row; the caller then rolls everything back."""
+    out = BatchInvitations(made=[], errors=[])
+    now = utcnow()
+    for line, person, email in rows:
+        if person.user_id is not None:
+            out.has_login += 1
+            continue
+        open_invitation = db.session.scalar(
+            select(Invitation.id).where(
+                Invitation.tenant_id == person.tenant_id,
+                Invitation.person_id == person.id,
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > now,
+            )
+        )
+        if open_invitation is not None:
+            out.pending += 1
+            continue
+        role = Role.MANAGER if person.level == Level.MANAGER else Role.STAFF
+        try:
+            inv, token = invite(person, email, role, inviter_id)
+        except LinkRefused as exc:
+            out.errors.append((line, str(exc)))
+            continue
+        out.made.append((person, inv, token))
+    return out

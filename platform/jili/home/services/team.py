@@ -1,44 +1,40 @@
 """A manager's team at a glance: the people of their team and every team under it
-(and their direct reports: the statements' visibility rule), attainment to date in a
-period, who is under 80 % and 70 %, and the team's provisional payout."""
+and their direct reports (whom :mod:`jili.org.visibility` lets them see — the caller
+passes them in), attainment to date in a period, who is under 80 % and 70 %, the
+team's revenue by region and by product line, and the team's provisional payout
+against its share of the period's budget ceiling.
+
+**The team's share of the budget** is the ceiling the budget policy gives the whole
+company on today's facts (a fixed sum, a percentage of revenue, and any extra released
+above an attainment), multiplied by the team's credited revenue over the company's
+credited revenue to date: the part of the ceiling the team's own sales "earn". When the
+ceiling is a percentage of revenue this is that percentage of the team's revenue. With
+no revenue booked yet in the company, nothing can be apportioned and no share is shown."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, select
 
 from jili.extensions import db
 from jili.incentives.engine import PlanStatus, load_subtree, narrow, plans_for_period
+from jili.incentives.engine.budget import budget_policy, company_revenue_and_target
 from jili.incentives.engine.facts import build_facts_and_own, without_rollup
 from jili.incentives.engine.runs import paid_once_keys
+from jili.inputs.models import SalesCredit
 from jili.money import CURRENCIES
 from jili.org.models import Person
+from jili.org.visibility import team_condition
 from jili.periods.models import Period
-from jili.schemes import CalculationContext, Fact
+from jili.schemes import CalculationContext, Fact, PersonFacts
 from jili.targets.services import is_published
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 YELLOW = Decimal(80)  # DOMAIN.md: yellow alert under 80 % of target
 RED = Decimal(70)
-
-
-def team_people(tenant_id: int, manager: Person) -> list[Person]:
-    """The people a manager may see besides themselves: everyone in their team and
-    the teams under it, and their direct reports (the same rule as statements)."""
-    teams = load_subtree(tenant_id).get(manager.team_id, []) if manager.team_id else []
-    condition = Person.manager_id == manager.id
-    if teams:
-        condition = or_(condition, Person.team_id.in_(teams))
-    return list(
-        db.session.scalars(
-            select(Person)
-            .where(Person.tenant_id == tenant_id, condition, Person.id != manager.id)
-            .order_by(Person.employee_no)
-        )
-    )
 
 
 @dataclass
@@ -55,12 +51,39 @@ class Attainment:
 
 
 @dataclass
+class Slice:
+    """The team's booked revenue in one region or product line ("" = not given),
+    and what it adds to the team's attainment: revenue / the team's revenue target."""
+
+    name: str
+    revenue: Decimal
+    pct: Decimal | None
+
+
+@dataclass
+class BudgetShare:
+    ceiling: Decimal | None  # the company's ceiling on today's facts (None: no ceiling)
+    company_revenue: Decimal
+    team_revenue: Decimal
+
+    @property
+    def share(self) -> Decimal | None:
+        if self.ceiling is None or self.company_revenue <= 0:
+            return None
+        return self.ceiling * max(self.team_revenue, ZERO) / self.company_revenue
+
+
+@dataclass
 class TeamPeriod:
     period: Period
     ranking: list[Attainment] = field(default_factory=list)  # with a target, best first
     without_target: list[Attainment] = field(default_factory=list)
     payout: Decimal = ZERO
     payout_by_plan: list[tuple[str, Decimal | None]] = field(default_factory=list)
+    by_region: list[Slice] = field(default_factory=list)
+    by_product: list[Slice] = field(default_factory=list)
+    budget: BudgetShare | None = None
+    places: int = 2
 
     @property
     def under_80(self) -> list[Attainment]:
@@ -70,38 +93,114 @@ class TeamPeriod:
     def under_70(self) -> list[Attainment]:
         return [a for a in self.ranking if a.pct < RED]
 
+    @property
+    def team_target(self) -> Decimal:
+        return sum((a.target for a in self.ranking), ZERO)
 
-def team_period(tenant_id: int, currency: str, period: Period, people: list[Person]) -> TeamPeriod:
+    @property
+    def team_revenue(self) -> Decimal:
+        return sum((a.actual for a in self.ranking + self.without_target), ZERO)
+
+    @property
+    def team_pct(self) -> Decimal | None:
+        target = self.team_target
+        return self.team_revenue / target * HUNDRED if target > 0 else None
+
+    @property
+    def budget_share(self) -> Decimal | None:
+        """The team's share of the ceiling in the currency's minor unit (shown, not stored)."""
+        share = self.budget.share if self.budget else None
+        if share is None:
+            return None
+        return share.quantize(Decimal(1).scaleb(-self.places), rounding=ROUND_HALF_UP)
+
+
+def team_period(
+    tenant_id: int, currency: str, period: Period, people: list[Person], manager: Person
+) -> TeamPeriod:
     """Each person's own booked revenue against their revenue target to date (no
-    manager roll-up), and the team's provisional payout."""
-    out = TeamPeriod(period=period)
+    manager roll-up), the team's revenue by region and product line, and the team's
+    provisional payout against its share of the budget."""
+    out = TeamPeriod(period=period, places=CURRENCIES.get(currency, 2))
     if not people:
         return out
     ids = frozenset(p.id for p in people)
-    facts, _own = build_facts_and_own(
-        tenant_id, period, frozenset({Fact.SALES, Fact.TARGETS}), only=ids
-    )
+    out.payout_by_plan, company, own = team_estimate(tenant_id, currency, period, ids)
+    out.payout = sum((a for _name, a in out.payout_by_plan if a is not None), ZERO)
+    if own is None:  # no plan calculated: read only the team's own sales and targets
+        facts, _rolled = build_facts_and_own(
+            tenant_id, period, frozenset({Fact.SALES, Fact.TARGETS}), only=ids
+        )
+        own = facts.people
     published = is_published(tenant_id, period.id)  # draft targets are not shown yet
     for person in people:
-        row = facts.people.get(person.id)
+        row = own.get(person.id)
         target = row.target if row and published else None
         a = Attainment(person, row.booked_revenue if row else ZERO, target)
         (out.ranking if a.pct is not None else out.without_target).append(a)
     out.ranking.sort(key=lambda a: (-a.pct, a.person.employee_no))
-    out.payout_by_plan = team_estimate(tenant_id, currency, period, ids)
-    out.payout = sum((a for _name, a in out.payout_by_plan if a is not None), ZERO)
+    out.by_region, out.by_product = team_slices(tenant_id, period, manager, out.team_target)
+    if company is not None:
+        ceiling, revenue = company
+        out.budget = BudgetShare(ceiling, revenue, out.team_revenue)
     return out
+
+
+def team_slices(
+    tenant_id: int, period: Period, manager: Person, team_target: Decimal
+) -> tuple[list[Slice], list[Slice]]:
+    """The team's credited revenue in the period by region and by product line:
+    one grouped query over the credits of the manager's people (the visibility
+    rule's condition, the manager excluded), largest first, then by name."""
+    rows = db.session.execute(
+        select(SalesCredit.region, SalesCredit.product_line, func.sum(SalesCredit.amount))
+        .join(
+            Person,
+            (Person.tenant_id == SalesCredit.tenant_id) & (Person.id == SalesCredit.person_id),
+        )
+        .where(
+            SalesCredit.tenant_id == tenant_id,
+            SalesCredit.deal_date >= period.start_date,
+            SalesCredit.deal_date <= period.end_date,
+            Person.tenant_id == tenant_id,
+            team_condition(manager),
+            Person.id != manager.id,
+        )
+        .group_by(SalesCredit.region, SalesCredit.product_line)
+    ).all()
+    regions: dict[str, Decimal] = {}
+    products: dict[str, Decimal] = {}
+    for region, product, amount in rows:
+        amount = Decimal(amount or 0)
+        regions[region or ""] = regions.get(region or "", ZERO) + amount
+        products[product or ""] = products.get(product or "", ZERO) + amount
+
+    def slices(sums: dict[str, Decimal]) -> list[Slice]:
+        out = [
+            Slice(name, amount, amount / team_target * HUNDRED if team_target > 0 else None)
+            for name, amount in sums.items()
+        ]
+        return sorted(out, key=lambda s: (-s.revenue, s.name))
+
+    return slices(regions), slices(products)
 
 
 def team_estimate(
     tenant_id: int, currency: str, period: Period, person_ids: frozenset[int]
-) -> list[tuple[str, Decimal | None]]:
+) -> tuple[
+    list[tuple[str, Decimal | None]],
+    tuple[Decimal | None, Decimal] | None,
+    dict[int, PersonFacts] | None,
+]:
     """plan name → what ``person_ids`` would earn from it on today's facts: every
     active plan calculated once over the period's facts, as a run would (pools need
-    the whole team), summed for these people. Before any budget ceiling; not stored."""
+    the whole team), summed for these people. Before any budget ceiling; not stored.
+    Also the company's ceiling on today's facts and its credited revenue, and each
+    person's facts with their own sales (no manager roll-up) — None when no plan is
+    active, and nothing is read."""
     entries = [e for e in plans_for_period(tenant_id, period) if e.status == PlanStatus.ACTIVE]
     if not entries:
-        return []
+        return [], None, None
     needed = frozenset().union(*(e.scheme.facts_needed for e in entries))
     facts, unrolled = build_facts_and_own(tenant_id, period, needed | {Fact.SALES, Fact.TARGETS})
     subtree = load_subtree(tenant_id)
@@ -124,4 +223,8 @@ def team_estimate(
             continue
         total = sum((ln.amount for ln in lines if ln.person_id in person_ids), ZERO)
         out.append((entry.plan.name, total))
-    return out
+    revenue, target = company_revenue_and_target(facts, unrolled)
+    attainment = revenue / target if target and target > 0 else None
+    ceiling = budget_policy(tenant_id, entries).ceiling(revenue, attainment, places)
+    own = {pid: unrolled.get(pid, p) for pid, p in facts.people.items() if pid in person_ids}
+    return out, (ceiling, revenue), own

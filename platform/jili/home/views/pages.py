@@ -16,6 +16,8 @@ from jili.accounts.roles import can, require
 from jili.extensions import db
 from jili.home.services import charts, links, progress, setup, team
 from jili.home.services.team import RED, YELLOW
+from jili.home.views import team_charts
+from jili.org import visibility
 from jili.org.models import Person, Team
 from jili.periods.models import Period, PeriodStatus
 from jili.web import bp
@@ -69,13 +71,14 @@ def _my_numbers(me: Person) -> dict:
 
 
 def _team_numbers(me: Person) -> dict:
-    """The manager home: the team subtree's attainment ranking, alerts and payout."""
+    """The manager home: the team subtree's attainment ranking, alerts and payout.
+    The team is whom the one pay-visibility rule lets the manager see."""
     tenant = g.tenant
     today = progress.tenant_today(tenant.timezone)
-    people = team.team_people(tenant.id, me)
+    people = visibility.team_people(me)
     periods = []
     for period in progress.current_periods(tenant.id, today):
-        tp = team.team_period(tenant.id, tenant.currency, period, people)
+        tp = team.team_period(tenant.id, tenant.currency, period, people, me)
         bars = [
             charts.Bar(a.person.name, a.pct, _alert_class(a.pct)) for a in tp.ranking[:CHART_ROWS]
         ]
@@ -94,7 +97,14 @@ def _team_numbers(me: Person) -> dict:
         svg = charts.hbar_chart(
             bars, words, pct_text, chart_id=f"rank-{period.id}", marks=(RED, YELLOW, HUNDRED)
         )
-        periods.append({"tp": tp, "chart": Markup(svg), "shown": bars})
+        periods.append(
+            {
+                "tp": tp,
+                "chart": Markup(svg),
+                "shown": bars,
+                **team_charts.slice_charts(tp, pct_text),
+            }
+        )
     return {"team_periods": periods, "team_size": len(people)}
 
 

@@ -64,9 +64,13 @@ def stacked_svg(
     height: int = 340,
 ) -> str:
     """Stacked bars of payout by plan at each attainment step (the slider's own
-    value is marked with a line, its total written above it) and a legend."""
+    value is marked with a line, its total written above it) and a legend.
+    ``height=0`` makes the chart as tall as its legend needs (a phone's one
+    plan a row) on top of a 240-unit plot."""
     steps = [s for s in stack.steps if s % 10 == 0]
     left, right, top, bottom = 96, 24, 28, 56 + 22 * _legend_rows(stack.curves, width)
+    if height <= 0:
+        height = top + 240 + bottom
     plot_w, plot_h = Decimal(width - left - right), Decimal(height - top - bottom)
     high = max([stack.total(s) for s in stack.steps] + [Decimal(1)])
     step = nice_step(high)

@@ -362,10 +362,15 @@ def _y_grid(f: _Frame, format_tick: Callable[[Decimal], str]) -> list[str]:
     return out
 
 
+#: Below this plot width (a phone's chart) the attainment axis is labelled every 50 %.
+NARROW_PLOT = 400
+
+
 def _x_grid(f: _Frame) -> list[str]:
-    """Vertical gridlines every 20 %, labels every 20 %."""
+    """Vertical gridlines and labels every 20 % (every 50 % on a narrow chart)."""
     out = []
-    pct = (f.x_min / 20).to_integral_value(rounding=ROUND_CEILING) * 20
+    every = 20 if f.plot_w >= NARROW_PLOT else 50
+    pct = (f.x_min / every).to_integral_value(rounding=ROUND_CEILING) * every
     while pct <= f.x_max:
         x = _px(f.x_of(pct))
         out.append(
@@ -376,7 +381,7 @@ def _x_grid(f: _Frame) -> list[str]:
             f'<text class="x-tick" x="{x}" y="{f.height - f.bottom + 18}" text-anchor="middle" '
             f'fill="#65727e">{escape(_pct_text(pct))}</text>'
         )
-        pct += 20
+        pct += every
     return out
 
 

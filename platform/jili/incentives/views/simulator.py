@@ -53,6 +53,11 @@ def _default_period(person: Person | None) -> Period | None:
     return default_period(g.tenant.id, person.id if person else None, date.today())
 
 
+#: The simulator's charts for a phone: drawn at about the width they are shown at
+#: (390 px less the page's margins), so 12-unit text stays about 12 px.
+PHONE_WIDTH, PHONE_HEIGHT = 360, 300
+
+
 def _money_tick(amount: Decimal) -> str:
     currency = g.tenant.currency
     return numbers.format_currency(
@@ -418,6 +423,10 @@ def _stack_words(person: Person, stack: Stack, attainment: Decimal) -> dict:
     return {
         "sentence": sentence,
         "chart": Markup(stacked_svg(stack, attainment, labels, _money_tick)),
+        # the same chart drawn for a phone's width, so its words stay readable there
+        "chart_phone": Markup(
+            stacked_svg(stack, attainment, labels, _money_tick, width=PHONE_WIDTH, height=0)
+        ),
     }
 
 
@@ -446,6 +455,15 @@ def _outcome(person: Person, entry, points: list[Point], attainment: Decimal) ->
         target_line=_("Target"),
     )
     svg = chart_svg(points, current, labels, format_money, format_tick=_money_tick)
+    phone = chart_svg(
+        points,
+        current,
+        labels,
+        format_money,
+        format_tick=_money_tick,
+        width=PHONE_WIDTH,
+        height=PHONE_HEIGHT,
+    )
     return {
         "points": points,
         "current": current,
@@ -453,4 +471,5 @@ def _outcome(person: Person, entry, points: list[Point], attainment: Decimal) ->
         "current_pct": attainment,
         "sentence": sentence,
         "chart": Markup(svg),  # built from escaped parts in jili.incentives.services.simulator
+        "chart_phone": Markup(phone),  # the same for a phone's width (shown there instead)
     }
