@@ -52,6 +52,43 @@ def fmt_ratio(fraction: Decimal, places: int = 2) -> str:
     return fmt_pct(quantize(fraction * 100, places))
 
 
+#: The budget ceiling's step in a cut line's arithmetic, as stored (English) and
+#: as shown (translated): ``budget ceiling 20,000.00 (proportional): 11,700.00 → 10,000.00``.
+BUDGET_STEP = N_("budget ceiling %(ceiling)s (%(rule)s): %(before)s → %(after)s")
+#: The budget rules' words inside that step.
+BUDGET_RULE_WORDS = {"proportional": N_("proportional"), "priority": N_("priority")}
+
+
+def budget_step(ceiling: str, rule: str, before: str, after: str) -> tuple[str, str]:
+    """The stored step and the rule note (``"20,000.00 (proportional)"``) kept
+    under ``rule["budget_ceiling"]``, from which :func:`localized_step` knows it."""
+    note = f"{ceiling} ({rule})"
+    return BUDGET_STEP % {"ceiling": ceiling, "rule": rule, "before": before, "after": after}, note
+
+
+def localized_step(step: str, rule: Mapping[str, str], gettext) -> str:
+    """One arithmetic step in the reader's language. Steps are numbers and
+    symbols, except the budget ceiling's, stored in English: it is recognised
+    exactly (from the note under ``rule["budget_ceiling"]``) and said again
+    through ``gettext``. Any other step is returned as it is."""
+    note = rule.get("budget_ceiling")
+    if not note or " (" not in note:
+        return step
+    prefix = f"budget ceiling {note}: "
+    if not step.startswith(prefix) or " → " not in step:
+        return step
+    before, after = step[len(prefix) :].split(" → ", 1)
+    ceiling, word = note.rsplit(" (", 1)
+    word = word.removesuffix(")")
+    return gettext(
+        BUDGET_STEP,
+        ceiling=ceiling,
+        rule=gettext(BUDGET_RULE_WORDS.get(word, word)),
+        before=before,
+        after=after,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Explanation:
     """Why a line pays what it pays.
@@ -76,8 +113,12 @@ class Explanation:
         params = {**self.inputs, **{k: gettext(v) if v else v for k, v in self.rule.items()}}
         sentence = gettext(self.message, **params) if params else gettext(self.message)
         if self.arithmetic:
-            return f"{sentence} {'; '.join(self.arithmetic)}"
+            return f"{sentence} {'; '.join(self.localized_arithmetic(gettext))}"
         return sentence
+
+    def localized_arithmetic(self, gettext) -> list[str]:
+        """The arithmetic steps in the reader's language (see :func:`localized_step`)."""
+        return [localized_step(step, self.rule, gettext) for step in self.arithmetic]
 
     def plain_text(self) -> str:
         """The explanation in English, without a translation lookup (what a run

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from jili.accounts.roles import can, require
+from jili.incentives.services.budget_words import statement_sentences
 from jili.extensions import db
 from jili.i18n import LEVEL_LABELS, award_kind_label
 from jili.incentives.engine import latest_run
@@ -85,7 +86,7 @@ def render_explanation(data: Mapping, names: Mapping[int, str]) -> tuple[str, li
                 sentence = expl.message % params
             except (KeyError, ValueError, TypeError):
                 sentence = expl.message
-    return sentence, list(expl.arithmetic)
+    return sentence, expl.localized_arithmetic(_)
 
 
 # -- who may see whom: jili.org.visibility ------------------------------------------
@@ -156,6 +157,9 @@ def statement_context(period: Period, person: Person) -> dict:
         "groups": groups,
         "total": total,
         "total_before": total_before,
+        "budget_sentences": statement_sentences(
+            run.budget if run is not None else None, total_before, total
+        ),
         "published": period.status in PUBLISHED,
         "own": (me := viewer_person()) is not None and me.id == person.id,
     }
