@@ -87,8 +87,8 @@ RUN_WORDS = {
         "cut the payouts from",
         "scaled by the same factor, 0.6962",
     ),
-    "zh_Hans": ("本季度的预算上限", "营业收入", "0.6962"),
-    "zh_Hant": ("本季的預算上限", "營業收入", "0.6962"),
+    "zh_Hans": ("本季度的预算上限", "销售额", "0.6962"),
+    "zh_Hant": ("本季的預算上限", "營收", "0.6962"),
 }
 
 
@@ -111,8 +111,8 @@ def test_the_run_page_says_the_cut_in_words_with_its_numbers(world, browser, loc
 
 STATEMENT_WORDS = {
     "en": ("The payouts on this statement were cut from", "budget ceiling", "(proportional)"),
-    "zh_Hans": ("本结算单的奖金从", "预算上限", "按比例"),
-    "zh_Hant": ("本結算單的獎金從", "預算上限", "按比例"),
+    "zh_Hans": ("本结算单的激励金额从", "预算上限", "按比例"),
+    "zh_Hant": ("這份獎金明細的金額從", "預算上限", "等比例"),
 }
 
 
