@@ -168,7 +168,9 @@ def test_the_budget_ceiling_cuts_lines_proportionally_and_shows_it(world):
     w.plan("阶梯提成", TieredCommission, {"mode": "whole"})
     db.session.add(
         IncentiveSetting(
-            tenant_id=w.t, ceiling_quarter_amount=D("20000.01"), budget_rule=BudgetRuleChoice.PROPORTIONAL
+            tenant_id=w.t,
+            ceiling_quarter_amount=D("20000.01"),
+            budget_rule=BudgetRuleChoice.PROPORTIONAL,
         )
     )
     db.session.commit()

@@ -242,9 +242,7 @@ def _store_final_run(
     )
     t = time.perf_counter()
     places = CURRENCIES.get(tenant.currency, 2)
-    calculated, before, outcome, detail = apply_policy(
-        policy, calculated, facts, unrolled, places
-    )
+    calculated, before, outcome, detail = apply_policy(policy, calculated, facts, unrolled, places)
     detail["period_kind"] = period.kind.value
     if cuts_more_than_half(outcome):
         fp = fingerprint(facts, entries, policy_dict(policy), NaturalKeys.of_tenant(tenant.id))

@@ -28,12 +28,12 @@ from jili.incentives.engine import (
     plans_for_period,
     previous_run,
 )
+from jili.incentives.models import CalculationRun, PayoutLineRecord, Plan, PlanVersion, RunKind
 from jili.incentives.services.budget_words import (
     KIND_LABELS,
     ceiling_sentences,
     confirmation_sentences,
 )
-from jili.incentives.models import CalculationRun, PayoutLineRecord, Plan, PlanVersion, RunKind
 from jili.incentives.views.statements import _plan_url
 from jili.org.models import Person, Team
 from jili.org.visibility import person_condition, visible_person_ids

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from jili.accounts.roles import require
 from jili.extensions import db
 from jili.incentives.models import CEILING_KINDS, Plan, ceiling_fields
-from jili.incentives.services.budget_words import KIND_LABELS
 from jili.incentives.services import schemes as scheme_svc
+from jili.incentives.services.budget_words import KIND_LABELS
 from jili.incentives.services.plans import PlanError
 from jili.incentives.views._plan_helpers import ERROR_STATUS, origin_label, registry
 from jili.web import bp

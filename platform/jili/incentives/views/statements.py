@@ -19,12 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from jili.accounts.roles import can, require
-from jili.incentives.services.budget_words import statement_sentences
 from jili.extensions import db
 from jili.i18n import LEVEL_LABELS, award_kind_label
 from jili.incentives.engine import latest_run
 from jili.incentives.engine import run_lines as engine_run_lines
 from jili.incentives.models import CalculationRun, RunKind
+from jili.incentives.services.budget_words import statement_sentences
 from jili.org.models import Person
 from jili.org.visibility import may_see, viewer_person, visible_person_ids
 from jili.periods.models import Period, PeriodStatus
