@@ -39,6 +39,7 @@ from jili.org.models import Person, Team
 from jili.org.visibility import person_condition, visible_person_ids
 from jili.periods.models import Period, PeriodStatus
 from jili.periods.services import PeriodClosed
+from jili.schemes.lines import fmt_number
 from jili.tenancy import get_scoped_or_404
 from jili.web import bp
 from jili.web._helpers import saved
@@ -322,7 +323,9 @@ def _budget(run: CalculationRun) -> dict:
         "after": Decimal(b.get("total_after") or run.total),
         "applied": bool(b.get("applied")),
         "amount": Decimal(b["amount"]) if b.get("amount") else None,
-        "pct_of_revenue": Decimal(b["pct_of_revenue"]) if b.get("pct_of_revenue") else None,
+        "pct_of_revenue": fmt_number(Decimal(b["pct_of_revenue"]))
+        if b.get("pct_of_revenue")
+        else None,
         "kind": str(KIND_LABELS.get(b.get("period_kind"), "")),
         "sentences": ceiling_sentences(b),
     }
