@@ -321,4 +321,4 @@ def _plans_and_budget(t: int, period_id: int) -> None:
                 eligibility={},
             )
         )
-    db.session.add(IncentiveSetting(tenant_id=t, budget_pct_of_revenue=Decimal("5")))
+    db.session.add(IncentiveSetting(tenant_id=t, ceiling_quarter_pct=Decimal("5")))

@@ -38,7 +38,9 @@ enabled = ["excess_pool", "profit_sharing", "tiered_commission"]
 disabled = ["mentor_award"]
 
 [budget]
-amount = "500000.00"
+month = { amount = "500000.00" }
+quarter = { amount = "1500000.00", pct_of_revenue = "8.5" }
+year = { pct_of_revenue = "7" }
 rule = "priority"
 release_from_attainment_pct = "150"
 release_pct = "10"

@@ -107,7 +107,7 @@ def test_absurd_numbers_in_forms_are_field_errors(value, shop, member, browser):
     )
     budget = b.post(
         "/t/shop/budget",
-        data={"budget_amount": value, "budget_rule": "proportional"},
+        data={"ceiling_month_amount": value, "budget_rule": "proportional"},
         headers=EN,
     )
     # The schemes page answers its form errors with 400 (incentives.views.plans.ERROR_STATUS).

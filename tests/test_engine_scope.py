@@ -174,7 +174,9 @@ def test_the_budget_ceiling_cuts_lines_proportionally_and_shows_it(world):
     w.plan("阶梯提成", TieredCommission, {"mode": "whole"})
     db.session.add(
         IncentiveSetting(
-            tenant_id=w.t, budget_amount=D("20000.01"), budget_rule=BudgetRuleChoice.PROPORTIONAL
+            tenant_id=w.t,
+            ceiling_quarter_amount=D("20000.01"),
+            budget_rule=BudgetRuleChoice.PROPORTIONAL,
         )
     )
     db.session.commit()
@@ -197,7 +199,7 @@ def test_a_ceiling_as_percent_of_revenue_counts_each_credit_once(world):
         w.target(p, "500000")
         w.sale(p, "650000")
     w.plan("阶梯提成", TieredCommission, {"mode": "whole"}, {"person_ids": [w.a.id, w.b.id]})
-    db.session.add(IncentiveSetting(tenant_id=w.t, budget_pct_of_revenue=D("1")))
+    db.session.add(IncentiveSetting(tenant_id=w.t, ceiling_quarter_pct=D("1")))
     db.session.commit()
     run = calculate_period(w.tenant, w.q3)
     assert run.budget["ceiling"] == "13000.00" and run.budget["applied"] is True

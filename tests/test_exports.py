@@ -24,7 +24,7 @@ def world(make_tenant, member):
     w = CalcWorld(make_tenant(), member)
     # A ceiling that cuts with remainders, so amounts are not round.
     with bound_tenant(w.t):
-        db.session.add(IncentiveSetting(tenant_id=w.t, budget_amount=D("20000.01")))
+        db.session.add(IncentiveSetting(tenant_id=w.t, ceiling_quarter_amount=D("20000.01")))
         db.session.commit()
     return w
 

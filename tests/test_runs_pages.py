@@ -380,7 +380,7 @@ def test_budget_box_shows_the_ceiling_and_the_cut(world, browser):
         db.session.add(
             IncentiveSetting(
                 tenant_id=w.t,
-                budget_amount=D("20000.00"),
+                ceiling_quarter_amount=D("20000.00"),
                 budget_rule=BudgetRuleChoice.PROPORTIONAL,
             )
         )

@@ -187,8 +187,9 @@ def test_budget_settings_saved_and_audited(registry, make_tenant, browser):
     resp = b.post(
         f"/t/{tenant.slug}/budget",
         data={
-            "budget_amount": "1,200,000.50",
-            "budget_pct_of_revenue": "8",
+            "ceiling_quarter_amount": "1,200,000.50",
+            "ceiling_quarter_pct": "8",
+            "ceiling_month_pct": "6.5",
             "budget_rule": "priority",
             "release_from_attainment_pct": "150",
             "release_pct": "10",
@@ -198,13 +199,14 @@ def test_budget_settings_saved_and_audited(registry, make_tenant, browser):
     assert resp.status_code == 302
     with bound_tenant(tenant.id):
         row = db.session.scalar(select(IncentiveSetting))
-    assert row.budget_amount == Decimal("1200000.50")
-    assert row.budget_pct_of_revenue == Decimal("8")
+    assert row.ceiling_for("quarter") == (Decimal("1200000.50"), Decimal("8"))
+    assert row.ceiling_for("month") == (None, Decimal("6.5"))
+    assert row.ceiling_for("year") == (None, None) == row.ceiling_for("week")
     assert row.budget_rule == BudgetRuleChoice.PRIORITY
     assert row.release_from_attainment_pct == Decimal("150")
     assert row.release_pct == Decimal("10")
     (entry,) = _audit(tenant, "budget.update")
-    assert entry.after["budget_amount"] == "1200000.50"
+    assert entry.after["ceiling_quarter_amount"] == "1200000.50"
     page = b.get(f"/t/{tenant.slug}/schemes", headers=EN)
     assert 'value="1200000.5"' in page.text and 'value="priority" checked' in page.text
 
@@ -212,15 +214,16 @@ def test_budget_settings_saved_and_audited(registry, make_tenant, browser):
     b.post(
         f"/t/{tenant.slug}/budget",
         data={
-            "budget_amount": "",
-            "budget_pct_of_revenue": "8",
+            "ceiling_quarter_amount": "",
+            "ceiling_quarter_pct": "8",
+            "ceiling_month_pct": "6.5",
             "budget_rule": "priority",
             "release_from_attainment_pct": "150",
             "release_pct": "10",
         },
     )
     changes = _audit(tenant, "budget.update")
-    assert len(changes) == 2 and changes[1].after == {"budget_amount": None}
+    assert len(changes) == 2 and changes[1].after == {"ceiling_quarter_amount": None}
 
 
 def test_budget_errors_are_shown_per_field_and_nothing_saved(registry, make_tenant, browser):
@@ -228,8 +231,8 @@ def test_budget_errors_are_shown_per_field_and_nothing_saved(registry, make_tena
     resp = browser(tenant.owner).post(
         f"/t/{tenant.slug}/budget",
         data={
-            "budget_amount": "lots",
-            "budget_pct_of_revenue": "120",
+            "ceiling_month_amount": "lots",
+            "ceiling_year_pct": "120",
             "budget_rule": "random",
             "release_from_attainment_pct": "",
             "release_pct": "10",
@@ -252,7 +255,7 @@ def test_only_schemes_edit_may_change_the_budget(registry, role, make_tenant, me
     tenant = make_tenant()
     resp = browser(member(tenant, role)).post(
         f"/t/{tenant.slug}/budget",
-        data={"budget_amount": "1000", "budget_rule": "proportional"},
+        data={"ceiling_month_amount": "1000", "budget_rule": "proportional"},
     )
     assert resp.status_code == 403
     with bound_tenant(tenant.id):

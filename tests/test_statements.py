@@ -98,7 +98,7 @@ def test_lines_subtotals_total_and_budget_cut(world, browser):
 
     w = world
     with bound_tenant(w.t):
-        db.session.add(IncentiveSetting(tenant_id=w.t, budget_amount=Decimal("11850.00")))
+        db.session.add(IncentiveSetting(tenant_id=w.t, ceiling_quarter_amount=Decimal("11850.00")))
         db.session.commit()
     owner = browser(w.tenant.owner)
     w.calculate(owner)  # 23,700.00 cut to 11,850.00: everyone gets half

@@ -105,7 +105,9 @@ def test_the_rich_file_keeps_every_value(app):
         "disabled": ["mentor_award"],
     }
     assert data["budget"] == {
-        "amount": "500000.00",
+        "month": {"amount": "500000.00"},
+        "quarter": {"amount": "1500000.00", "pct_of_revenue": "8.5"},
+        "year": {"pct_of_revenue": "7"},
         "rule": "priority",
         "release_from_attainment_pct": "150",
         "release_pct": "10",

@@ -130,10 +130,22 @@ def print_text(report: dict) -> None:
 @click.option("--period", "label", required=True, help="The period's label, e.g. 2024-Q3.")
 @click.option("--json", "as_json", is_flag=True, help="Print the documented JSON output.")
 @click.option("--latest", is_flag=True, help="Show the latest run instead of calculating.")
+@click.option(
+    "--confirm-budget-cut",
+    "confirm_cut",
+    is_flag=True,
+    help="Store the run even when the budget ceiling removes more than half of the payouts.",
+)
 @with_appcontext
-def calc_command(slug: str, label: str, as_json: bool, latest: bool):
+def calc_command(slug: str, label: str, as_json: bool, latest: bool, confirm_cut: bool):
     """Calculate a period and print totals per person and plan."""
-    from jili.incentives.engine import CalculationFailed, PeriodLocked, calculate_period, latest_run
+    from jili.incentives.engine import (
+        BudgetCutUnconfirmed,
+        CalculationFailed,
+        PeriodLocked,
+        calculate_period,
+        latest_run,
+    )
 
     tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
     if tenant is None:
@@ -150,7 +162,11 @@ def calc_command(slug: str, label: str, as_json: bool, latest: bool):
                 raise click.ClickException(f"{label} has not been calculated yet")
         else:
             try:
-                run = calculate_period(tenant, period)
+                run = calculate_period(tenant, period, confirm=confirm_cut)
+            except BudgetCutUnconfirmed as exc:
+                raise click.ClickException(
+                    f"nothing stored: {exc}; run again with --confirm-budget-cut to keep it"
+                ) from exc
             except PeriodLocked as exc:
                 raise click.ClickException(
                     f"{label} is {period.status.value}: reopen it to calculate again, "

@@ -58,14 +58,33 @@ class BudgetRuleChoice(enum.StrEnum):
     PRIORITY = "priority"
 
 
+#: The period kinds a budget ceiling is set for, in the order pages show them.
+CEILING_KINDS = ("month", "quarter", "year", "week")
+
+
+def ceiling_fields(kind: str) -> tuple[str, str]:
+    """The two columns of ``kind``'s ceiling: the amount and the percent of revenue."""
+    return f"ceiling_{kind}_amount", f"ceiling_{kind}_pct"
+
+
 class IncentiveSetting(TenantScoped, db.Model):
-    """A tenant's budget ceiling for a period's total incentive cost."""
+    """A tenant's budget control: a ceiling on a period's total incentive cost
+    for each kind of period (a month, a quarter, a year and a week each have
+    their own sum and/or percent of that period's revenue; the lower of the two
+    when both are set, none when neither), the rule applied when a ceiling
+    cuts, and the extra released above an attainment."""
 
     __tablename__ = "incentive_setting"
     __table_args__ = (UniqueConstraint("tenant_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    budget_amount: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
-    budget_pct_of_revenue: Mapped[Decimal | None] = mapped_column(Numeric(9, 4), nullable=True)
+    ceiling_month_amount: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
+    ceiling_month_pct: Mapped[Decimal | None] = mapped_column(Numeric(9, 4), nullable=True)
+    ceiling_quarter_amount: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
+    ceiling_quarter_pct: Mapped[Decimal | None] = mapped_column(Numeric(9, 4), nullable=True)
+    ceiling_year_amount: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
+    ceiling_year_pct: Mapped[Decimal | None] = mapped_column(Numeric(9, 4), nullable=True)
+    ceiling_week_amount: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
+    ceiling_week_pct: Mapped[Decimal | None] = mapped_column(Numeric(9, 4), nullable=True)
     budget_rule: Mapped[BudgetRuleChoice] = mapped_column(
         _enum(BudgetRuleChoice), default=BudgetRuleChoice.PROPORTIONAL
     )
@@ -73,6 +92,13 @@ class IncentiveSetting(TenantScoped, db.Model):
         Numeric(9, 4), nullable=True
     )
     release_pct: Mapped[Decimal] = mapped_column(Numeric(9, 4), default=Decimal("0"))
+
+    def ceiling_for(self, kind: str) -> tuple[Decimal | None, Decimal | None]:
+        """``(amount, percent of revenue)`` of the ceiling for periods of ``kind``."""
+        if kind not in CEILING_KINDS:
+            return None, None
+        amount, pct = ceiling_fields(kind)
+        return getattr(self, amount), getattr(self, pct)
 
 
 class Plan(TenantScoped, db.Model):

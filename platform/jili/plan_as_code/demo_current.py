@@ -371,7 +371,7 @@ def _publish_ended(tenant: Tenant, today: date, out: Outcome) -> None:
     for period in ended:
         if period.status != PeriodStatus.OPEN or period.id == due:
             continue
-        run = calculate_period(tenant, period)
+        run = calculate_period(tenant, period, confirm=True)  # the file says what it wants
         advance(period)
         audit.record(
             "period.status",

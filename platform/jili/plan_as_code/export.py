@@ -22,7 +22,13 @@ from sqlalchemy import select
 
 from jili.accounts.models import Tenant
 from jili.extensions import db
-from jili.incentives.models import IncentiveSetting, Plan, PlanVersion, TenantScheme
+from jili.incentives.models import (
+    CEILING_KINDS,
+    IncentiveSetting,
+    Plan,
+    PlanVersion,
+    TenantScheme,
+)
 from jili.inputs.models import (
     MetricValue,
     OneOffAwardGrant,
@@ -221,10 +227,15 @@ class _Exporter:
         if s is None:
             return {}
         out: dict[str, Any] = {}
-        if s.budget_amount is not None:
-            out["amount"] = money_text(s.budget_amount)
-        if s.budget_pct_of_revenue is not None:
-            out["pct_of_revenue"] = number_text(s.budget_pct_of_revenue)
+        for kind in CEILING_KINDS:  # each kind's ceiling, an inline table when set
+            amount, pct = s.ceiling_for(kind)
+            ceiling = {}
+            if amount is not None:
+                ceiling["amount"] = money_text(amount)
+            if pct is not None:
+                ceiling["pct_of_revenue"] = number_text(pct)
+            if ceiling:
+                out[kind] = ceiling
         out["rule"] = s.budget_rule.value
         if s.release_from_attainment_pct is not None:
             out["release_from_attainment_pct"] = number_text(s.release_from_attainment_pct)

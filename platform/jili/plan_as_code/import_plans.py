@@ -13,11 +13,13 @@ from flask_babel import gettext as _
 
 from jili.extensions import db
 from jili.incentives.models import (
+    CEILING_KINDS,
     BudgetRuleChoice,
     IncentiveSetting,
     Plan,
     PlanVersion,
     TenantScheme,
+    ceiling_fields,
 )
 from jili.org.models import Level
 from jili.plan_as_code.reader import FileReader
@@ -61,6 +63,11 @@ def make_schemes(r: FileReader) -> None:
 
 
 def make_budget(r: FileReader) -> None:
+    """``[budget]``: each period kind's ceiling as ``month = { amount = "…",
+    pct_of_revenue = "…" }`` (likewise quarter, year, week), the rule and the
+    released extra. A file from before ceilings were per kind has ``amount`` /
+    ``pct_of_revenue`` directly under ``[budget]``: that ceiling applied to every
+    period, so it becomes every kind's (as migration 0007 did to the database)."""
     spec = r.data.get("budget")
     if spec is None:
         return
@@ -71,30 +78,69 @@ def make_budget(r: FileReader) -> None:
     r.known(
         where,
         spec,
-        ("amount", "pct_of_revenue", "rule", "release_from_attainment_pct", "release_pct"),
+        (
+            *CEILING_KINDS,
+            "rule",
+            "release_from_attainment_pct",
+            "release_pct",
+            "amount",
+            "pct_of_revenue",
+        ),
     )
     rule = spec.get("rule", BudgetRuleChoice.PROPORTIONAL.value)
     if rule not in {choice.value for choice in BudgetRuleChoice}:
         r.err(where, _("rule must be proportional or priority."))
         return
     values = {
-        key: r.decimal(where, spec, key, required=False, minimum=0, money=key == "amount")
-        for key in ("amount", "pct_of_revenue", "release_from_attainment_pct", "release_pct")
+        key: r.decimal(where, spec, key, required=False, minimum=0)
+        for key in ("release_from_attainment_pct", "release_pct")
     }
-    for key in ("pct_of_revenue", "release_from_attainment_pct", "release_pct"):
-        value = values[key]
-        if value is not None and value != value.quantize(Decimal("0.0001")):
-            r.err(where, _("%(key)s: at most four decimal places.", key=key))
     db.session.add(
         IncentiveSetting(
             tenant_id=r.tenant.id,
-            budget_amount=values["amount"],
-            budget_pct_of_revenue=values["pct_of_revenue"],
+            **_ceilings(r, spec),
             budget_rule=BudgetRuleChoice(rule),
             release_from_attainment_pct=values["release_from_attainment_pct"],
             release_pct=values["release_pct"] or Decimal(0),
         )
     )
+
+
+def _ceiling(r: FileReader, where: str, spec: Mapping) -> tuple[Decimal | None, Decimal | None]:
+    amount = r.decimal(where, spec, "amount", required=False, minimum=0, money=True)
+    pct = r.decimal(where, spec, "pct_of_revenue", required=False, minimum=0)
+    if pct is not None and pct > 100:
+        r.err(where, _("%(key)s must be at most %(n)s.", key="pct_of_revenue", n=100))
+    return amount, pct
+
+
+def _ceilings(r: FileReader, spec: Mapping) -> dict[str, Decimal | None]:
+    """The ceiling columns from ``[budget]``, per kind or (an older file) one for all."""
+    out: dict[str, Decimal | None] = {}
+    legacy = "amount" in spec or "pct_of_revenue" in spec
+    if legacy and any(kind in spec for kind in CEILING_KINDS):
+        r.err(
+            "[budget]",
+            _(
+                "Give the ceiling either per period kind (%(kinds)s) or once with amount and "
+                "pct_of_revenue, not both.",
+                kinds=", ".join(CEILING_KINDS),
+            ),
+        )
+    shared = _ceiling(r, "[budget]", spec) if legacy else (None, None)
+    for kind in CEILING_KINDS:
+        amount_field, pct_field = ceiling_fields(kind)
+        ceiling = spec.get(kind)
+        if ceiling is None:
+            out[amount_field], out[pct_field] = shared
+            continue
+        where = f"[budget] {kind}"
+        if not isinstance(ceiling, Mapping):
+            r.err(where, _("Must be a table."))
+            continue
+        r.known(where, ceiling, ("amount", "pct_of_revenue"))
+        out[amount_field], out[pct_field] = _ceiling(r, where, ceiling)
+    return out
 
 
 def make_plans(r: FileReader) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from jili.schemes.lines import Explanation, PayoutLine, fmt_money, quantize
+from jili.schemes.lines import Explanation, PayoutLine, budget_step, fmt_money, quantize
 from jili.schemes.split import split_largest_remainder
 
 ZERO = Decimal(0)
@@ -127,12 +127,14 @@ def apply_budget(
                 continue
             new.update(_scale(lines, members, room, places, tie_keys))
             room = ZERO
-    note = f"{fmt_money(ceiling, places)} ({rule.value})"
+    ceiling_text = fmt_money(ceiling, places)
     result = list(lines)
+    note = ""
     for i, amount in new.items():
         old = lines[i]
-        step = (
-            f"budget ceiling {note}: {fmt_money(old.amount, places)} → {fmt_money(amount, places)}"
+        # A Step: stored with its English, said in the reader's language when read.
+        step, note = budget_step(
+            ceiling_text, rule.value, fmt_money(old.amount, places), fmt_money(amount, places)
         )
         expl = old.explanation
         # Built directly (not dataclasses.replace): this runs for every line of a

@@ -149,6 +149,15 @@ def _has_letters(text: str) -> bool:
     return any("a" <= c.lower() <= "z" for c in text)
 
 
+def budget_step(ceiling: str, rule: str, before: str, after: str) -> tuple[Step, str]:
+    """The budget ceiling's step in a cut line's arithmetic (``budget ceiling
+    20,000.00 (proportional): 11,700.00 → 10,000.00`` in English, said in the
+    reader's language when read) and the note kept under ``rule["budget_ceiling"]``."""
+    note_message = BUDGET_NOTES.get(rule)
+    note = Step(note_message, ceiling=ceiling) if note_message else f"{ceiling} ({rule})"
+    return Step(BUDGET_STEP, note=note, before=before, after=after), str(note)
+
+
 @dataclass(frozen=True, slots=True)
 class Explanation:
     """Why a line pays what it pays.

@@ -12,6 +12,7 @@ Entry points: :func:`calculate_period` (a final run), :func:`pilot_run`,
 
 from jili.incentives.engine.facts import build_facts, period_info, team_tree
 from jili.incentives.engine.runs import (
+    BudgetCutUnconfirmed,
     CalculationFailed,
     DiffRow,
     PeriodLocked,
@@ -34,6 +35,7 @@ from jili.incentives.engine.versions import (
 )
 
 __all__ = [
+    "BudgetCutUnconfirmed",
     "CalculationFailed",
     "DiffRow",
     "PeriodLocked",

@@ -21,25 +21,25 @@ from jili.schemes import (
 )
 
 ZERO = Decimal(0)
+HUNDRED = Decimal(100)
 
 #: A calculated line with the plan and version it came from.
 Calculated = tuple[PlanEntry, PlanVersion, PayoutLine]
 
 
-def budget_policy(tenant_id: int, entries: list[PlanEntry]) -> BudgetPolicy:
+def budget_policy(tenant_id: int, entries: list[PlanEntry], kind: str = "month") -> BudgetPolicy:
+    """The budget policy of a period of ``kind`` (``"month"``, ``"quarter"``…):
+    that kind's ceiling with the tenant's rule and released extra."""
     setting = db.session.scalar(
         select(IncentiveSetting).where(IncentiveSetting.tenant_id == tenant_id)
     )
     priority = {e.plan_key: e.plan.priority for e in entries}
     if setting is None:
         return BudgetPolicy(plan_priority=priority)
+    amount, pct = setting.ceiling_for(kind)
     return BudgetPolicy(
-        amount=setting.budget_amount,
-        pct_of_revenue=(
-            Decimal(setting.budget_pct_of_revenue)
-            if setting.budget_pct_of_revenue is not None
-            else None
-        ),
+        amount=amount,
+        pct_of_revenue=Decimal(pct) if pct is not None else None,
         rule=BudgetRule(setting.budget_rule.value),
         plan_priority=priority,
         release_from_attainment_pct=(
@@ -76,10 +76,11 @@ def apply_policy(
     facts: PeriodFacts,
     unrolled: dict[int, PersonFacts],
     places: int,
-) -> tuple[list[Calculated], list[Decimal], BudgetOutcome]:
+) -> tuple[list[Calculated], list[Decimal], BudgetOutcome, dict]:
     """``calculated`` with the ceiling applied, each line's amount before the
-    cut (in the same order), and the budget outcome."""
-    ceiling = None
+    cut (in the same order), the budget outcome, and what a run shows of how
+    the ceiling came about (:func:`ceiling_detail`)."""
+    ceiling = revenue = attainment = None
     if policy.amount is not None or policy.pct_of_revenue is not None:
         revenue, target = company_revenue_and_target(facts, unrolled)
         attainment = revenue / target if target and target > 0 else None
@@ -100,4 +101,43 @@ def apply_policy(
     # apply_budget keeps the order: outcome line i is calculated line i, cut or not.
     before = [line.amount for _e, _v, line in calculated]
     cut = [(e, v, out) for (e, v, _old), out in zip(calculated, outcome.lines, strict=True)]
-    return cut, before, outcome
+    return cut, before, outcome, ceiling_detail(policy, outcome, before, revenue, attainment)
+
+
+def ceiling_detail(
+    policy: BudgetPolicy,
+    outcome: BudgetOutcome,
+    before: list[Decimal],
+    revenue: Decimal | None,
+    attainment: Decimal | None,
+) -> dict:
+    """What a run keeps beside its budget outcome so pages can say in words
+    how the ceiling came about: the period's revenue (when a percentage of it
+    counts), whether the extra was released, and the factor a proportional cut
+    scaled every positive line by (the ceiling, less the claw-backs that stay,
+    over the positive lines)."""
+    released = (
+        policy.release_from_attainment_pct is not None
+        and attainment is not None
+        and attainment * HUNDRED >= policy.release_from_attainment_pct
+    )
+    detail: dict = {
+        "revenue": str(revenue) if revenue is not None and policy.pct_of_revenue else None,
+        "released": bool(released),
+        "factor": None,
+    }
+    if outcome.applied and policy.rule is BudgetRule.PROPORTIONAL and outcome.ceiling is not None:
+        positive = sum((a for a in before if a > 0), ZERO)
+        room = outcome.ceiling - sum((a for a in before if a < 0), ZERO)
+        if positive > 0:
+            factor = max(ZERO, room) / positive
+            detail["factor"] = str(factor.quantize(Decimal("0.0001")))
+    return detail
+
+
+def cuts_more_than_half(outcome: BudgetOutcome) -> bool:
+    """True when the ceiling removes more than half of the calculated payouts:
+    the case a person confirms before the run is stored."""
+    if not outcome.applied or outcome.total_before <= 0:
+        return False
+    return (outcome.total_before - outcome.total_after) * 2 > outcome.total_before

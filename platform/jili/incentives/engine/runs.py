@@ -21,9 +21,22 @@ from sqlalchemy import func, select
 
 from jili.accounts.models import Tenant
 from jili.extensions import db
-from jili.incentives.engine.budget import Calculated, apply_policy, budget_facts, budget_policy
+from jili.incentives.engine.budget import (
+    Calculated,
+    apply_policy,
+    budget_facts,
+    budget_policy,
+    cuts_more_than_half,
+)
 from jili.incentives.engine.facts import build_facts_and_own, team_tree, without_rollup
-from jili.incentives.engine.storage import PilotSide, store_final_run, store_pilot_run
+from jili.incentives.engine.natural import NaturalKeys
+from jili.incentives.engine.storage import (
+    PilotSide,
+    fingerprint,
+    policy_dict,
+    store_final_run,
+    store_pilot_run,
+)
 from jili.incentives.engine.timings import LAST_TIMINGS, phase
 from jili.incentives.engine.versions import PlanEntry, PlanStatus, narrow, plans_for_period
 from jili.incentives.models import CalculationRun, PayoutLineRecord, PlanVersion, RunKind
@@ -33,6 +46,7 @@ from jili.schemes import CalculationContext, Fact, PeriodFacts
 
 __all__ = [
     "LAST_TIMINGS",
+    "BudgetCutUnconfirmed",
     "CalculationFailed",
     "DiffRow",
     "PeriodLocked",
@@ -57,6 +71,23 @@ class PeriodLocked(Exception):
     def __init__(self, period: Period):
         super().__init__(f"period {period.label} is {period.status.value}")
         self.period = period
+
+
+class BudgetCutUnconfirmed(Exception):
+    """The budget ceiling would remove more than half of the calculated payouts
+    and nobody confirmed it: nothing was stored. ``budget`` is what the run
+    would have kept as its budget (ceiling, totals, revenue…); confirm by
+    calculating again with ``confirm=fingerprint`` (the same inputs) or
+    ``confirm=True``."""
+
+    def __init__(self, period: Period, budget: dict, fingerprint: str):
+        super().__init__(
+            f"the budget ceiling of {period.label} cuts payouts from "
+            f"{budget['total_before']} to {budget['total_after']}: confirm to store the run"
+        )
+        self.period = period
+        self.budget = budget
+        self.fingerprint = fingerprint
 
 
 class CalculationFailed(Exception):
@@ -166,18 +197,24 @@ def load_subtree(tenant_id: int) -> dict[int, list[int]]:
     return team_tree(dict(rows))
 
 
-def calculate_period(tenant: Tenant, period: Period, *, actor=None) -> CalculationRun:
+def calculate_period(
+    tenant: Tenant, period: Period, *, actor=None, confirm: bool | str = False
+) -> CalculationRun:
     """Calculate ``period`` with every active plan and store a final run.
 
     One transaction: a failing plan raises :class:`CalculationFailed` and
-    leaves nothing behind. The period moves from open to calculated.
+    leaves nothing behind. The period moves from open to calculated. When the
+    budget ceiling removes more than half of the payouts, nothing is stored
+    and :class:`BudgetCutUnconfirmed` is raised unless ``confirm`` is True or
+    the inputs fingerprint the person saw when asked (so a confirmation never
+    covers inputs that changed since).
     """
     if period.tenant_id != tenant.id:
         raise ValueError("period of another tenant")
     if period.status in (PeriodStatus.PUBLISHED, PeriodStatus.CLOSED):
         raise PeriodLocked(period)
     try:
-        run = _store_final_run(tenant, period, actor)
+        run = _store_final_run(tenant, period, actor, confirm)
         started = time.perf_counter()
         db.session.commit()
         phase("commit", started)
@@ -187,12 +224,14 @@ def calculate_period(tenant: Tenant, period: Period, *, actor=None) -> Calculati
     return run
 
 
-def _store_final_run(tenant: Tenant, period: Period, actor) -> CalculationRun:
+def _store_final_run(
+    tenant: Tenant, period: Period, actor, confirm: bool | str = False
+) -> CalculationRun:
     LAST_TIMINGS.clear()
     t = time.perf_counter()
     entries = plans_for_period(tenant.id, period)
     active = [e for e in entries if e.status == PlanStatus.ACTIVE]
-    policy = budget_policy(tenant.id, active)
+    policy = budget_policy(tenant.id, active, period.kind.value)
     needed = _needed(active) | budget_facts(policy)
     t = phase("plans in force", t)
     facts, unrolled = build_facts_and_own(tenant.id, period, needed)
@@ -211,10 +250,24 @@ def _store_final_run(tenant: Tenant, period: Period, actor) -> CalculationRun:
     )
     t = time.perf_counter()
     places = CURRENCIES.get(tenant.currency, 2)
-    calculated, before, outcome = apply_policy(policy, calculated, facts, unrolled, places)
+    calculated, before, outcome, detail = apply_policy(policy, calculated, facts, unrolled, places)
+    detail["period_kind"] = period.kind.value
+    if cuts_more_than_half(outcome):
+        fp = fingerprint(facts, entries, policy_dict(policy), NaturalKeys.of_tenant(tenant.id))
+        if confirm is not True and confirm != fp:
+            budget = {
+                **policy_dict(policy),
+                **detail,
+                "ceiling": str(outcome.ceiling),
+                "total_before": str(outcome.total_before),
+                "total_after": str(outcome.total_after),
+                "applied": True,
+            }
+            raise BudgetCutUnconfirmed(period, budget, fp)
+        detail["confirmed"] = True
     t = phase("budget ceiling", t)
     return store_final_run(
-        tenant, period, entries, policy, facts, calculated, before, outcome, actor, t
+        tenant, period, entries, policy, facts, calculated, before, outcome, actor, t, detail
     )
 
 

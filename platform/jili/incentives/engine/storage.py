@@ -196,10 +196,13 @@ def store_final_run(
     outcome: BudgetOutcome,
     actor,
     t: float,
+    detail: dict | None = None,
 ) -> CalculationRun:
     """Store a final run of ``calculated`` (cut by the budget; ``before`` holds
     the amounts before the cut), move an open period to calculated, audit it.
-    ``t`` is when the current timing phase started."""
+    ``t`` is when the current timing phase started; ``detail`` is how the
+    ceiling came about (period kind, revenue, factor…), kept in the run's budget
+    but not hashed into its fingerprint (the period already is)."""
     notes = [
         {"plan_id": e.plan.id, "plan_name": e.plan.name, "status": e.status}
         for e in entries
@@ -221,6 +224,7 @@ def store_final_run(
             "total_before": plain(outcome.total_before),
             "total_after": plain(outcome.total_after),
             "applied": outcome.applied,
+            **(detail or {}),
         },
         notes=notes,
         total=outcome.total_after,
@@ -249,6 +253,7 @@ def store_final_run(
             "lines": run.line_count,
             "fingerprint": run.fingerprint,
             "budget_applied": outcome.applied,
+            **({"budget_cut_confirmed": True} if (detail or {}).get("confirmed") else {}),
         },
     )
     return run

@@ -14,7 +14,13 @@ from sqlalchemy import select
 from jili.audit import services as audit
 from jili.dbtypes import utcnow
 from jili.extensions import db
-from jili.incentives.models import BudgetRuleChoice, IncentiveSetting, TenantScheme
+from jili.incentives.models import (
+    CEILING_KINDS,
+    BudgetRuleChoice,
+    IncentiveSetting,
+    TenantScheme,
+    ceiling_fields,
+)
 from jili.incentives.services.plans import PlanError
 from jili.money import MONEY_LIMIT, NumberError, numeric_limit, parse_decimal
 from jili.schemes import registry as scheme_registry
@@ -87,9 +93,10 @@ def plan_status(scheme_key: str, enabled_keys: Iterable[str]) -> PlanStatus:
 
 # --- budget -----------------------------------------------------------------------
 
+#: Each period kind's ceiling (amount, percent of revenue), then the rule and release.
+CEILING_FIELDS = [name for kind in CEILING_KINDS for name in ceiling_fields(kind)]
 BUDGET_FIELDS = [
-    "budget_amount",
-    "budget_pct_of_revenue",
+    *CEILING_FIELDS,
     "budget_rule",
     "release_from_attainment_pct",
     "release_pct",
@@ -102,8 +109,7 @@ def incentive_setting(tenant_id: int) -> IncentiveSetting:
     if row is None:
         row = IncentiveSetting(
             tenant_id=tenant_id,
-            budget_amount=None,
-            budget_pct_of_revenue=None,
+            **dict.fromkeys(CEILING_FIELDS),
             budget_rule=BudgetRuleChoice.PROPORTIONAL,
             release_from_attainment_pct=None,
             release_pct=Decimal(0),
@@ -138,8 +144,10 @@ def parse_budget(form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str
             errors[name] = _("Must be at most %(n)s.", n=maximum)
         return None
 
-    values["budget_amount"] = number("budget_amount", places=2)
-    values["budget_pct_of_revenue"] = number("budget_pct_of_revenue", maximum=HUNDRED)
+    for kind in CEILING_KINDS:
+        amount, pct = ceiling_fields(kind)
+        values[amount] = number(amount, places=2)
+        values[pct] = number(pct, maximum=HUNDRED)
     rule = (form.get("budget_rule") or "").strip()
     if rule not in {r.value for r in BudgetRuleChoice}:
         errors["budget_rule"] = _("Not one of the choices.")

@@ -17,6 +17,7 @@ from jili.accounts.roles import require
 from jili.extensions import db
 from jili.i18n import STATUS_LABELS
 from jili.incentives.engine import (
+    BudgetCutUnconfirmed,
     CalculationFailed,
     PeriodLocked,
     PlanStatus,
@@ -29,11 +30,17 @@ from jili.incentives.engine import (
 )
 from jili.incentives.models import CalculationRun, PayoutLineRecord, Plan, PlanVersion, RunKind
 from jili.incentives.services.authors import run_author, run_authors
+from jili.incentives.services.budget_words import (
+    KIND_LABELS,
+    ceiling_sentences,
+    confirmation_sentences,
+)
 from jili.incentives.views.statements import _plan_url
 from jili.org.models import Person, Team
 from jili.org.visibility import person_condition, visible_person_ids
 from jili.periods.models import Period, PeriodStatus
 from jili.periods.services import PeriodClosed
+from jili.schemes.lines import fmt_number
 from jili.tenancy import get_scoped_or_404
 from jili.web import bp
 from jili.web._helpers import saved
@@ -145,8 +152,12 @@ def _shown_totals(runs) -> dict[int, tuple[Decimal, int]]:
     return shown
 
 
-def _period_page(period: Period, error: str | None = None, status: int = 200):
-    return render_template("incentives/runs/period.html", **_period_context(period, error)), status
+def _period_page(
+    period: Period, error: str | None = None, status: int = 200, confirm: dict | None = None
+):
+    context = _period_context(period, error)
+    context["confirm"] = confirm
+    return render_template("incentives/runs/period.html", **context), status
 
 
 @bp.route("/periods/<int:period_id>/runs")
@@ -168,8 +179,20 @@ def _locked_message(period: Period) -> str:
 @require("runs.calculate")
 def runs_calculate(period_id: int):
     period = get_scoped_or_404(Period, period_id, g.tenant.id)
+    # A deep cut is stored only once confirmed for the very inputs shown (their
+    # fingerprint): inputs changed since the question make it ask again.
+    confirm = (request.form.get("confirm_budget_cut") or "").strip()
     try:
-        run = calculate_period(g.tenant, period, actor=current_user)
+        run = calculate_period(g.tenant, period, actor=current_user, confirm=confirm or False)
+    except BudgetCutUnconfirmed as exc:
+        return _period_page(
+            period,
+            confirm={
+                "sentences": confirmation_sentences(exc.budget),
+                "fingerprint": exc.fingerprint,
+                "again": bool(confirm),
+            },
+        )
     except PeriodLocked:
         return _period_page(period, _locked_message(period), 409)
     except PeriodClosed:
@@ -302,7 +325,11 @@ def _budget(run: CalculationRun) -> dict:
         "after": Decimal(b.get("total_after") or run.total),
         "applied": bool(b.get("applied")),
         "amount": Decimal(b["amount"]) if b.get("amount") else None,
-        "pct_of_revenue": Decimal(b["pct_of_revenue"]) if b.get("pct_of_revenue") else None,
+        "pct_of_revenue": fmt_number(Decimal(b["pct_of_revenue"]))
+        if b.get("pct_of_revenue")
+        else None,
+        "kind": str(KIND_LABELS.get(b.get("period_kind"), "")),
+        "sentences": ceiling_sentences(b),
     }
 
 

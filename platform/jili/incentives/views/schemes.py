@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 
 from jili.accounts.roles import require
 from jili.extensions import db
-from jili.incentives.models import Plan
+from jili.incentives.models import CEILING_KINDS, Plan, ceiling_fields
 from jili.incentives.services import schemes as scheme_svc
+from jili.incentives.services.budget_words import KIND_LABELS
 from jili.incentives.services.plans import PlanError
 from jili.incentives.views._plan_helpers import ERROR_STATUS, origin_label, registry
 from jili.web import bp
@@ -65,8 +66,7 @@ def _budget_form(setting) -> dict[str, str]:
         return "" if v is None else f"{v.normalize():f}" if hasattr(v, "normalize") else str(v)
 
     return {
-        "budget_amount": text(setting.budget_amount),
-        "budget_pct_of_revenue": text(setting.budget_pct_of_revenue),
+        **{name: text(getattr(setting, name)) for name in scheme_svc.CEILING_FIELDS},
         "budget_rule": getattr(setting.budget_rule, "value", setting.budget_rule) or "proportional",
         "release_from_attainment_pct": text(setting.release_from_attainment_pct),
         "release_pct": text(setting.release_pct) if setting.release_pct else "",
@@ -81,7 +81,17 @@ def _schemes_page(budget=None, budget_errors=None, status: int = 200):
         budget=budget if budget is not None else _budget_form(setting),
         budget_errors=budget_errors or {},
         budget_saved=setting.id is not None,
+        ceiling_kinds=_ceiling_kinds(),
     ), status
+
+
+def _ceiling_kinds() -> list[dict]:
+    """The ceiling form's rows: each period kind with its two fields."""
+    rows = []
+    for kind in CEILING_KINDS:
+        amount, pct = ceiling_fields(kind)
+        rows.append({"label": KIND_LABELS[kind], "amount": amount, "pct": pct})
+    return rows
 
 
 @bp.route("/schemes")
@@ -143,4 +153,5 @@ def budget_save():
         budget=_budget_form(setting),
         budget_errors={},
         budget_saved=True,
+        ceiling_kinds=_ceiling_kinds(),
     )

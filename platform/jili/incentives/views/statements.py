@@ -24,6 +24,7 @@ from jili.i18n import LEVEL_LABELS, award_kind_label
 from jili.incentives.engine import latest_run
 from jili.incentives.engine import run_lines as engine_run_lines
 from jili.incentives.models import CalculationRun, RunKind
+from jili.incentives.services.budget_words import statement_sentences
 from jili.org.models import Person
 from jili.org.visibility import may_see, viewer_person, visible_person_ids
 from jili.periods.models import Period, PeriodStatus
@@ -158,6 +159,9 @@ def statement_context(period: Period, person: Person) -> dict:
         "groups": groups,
         "total": total,
         "total_before": total_before,
+        "budget_sentences": statement_sentences(
+            run.budget if run is not None else None, total_before, total
+        ),
         "published": period.status in PUBLISHED,
         "own": (me := viewer_person()) is not None and me.id == person.id,
     }
