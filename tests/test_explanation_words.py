@@ -113,7 +113,13 @@ def test_the_budget_ceilings_step_is_read_in_the_readers_language(world, browser
 
     w = world
     with bound_tenant(w.t):
-        db.session.add(IncentiveSetting(tenant_id=w.t, budget_amount=Decimal("20000.01")))
+        db.session.add(
+            IncentiveSetting(
+                tenant_id=w.t,
+                ceiling_month_amount=Decimal("20000.01"),
+                ceiling_quarter_amount=Decimal("20000.01"),
+            )
+        )
         db.session.commit()
     owner = browser(w.tenant.owner)
     w.calculate(owner)

@@ -51,7 +51,11 @@ def chart_problems(html: str) -> list[str]:
 def world(make_tenant, member):
     w = CalcWorld(make_tenant(), member)
     with bound_tenant(w.t):
-        db.session.add(IncentiveSetting(tenant_id=w.t, budget_amount=D("20000")))
+        db.session.add(
+            IncentiveSetting(
+                tenant_id=w.t, ceiling_month_amount=D("20000"), ceiling_quarter_amount=D("20000")
+            )
+        )
         db.session.commit()
     return w
 

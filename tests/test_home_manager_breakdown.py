@@ -63,7 +63,11 @@ def test_attainment_by_region_and_product_line(world, browser):
 def test_payout_against_the_budget_share(world, browser):
     w = world
     with bound_tenant(w.t):
-        db.session.add(IncentiveSetting(tenant_id=w.t, budget_amount=D("20000")))
+        db.session.add(
+            IncentiveSetting(
+                tenant_id=w.t, ceiling_month_amount=D("20000"), ceiling_quarter_amount=D("20000")
+            )
+        )
         db.session.commit()
     text = browser(w.manager_user).get(w.url("/"), headers=EN).text
     part = text.split("Against the team", 1)[1]
@@ -77,7 +81,9 @@ def test_payout_against_the_budget_share(world, browser):
 def test_a_percentage_ceiling_is_that_percentage_of_the_team_revenue(world, browser):
     w = world
     with bound_tenant(w.t):
-        db.session.add(IncentiveSetting(tenant_id=w.t, budget_pct_of_revenue=D("5")))
+        db.session.add(
+            IncentiveSetting(tenant_id=w.t, ceiling_month_pct=D("5"), ceiling_quarter_pct=D("5"))
+        )
         db.session.commit()
     text = browser(w.manager_user).get(w.url("/"), headers=EN).text
     part = text.split("Against the team", 1)[1]

@@ -225,6 +225,7 @@ def team_estimate(
         out.append((entry.plan.name, total))
     revenue, target = company_revenue_and_target(facts, unrolled)
     attainment = revenue / target if target and target > 0 else None
-    ceiling = budget_policy(tenant_id, entries).ceiling(revenue, attainment, places)
+    policy = budget_policy(tenant_id, entries, period.kind.value)  # that kind's ceiling
+    ceiling = policy.ceiling(revenue, attainment, places)
     own = {pid: unrolled.get(pid, p) for pid, p in facts.people.items() if pid in person_ids}
     return out, (ceiling, revenue), own
