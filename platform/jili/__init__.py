@@ -76,6 +76,7 @@ def _register_pages(app: Flask) -> None:
     from jili.audit import views as audit_pages  # noqa: F401
     from jili.home import views as home_pages  # noqa: F401
     from jili.incentives.views import (  # noqa: F401  (pages)
+        plan_approval,
         plan_detail,
         plans,
         publish,
