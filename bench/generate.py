@@ -295,7 +295,13 @@ def _plans_and_budget(t: int, period_id: int) -> None:
     """One enabled plan per installed scheme (version 1 from the quarter) and a
     budget ceiling of 5 % of revenue."""
     from jili.extensions import db
-    from jili.incentives.models import IncentiveSetting, Plan, PlanVersion, TenantScheme
+    from jili.incentives.models import (
+        ApprovalStatus,
+        IncentiveSetting,
+        Plan,
+        PlanVersion,
+        TenantScheme,
+    )
     from jili.schemes import get_registry
 
     for key, scheme in sorted(get_registry().all().items()):
@@ -312,6 +318,7 @@ def _plans_and_budget(t: int, period_id: int) -> None:
             settings = scheme.validate_settings({**settings, "collaboration_top_pct": "20"})
         db.session.add(
             PlanVersion(
+                status=ApprovalStatus.APPROVED,
                 tenant_id=t,
                 plan_id=plan.id,
                 number=1,

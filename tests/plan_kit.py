@@ -9,8 +9,11 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from jili import hookimpl
+from jili.accounts.models import Role
 from jili.extensions import db
 from jili.incentives.engine import plans_for_period
+from jili.incentives.models import ApprovalStatus
+from jili.incentives.services import approvals
 from jili.incentives.services.plans import create_plan
 from jili.models import AuditLog, Period, Plan, PlanVersion, TenantScheme
 from jili.periods.services import generate_year
@@ -180,7 +183,7 @@ def audit_of(tenant, action) -> list[AuditLog]:
         )
 
 
-def make_plan(tenant, label="2024-01", settings=None, scheme_key="probe", name="P"):
+def make_plan(tenant, label="2024-01", settings=None, scheme_key="probe", name="P", approved=True):
     with bound_tenant(tenant.id):
         p = db.session.scalar(select(Period).where(Period.label == label))
         plan, version = create_plan(
@@ -193,8 +196,36 @@ def make_plan(tenant, label="2024-01", settings=None, scheme_key="probe", name="
             eligibility={"team_ids": [], "levels": [], "person_ids": []},
             user_id=tenant.owner.id,
         )
+        if approved:  # as a second admin would (the flow itself: test_plan_approval.py)
+            version.status = ApprovalStatus.APPROVED
         db.session.commit()
         return plan.id, version.id
+
+
+def approve(tenant, version, approver=None, role="owner"):
+    """Approve ``version`` through the maker-checker service, as ``approver`` (default:
+    the owner, who must not be its author)."""
+    approvals.approve(version, user=approver or tenant.owner, role=Role(role), tenant=tenant)
+
+
+def approve_on_page(tenant, member, browser, plan_id):
+    """A second administrator approves the plan's pending proposal on its page,
+    as the maker-checker flow asks after every create or edit."""
+    admin = getattr(tenant, "checker", None)
+    if admin is None:
+        admin = tenant.checker = member(tenant, "admin")
+    with bound_tenant(tenant.id):
+        version_id = db.session.scalar(
+            select(PlanVersion.id).where(
+                PlanVersion.plan_id == plan_id, PlanVersion.status == ApprovalStatus.PROPOSED
+            )
+        )
+    assert version_id is not None, "no proposal to approve"
+    resp = browser(admin).post(
+        f"/t/{tenant.slug}/plans/{plan_id}/versions/{version_id}/approve", headers=EN
+    )
+    assert resp.status_code == 302, resp.text
+    return version_id
 
 
 def error_after(html: str, input_name: str) -> str:

@@ -29,6 +29,7 @@ locale = "zh_Hant"
 timezone = "Asia/Taipei"
 fiscal_year_start_month = 4
 years = [2024]
+plan_self_approval = true
 
 [periods]
 weeks_of = ["2024-M04"]
@@ -118,6 +119,20 @@ effective = "2024-Q2"
 pilot = true
 pilot_teams = ["台北二課"]
 settings = { mode = "whole", attainment_cap_pct = "" }
+
+[[plans.versions]]
+number = 4
+effective = "2024-Q3"
+approval = "rejected"
+reason = "too generous"
+settings = { mode = "whole" }
+
+[[plans.versions]]
+number = 5
+effective = "2024-Q3"
+note = "awaiting the owner"
+approval = "proposed"
+settings = { mode = "marginal" }
 
 [[plans]]
 name = "分紅"

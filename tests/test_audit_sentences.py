@@ -6,7 +6,10 @@ from __future__ import annotations
 from flask_login import login_user
 from sqlalchemy import select
 
+from conftest import add_member
+from jili.accounts.models import Role, User
 from jili.extensions import db
+from jili.incentives.services import approvals
 from jili.incentives.services.plans import add_version, create_plan
 from jili.incentives.services.schemes import set_scheme_enabled
 from jili.models import AuditLog, Period, Plan
@@ -19,7 +22,8 @@ SETTINGS = {"mode": "whole", "basis": "booked", "bands": BANDS, "attainment_cap_
 
 
 def tiered_plan_changed_by(app, tenant, user):
-    """``user`` creates a tiered-commission plan and raises the rate at 120 %."""
+    """``user`` creates a tiered-commission plan, a second admin approves it, and
+    ``user`` proposes to raise the rate at 120 %."""
     with app.test_request_context(), bound_tenant(tenant.id):
         login_user(user)
         generate_year(tenant.id, 2024, 1)
@@ -36,6 +40,11 @@ def tiered_plan_changed_by(app, tenant, user):
             eligibility={"team_ids": [], "levels": [], "person_ids": []},
             user_id=user.id,
         )
+        checker = User(email=f"checker@{tenant.slug}.example", name="核准人", password_hash="x")
+        db.session.add(checker)
+        db.session.flush()
+        add_member(tenant, checker, Role.ADMIN)
+        approvals.approve(_v, user=checker, role=Role.ADMIN, tenant=tenant)
         raised = [BANDS[0], {"from_pct": "120", "rate_pct": "2.0"}]
         add_version(
             plan,
@@ -54,7 +63,8 @@ def test_a_plan_change_reads_as_one_sentence_with_names(app, make_tenant, make_u
     db.session.commit()
     tiered_plan_changed_by(app, tenant, owner)
     page = browser(owner).get(f"/t/{tenant.slug}/audit", headers=EN).text
-    assert "王小明 changed the plan 销售提成" in page
+    assert "王小明 proposed a change to the plan 销售提成" in page
+    assert "核准人 approved version 1 of the plan 销售提成" in page
     assert "Rate from 120 %: 1.8 % → 2.0 %" in page
     assert "王小明 created the plan 销售提成" in page
     for raw in ("PlanVersion", "plan.version", "None", "{&#39;", "rate_pct", "tiered_commission"):
@@ -66,9 +76,10 @@ def test_the_reader_reads_their_own_language(app, make_tenant, browser):
     tiered_plan_changed_by(app, tenant, tenant.owner)
     b = browser(tenant.owner)
     zh = b.get(f"/t/{tenant.slug}/audit", headers={"Accept-Language": "zh-CN"}).text
-    assert "修改了计划 销售提成" in zh and "1.8 % → 2.0 %" in zh
+    assert "提议修改计划 销售提成" in zh and "1.8 % → 2.0 %" in zh
+    assert "核准了计划 销售提成 的第 1 版" in zh
     tw = b.get(f"/t/{tenant.slug}/audit", headers={"Accept-Language": "zh-TW"}).text
-    assert "修改了計畫 銷售提成" not in tw and "修改了計畫 销售提成" in tw
+    assert "提議修改計畫 銷售提成" not in tw and "提議修改計畫 销售提成" in tw
 
 
 def test_an_unknown_action_reads_as_a_generic_sentence(app, make_tenant, browser):
@@ -101,11 +112,12 @@ def test_filters_by_who_and_what(app, make_tenant, member, browser):
     )
     base = f"/t/{tenant.slug}/audit"
     by_admin = b.get(f"{base}?who={admin.id}", headers=EN).text
-    assert "changed the plan" in by_admin and "created the team" not in by_admin
+    assert "proposed a change to the plan" in by_admin and "created the team" not in by_admin
+    assert "approved version 1" not in by_admin  # the checker did that
     teams = b.get(f"{base}?action=team", headers=EN).text
-    assert "created the team 审计组" in teams and "changed the plan" not in teams
+    assert "created the team 审计组" in teams and "a change to the plan" not in teams
     plans = b.get(f"{base}?action=plan&since=2000-01-01&until=2999-01-01", headers=EN).text
-    assert "changed the plan" in plans and "created the team" not in plans
+    assert "proposed a change to the plan" in plans and "created the team" not in plans
     with bound_tenant(tenant.id):
         assert db.session.scalar(select(Plan.name)) == "销售提成"
 

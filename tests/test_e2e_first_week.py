@@ -26,7 +26,19 @@ def test_unticking_an_on_off_setting_saves_a_new_version(server, chromium, tmp_p
     form.locator("button.primary").click()
     page.wait_for_load_state("networkidle")
     flashed = page.inner_text(".flash.success")
-    assert "超额专项奖 的版本 2 已保存，自 2024-Q4 起生效。" in flashed  # not "没有任何修改"
+    # not "没有任何修改": a new version, proposed (maker-checker)
+    assert "已提议 超额专项奖 的第 2 版" in flashed and "自 2024-Q4 起生效" in flashed
+    assert page.locator("#approve").count() == 0  # its author may not approve it
+    assert "第 2 版是您本人提议的" in page.inner_text("#approval-refusal")
+
+    # A second administrator approves it on the plan's page.
+    other = chromium.new_page(locale="zh-CN")
+    _login(other, server, "admin@shili.example", "jili-demo-admin")
+    other.goto(plan_url)
+    other.click("#approve")
+    other.wait_for_load_state("networkidle")
+    assert "超额专项奖 的第 2 版已核准" in other.inner_text(".flash.success")
+    assert "由 吴倩 核准" in other.inner_text("table.versions")
 
 
 def _q4(page) -> int:

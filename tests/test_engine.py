@@ -22,7 +22,7 @@ from jili.incentives.engine import (
     previous_run,
     run_lines,
 )
-from jili.incentives.models import RunIsImmutable
+from jili.incentives.models import ApprovalStatus, RunIsImmutable
 from jili.models import (
     AuditLog,
     CalculationRun,
@@ -146,6 +146,7 @@ class World:
             db.session.scalars(select(PlanVersion).where(PlanVersion.plan_id == plan.id)).all()
         )
         v = PlanVersion(
+            status=ApprovalStatus.APPROVED,  # as if approved
             tenant_id=self.t,
             plan_id=plan.id,
             number=number + 1,

@@ -18,7 +18,7 @@ from jili.incentives.engine import (
     pilot_run,
     run_lines,
 )
-from jili.incentives.models import BudgetRuleChoice
+from jili.incentives.models import ApprovalStatus, BudgetRuleChoice
 from jili.models import (
     IncentiveSetting,
     Level,
@@ -76,6 +76,7 @@ def test_a_disabled_or_missing_scheme_is_not_calculated_and_says_so(world):
     db.session.flush()
     db.session.add(
         PlanVersion(
+            status=ApprovalStatus.APPROVED,  # as if approved
             tenant_id=w.t,
             plan_id=ghost.id,
             number=1,

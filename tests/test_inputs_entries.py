@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from jili.extensions import db
+from jili.incentives.models import ApprovalStatus
 from jili.models import (
     AuditLog,
     OneOffAwardGrant,
@@ -193,6 +194,7 @@ def test_award_is_checked_against_the_special_awards_plan_in_force(shop, browser
         start = db.session.scalar(select(Period).where(Period.label == "2024-01"))
         db.session.add(
             PlanVersion(
+                status=ApprovalStatus.APPROVED,  # as if approved
                 tenant_id=shop.id,
                 plan_id=plan.id,
                 number=1,

@@ -13,6 +13,7 @@ from jili.dbtypes import utcnow
 from jili.extensions import db
 from jili.feedback import service as feedback_service
 from jili.feedback.models import Category
+from jili.incentives.models import ApprovalStatus
 from jili.models import (
     CalculationRun,
     Invitation,
@@ -96,6 +97,7 @@ def _incentive_objects(tenant_id, person, period) -> dict:
     db.session.add(plan)
     db.session.flush()
     version = PlanVersion(
+        status=ApprovalStatus.APPROVED,  # as if approved
         tenant_id=tenant_id,
         plan_id=plan.id,
         number=1,

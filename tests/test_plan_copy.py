@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from conftest import add_member
 from jili.extensions import db
+from jili.incentives.models import ApprovalStatus
 from jili.incentives.services.plans import add_version
 from jili.models import Period, Plan, Team, TenantScheme
 from jili.tenancy import bound_tenant
@@ -16,6 +17,7 @@ from plan_kit import (
     EN,
     EXPECTED_SETTINGS,
     Probe,
+    approve,
     audit_of,
     company,
     make_plan,
@@ -54,6 +56,7 @@ def consultant_setup(registry, make_tenant, make_user):
             eligibility={"team_ids": [team_id], "levels": [], "person_ids": []},
             user_id=None,
         )
+        approve(source, v2)
         db.session.commit()
     return SimpleNamespace(
         source=source,
@@ -105,6 +108,16 @@ def test_consultant_copies_a_plan_to_another_client(consultant_setup, browser):
     # The target's page shows it, to the consultant.
     page = b.get(f"/t/{s.target.slug}/plans/{copy.id}", headers=EN)
     assert page.status_code == 200 and "Everyone" in page.text
+    # The copy is a proposal: the client's own owner approves it, never the consultant.
+    assert v1.status == ApprovalStatus.PROPOSED
+    assert "Only an owner or administrator of" in page.text
+    refused = b.post(f"/t/{s.target.slug}/plans/{copy.id}/versions/{v1.id}/approve", headers=EN)
+    assert refused.status_code == 403 and "Only an owner or administrator of" in refused.text
+    assert versions_of(s.target, copy.id)[0].status == ApprovalStatus.PROPOSED
+    owner = browser(s.target.owner)
+    approved = owner.post(f"/t/{s.target.slug}/plans/{copy.id}/versions/{v1.id}/approve")
+    assert approved.status_code == 302
+    assert versions_of(s.target, copy.id)[0].status == ApprovalStatus.APPROVED
 
 
 def test_copy_to_a_company_the_consultant_does_not_serve_is_404(consultant_setup, browser):

@@ -20,6 +20,7 @@ from plan_kit import (
     EN,
     EXPECTED_SETTINGS,
     Probe,
+    approve,
     audit_of,
     company,
     error_after,
@@ -142,6 +143,9 @@ def test_version_in_force_picks_the_right_version_per_period(registry, make_tena
         p = {x.label: x for x in db.session.scalars(select(Period))}
         settings = Probe.default_settings()
         v2 = add_version(plan, period=p["2024-05"], settings=settings, eligibility={}, user_id=None)
+        db.session.commit()
+        assert version_in_force(tenant.id, plan_id, p["2024-05"]).id == v1_id  # proposed only
+        approve(tenant, v2)
         pilot = add_version(
             plan,
             period=p["2024-06"],
@@ -172,6 +176,7 @@ def test_version_in_force_picks_the_right_version_per_period(registry, make_tena
 
         # A correction effective from the same period as version 2 wins over it.
         v4 = add_version(plan, period=p["2024-05"], settings=settings, eligibility={}, user_id=None)
+        approve(tenant, v4)
         db.session.commit()
         assert in_force("2024-05") == v4.id and in_force("2024-04") == v1_id
 

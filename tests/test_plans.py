@@ -10,11 +10,13 @@ import pytest
 from sqlalchemy import select
 
 from jili.extensions import db
+from jili.incentives.models import ApprovalStatus
 from jili.models import Period, Person, Plan, PlanVersion, Team
 from jili.tenancy import bound_tenant
 from plan_kit import (
     EN,
     EXPECTED_SETTINGS,
+    approve_on_page,
     audit_of,
     company,
     error_after,
@@ -60,7 +62,9 @@ def test_a_scheme_is_offered_for_new_plans_only_when_enabled(registry, make_tena
     assert 'name="s.bands.2.from_pct" value=""' in page.text  # a blank row to add one
 
 
-def test_create_plan_stores_version_1_with_settings_and_eligibility(registry, make_tenant, browser):
+def test_create_plan_stores_version_1_with_settings_and_eligibility(
+    registry, make_tenant, browser, member
+):
     tenant = company(make_tenant)
     with bound_tenant(tenant.id):
         region = Team(tenant_id=tenant.id, name="华东")
@@ -100,8 +104,13 @@ def test_create_plan_stores_version_1_with_settings_and_eligibility(registry, ma
     assert entry.after["settings"]["bands"][1]["rate_pct"] == "1.8"
     assert entry.after["effective_period"] == "2024-03"
 
+    assert v1.status == ApprovalStatus.PROPOSED  # in force once a second person approves
+    listing = browser(tenant.owner).get(f"/t/{tenant.slug}/plans", headers=EN)
+    assert "Probe plan" in listing.text and "version 1 awaits approval" in listing.text
+    assert approve_on_page(tenant, member, browser, plan.id) == v1.id
     listing = browser(tenant.owner).get(f"/t/{tenant.slug}/plans", headers=EN)
     assert "Probe plan" in listing.text and "Version 1" in listing.text and "Active" in listing.text
+    assert "awaits approval" not in listing.text
 
 
 def test_settings_errors_are_shown_per_field_with_the_input_kept(registry, make_tenant, browser):
@@ -178,6 +187,7 @@ def test_a_plan_whose_scheme_is_not_installed_is_shown_unavailable(registry, mak
         db.session.flush()
         jan = db.session.scalar(select(Period).where(Period.label == "2024-01"))
         version = PlanVersion(
+            status=ApprovalStatus.APPROVED,  # as if approved
             tenant_id=tenant.id,
             plan_id=plan.id,
             number=1,

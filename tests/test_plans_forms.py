@@ -17,12 +17,14 @@ from werkzeug.datastructures import MultiDict
 from jili.extensions import db
 from jili.incentives import form_fields
 from jili.incentives import forms as sforms
+from jili.incentives.models import ApprovalStatus
 from jili.models import Period, Plan, PlanVersion, TenantScheme
 from jili.periods.services import generate_year
 from jili.schemes import SchemeRegistry, get_registry
 from jili.schemes import registry as scheme_registry
 from jili.schemes.registry import BUILTIN_PLUGINS, make_plugin_manager
 from jili.tenancy import bound_tenant
+from plan_kit import approve_on_page
 
 EN = {"Accept-Language": "en"}
 BUILTIN_KEYS = sorted(get_registry().all())
@@ -90,7 +92,7 @@ def company(make_tenant, keys):
 
 
 @pytest.mark.parametrize("key", BUILTIN_KEYS)
-def test_every_built_in_form_round_trips_its_defaults(key, make_tenant, browser):
+def test_every_built_in_form_round_trips_its_defaults(key, make_tenant, browser, member):
     scheme = get_registry().get(key)
     tenant = company(make_tenant, [key])
     b = browser(tenant.owner)
@@ -107,6 +109,7 @@ def test_every_built_in_form_round_trips_its_defaults(key, make_tenant, browser)
     with bound_tenant(tenant.id):
         (version,) = db.session.scalars(select(PlanVersion))
     assert version.settings == scheme.default_settings()
+    approve_on_page(tenant, member, browser, version.plan_id)
 
     # The edit form shows the same values back, and saving them makes no new version.
     plan_url = f"/t/{tenant.slug}/plans/{version.plan_id}"
@@ -298,6 +301,7 @@ def test_plan_of_an_uninstalled_scheme_is_kept_in_the_listing(make_tenant, brows
         jan = db.session.scalar(select(Period).where(Period.label == "2024-01"))
         db.session.add(
             PlanVersion(
+                status=ApprovalStatus.APPROVED,  # as if approved
                 tenant_id=tenant.id,
                 plan_id=plan.id,
                 number=1,
@@ -314,7 +318,7 @@ def test_plan_of_an_uninstalled_scheme_is_kept_in_the_listing(make_tenant, brows
 ZH = {"Accept-Language": "zh-CN"}
 
 
-def test_an_on_off_setting_is_a_checkbox_only_and_unticking_it_saves(make_tenant, browser):
+def test_an_on_off_setting_is_a_checkbox_only_and_unticking_it_saves(make_tenant, browser, member):
     """Special awards: unticking the over-target bonus makes a new version with it off
     (it used to sit beside a raw "JSON" box holding True and say "no change")."""
     tenant = company(make_tenant, ["special_awards"])
@@ -326,6 +330,7 @@ def test_an_on_off_setting_is_a_checkbox_only_and_unticking_it_saves(make_tenant
     assert b.client.post(f"/t/{tenant.slug}/plans/new", data=data).status_code == 302
     with bound_tenant(tenant.id):
         plan_id = db.session.scalar(select(Plan.id))
+    approve_on_page(tenant, member, browser, plan_id)
     edit = b.get(f"/t/{tenant.slug}/plans/{plan_id}/edit", headers=EN).text
     assert edit.count('name="s.over_target_enabled"') == 1
     data = read_form(edit)

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from jili.extensions import db
+from jili.incentives.models import ApprovalStatus
 from jili.models import (
     AuditLog,
     CalculationRun,
@@ -169,6 +170,7 @@ class CalcWorld:
             select(func.count(PlanVersion.id)).where(PlanVersion.plan_id == plan.id)
         )
         v = PlanVersion(
+            status=ApprovalStatus.APPROVED,  # as if approved
             tenant_id=self.t,
             plan_id=plan.id,
             number=number + 1,

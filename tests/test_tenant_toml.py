@@ -43,6 +43,8 @@ def test_the_demo_tenant_round_trips_byte_for_byte(app):
     load_file(SHILI)
     text = _assert_round_trip(tenant_by_slug("shili"), "shili-copy")
     assert "[[plans.versions]]" in text and "pilot = true" in text
+    assert text.count('approval = "proposed"') == 1  # the demo's one pending proposal
+    assert "plan_self_approval" not in text  # maker-checker on, the default
     assert 'credits = "SL004:50;SL005:50"' in text
     assert 'amount = "-50000.00"' in text
 
@@ -118,7 +120,12 @@ def test_the_rich_file_keeps_every_value(app):
     assert people["R004"]["mentor"] == "R002"
     plans = {p["name"]: p for p in data["plans"]}
     assert [p["name"] for p in data["plans"]] == ["分紅", "提成"]  # by priority
-    v1, v2, v3 = plans["提成"]["versions"]
+    v1, v2, v3, v4, v5 = plans["提成"]["versions"]
+    # approval: approved (in force) is the default and not written; the others are
+    assert "approval" not in v1 and "approval" not in v3
+    assert (v4["approval"], v4["reason"]) == ("rejected", "too generous")
+    assert (v5["approval"], v5["note"]) == ("proposed", "awaiting the owner")
+    assert data["tenant"]["plan_self_approval"] is True
     assert v1["eligibility"] == {"teams": ["北區"], "levels": ["core"]}
     assert v1["settings"]["bands"] == [
         {"from_pct": "0", "rate_pct": "1.2"},
@@ -225,7 +232,7 @@ def test_the_import_is_audited(app):
         )
     assert entry.after["source"] == "rich.toml"
     assert entry.after["people"] == 4 and entry.after["transactions"] == 3
-    assert entry.after["plan_versions"] == 4
+    assert entry.after["plan_versions"] == 6
 
 
 def test_dumps_writes_valid_toml_for_awkward_values(app):

@@ -146,7 +146,7 @@ def test_cli_exports_to_a_file_and_imports_under_another_slug(runner, tmp_path):
                     select(PlanVersion).where(PlanVersion.tenant_id == copy.id)
                 ).all()
             )
-            == 10
+            == 11  # with the demo's pending proposal
         )
     with bound_tenant(tenant_by_slug("shili").id):
         assert db.session.scalar(

@@ -77,6 +77,7 @@ def _register_pages(app: Flask) -> None:
     from jili.evaluation import views as evaluation_pages  # noqa: F401
     from jili.home import views as home_pages  # noqa: F401
     from jili.incentives.views import (  # noqa: F401  (pages)
+        plan_approval,
         plan_detail,
         plans,
         publish,

@@ -49,6 +49,10 @@ class Tenant(db.Model):
         default=TenantStatus.ACTIVE,
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Maker-checker for plan versions is on unless the company opts out: a
+    # company with one administrator may let the author approve their own
+    # version (recorded as a self-approval). See jili.incentives.services.approvals.
+    plan_self_approval: Mapped[bool] = mapped_column(Boolean, default=False)
 
     @property
     def is_suspended(self) -> bool:

@@ -129,13 +129,24 @@ class Plan(TenantScoped, db.Model):
     )
 
 
+class ApprovalStatus(enum.StrEnum):
+    """Where a plan version stands in the maker-checker flow."""
+
+    PROPOSED = "proposed"  # awaiting a second person's approval; never in force
+    APPROVED = "approved"  # in force from its period (pilots: never in force)
+    REJECTED = "rejected"  # refused by an approver, with a reason
+    WITHDRAWN = "withdrawn"  # taken back by its author before a decision
+
+
 class PlanVersion(TenantScoped, db.Model):
     """One version of a plan's settings and eligibility, in force from a period.
 
-    Versions are never edited: a change is a new version. A period calculates
-    with the latest non-pilot version whose ``effective_from`` is on or before
-    the period's start. A pilot version is never in force; it runs beside the
-    plan in force, for ``pilot_team_ids`` only.
+    Versions' settings are never edited: a change is a new version, *proposed*
+    by its author and *approved* by someone else (an admin or owner; see
+    :mod:`jili.incentives.services.approvals`) before it is in force. A period
+    calculates with the latest approved non-pilot version whose
+    ``effective_from`` is on or before the period's start. A pilot version is
+    never in force; it runs beside the plan in force, for ``pilot_team_ids`` only.
     """
 
     __tablename__ = "plan_version"
@@ -162,6 +173,21 @@ class PlanVersion(TenantScoped, db.Model):
         ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The maker-checker decision: who approved or rejected (or the author who
+    # withdrew), when, and a rejection's reason. Existing rows were approved.
+    status: Mapped[ApprovalStatus] = mapped_column(
+        _enum(ApprovalStatus), default=ApprovalStatus.PROPOSED
+    )
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decision_reason: Mapped[str] = mapped_column(String(500), default="")
+
+    @property
+    def in_force_candidate(self) -> bool:
+        """Approved and not a pilot: may be the version in force for a period."""
+        return not self.is_pilot and self.status == ApprovalStatus.APPROVED
 
     plan: Mapped[Plan] = relationship(
         primaryjoin="and_(PlanVersion.plan_id == Plan.id, PlanVersion.tenant_id == Plan.tenant_id)",

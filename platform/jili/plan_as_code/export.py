@@ -24,6 +24,7 @@ from jili.accounts.models import Tenant
 from jili.extensions import db
 from jili.incentives.models import (
     CEILING_KINDS,
+    ApprovalStatus,
     IncentiveSetting,
     Plan,
     PlanVersion,
@@ -155,6 +156,8 @@ class _Exporter:
         }
         if years:
             table["years"] = years
+        if t.plan_self_approval:  # maker-checker is the default: written only when off
+            table["plan_self_approval"] = True
         return table
 
     def team_rows(self) -> list[dict[str, Any]]:
@@ -281,6 +284,10 @@ class _Exporter:
             row["pilot_teams"] = self.team_names(v.pilot_team_ids)
         if v.note:
             row["note"] = v.note
+        if v.status != ApprovalStatus.APPROVED:  # approved (in force) is the default
+            row["approval"] = v.status.value
+        if v.decision_reason:
+            row["reason"] = v.decision_reason
         eligibility = v.eligibility or {}
         elig: dict[str, list] = {}
         if eligibility.get("team_ids"):

@@ -63,7 +63,16 @@ def make_tenant(r: FileReader) -> Tenant:
     r.known(
         where,
         t,
-        ("name", "slug", "currency", "locale", "timezone", "fiscal_year_start_month", "years"),
+        (
+            "name",
+            "slug",
+            "currency",
+            "locale",
+            "timezone",
+            "fiscal_year_start_month",
+            "years",
+            "plan_self_approval",
+        ),
     )
     name = r.text(where, t, "name")
     slug = _slug(r, where, t)
@@ -100,8 +109,10 @@ def make_tenant(r: FileReader) -> Tenant:
         isinstance(y, int) and not isinstance(y, bool) and 1990 <= y <= 2200 for y in years
     ):
         r.err(where, _("years must be a list of fiscal years, e.g. [2024, 2025]."))
+    self_approval = r.boolean(where, t, "plan_self_approval", False)
     r.stop_if_errors()
     tenant = Tenant(
+        plan_self_approval=self_approval,
         slug=slug,
         name=name,
         currency=currency,

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from jili.extensions import db
 from jili.incentives.models import (
     CEILING_KINDS,
+    ApprovalStatus,
     BudgetRuleChoice,
     IncentiveSetting,
     Plan,
@@ -207,7 +208,17 @@ def _make_version(r: FileReader, plan_where, plan: Plan, scheme, v, numbers: set
     r.known(
         where,
         v,
-        ("number", "effective", "pilot", "pilot_teams", "note", "eligibility", "settings"),
+        (
+            "number",
+            "effective",
+            "pilot",
+            "pilot_teams",
+            "note",
+            "approval",
+            "reason",
+            "eligibility",
+            "settings",
+        ),
     )
     if isinstance(number, bool) or not isinstance(number, int) or number < 1:
         r.err(where, _("number must be a whole number from 1."))
@@ -225,11 +236,13 @@ def _make_version(r: FileReader, plan_where, plan: Plan, scheme, v, numbers: set
         r.err(where, _("A pilot version needs the teams it runs on (pilot_teams)."))
     if pilot_names and not pilot:
         r.err(where, _("pilot_teams are only for a pilot version (pilot = true)."))
+    status = _status(r, plan_where, where, v, pilot)
+    reason = r.text(where, v, "reason", required=False, limit=500)
     eligibility = _eligibility(r, where, v.get("eligibility", {}))
     settings = _settings(r, where, scheme, v.get("settings", {}))
     if None in pilot_teams or eligibility is None or settings is None or period is None:
         return False
-    if note is None:
+    if note is None or status is None or reason is None:
         return False
     db.session.add(
         PlanVersion(
@@ -244,9 +257,36 @@ def _make_version(r: FileReader, plan_where, plan: Plan, scheme, v, numbers: set
             pilot_team_ids=sorted(t.id for t in pilot_teams),
             note=note,
             created_by_id=getattr(r.actor, "id", None),
+            status=status,
+            decision_reason=reason,
         )
     )
     return True
+
+
+def _status(r: FileReader, plan_where, where, v, pilot: bool) -> ApprovalStatus | None:
+    """A version's approval state: approved (in force) unless the file says
+    ``approval = "proposed"`` (awaiting approval), ``"rejected"`` or ``"withdrawn"``."""
+    raw = v.get("approval", ApprovalStatus.APPROVED.value)
+    if raw not in {s.value for s in ApprovalStatus}:
+        r.err(
+            where,
+            _(
+                "approval must be one of %(allowed)s.",
+                allowed=", ".join(s.value for s in ApprovalStatus),
+            ),
+        )
+        return None
+    if pilot and raw != ApprovalStatus.APPROVED.value:
+        r.err(where, _("A pilot version is never in force: it needs no approval."))
+        return None
+    if raw == ApprovalStatus.PROPOSED.value:
+        proposals = r.__dict__.setdefault("proposals", set())
+        if plan_where in proposals:
+            r.err(where, _("A plan has at most one version awaiting approval."))
+            return None
+        proposals.add(plan_where)
+    return ApprovalStatus(raw)
 
 
 def _eligibility(r: FileReader, where, spec) -> dict | None:

@@ -39,7 +39,13 @@ from jili.incentives.engine.storage import (
 )
 from jili.incentives.engine.timings import LAST_TIMINGS, phase
 from jili.incentives.engine.versions import PlanEntry, PlanStatus, narrow, plans_for_period
-from jili.incentives.models import CalculationRun, PayoutLineRecord, PlanVersion, RunKind
+from jili.incentives.models import (
+    ApprovalStatus,
+    CalculationRun,
+    PayoutLineRecord,
+    PlanVersion,
+    RunKind,
+)
 from jili.money import CURRENCIES
 from jili.periods.models import Period, PeriodStatus
 from jili.schemes import CalculationContext, Fact, PeriodFacts
@@ -52,6 +58,7 @@ __all__ = [
     "PeriodLocked",
     "calculate_period",
     "diff_runs",
+    "is_pilotable",
     "latest_run",
     "load_subtree",
     "paid_once_keys",
@@ -272,11 +279,12 @@ def _store_final_run(
 
 
 def pilot_run(tenant: Tenant, period: Period, pilot: PlanVersion, *, actor=None) -> CalculationRun:
-    """Calculate ``pilot`` (a pilot version) for its teams beside the version in
-    force of the same plan, for the same people; store both sides in a pilot run
-    that never pays and leaves the period's status alone."""
-    if not pilot.is_pilot or pilot.tenant_id != tenant.id or period.tenant_id != tenant.id:
-        raise ValueError("not a pilot version of this tenant")
+    """Calculate ``pilot`` beside the version in force of the same plan, for the
+    same people; store both sides in a pilot run that never pays and leaves the
+    period's status alone. ``pilot`` is a pilot version (run for its teams) or a
+    proposal awaiting approval (run for everyone either version covers)."""
+    if not is_pilotable(pilot) or pilot.tenant_id != tenant.id or period.tenant_id != tenant.id:
+        raise ValueError("not a pilot version or proposal of this tenant")
     try:
         run = _store_pilot_run(tenant, period, pilot, actor)
         db.session.commit()
@@ -284,6 +292,11 @@ def pilot_run(tenant: Tenant, period: Period, pilot: PlanVersion, *, actor=None)
         db.session.rollback()
         raise
     return run
+
+
+def is_pilotable(version: PlanVersion) -> bool:
+    """A pilot version, or a proposal awaiting approval (maker-checker's trial)."""
+    return version.is_pilot or version.status == ApprovalStatus.PROPOSED
 
 
 def _store_pilot_run(tenant: Tenant, period: Period, pilot: PlanVersion, actor) -> CalculationRun:
@@ -310,12 +323,14 @@ def _store_pilot_run(tenant: Tenant, period: Period, pilot: PlanVersion, actor) 
 def _pilot_sides(
     tenant: Tenant, period: Period, entry: PlanEntry, pilot: PlanVersion, facts: PeriodFacts
 ) -> list[PilotSide]:
-    """The version in force and the pilot, each calculated for the eligible
-    people of the pilot's teams."""
+    """The version in force and the pilot, each calculated for its eligible
+    people (of the pilot's teams, for a pilot version)."""
     subtree = load_subtree(tenant.id)
-    in_teams = {t for tid in (pilot.pilot_team_ids or []) for t in subtree.get(tid, ())}
-    pilot_people = [p.person_id for p in facts.people.values() if p.team_id in in_teams]
-    scope = {"person_ids": pilot_people} if pilot_people else {"person_ids": [-1]}
+    scope: dict = {}  # a proposal: everyone
+    if pilot.is_pilot:
+        in_teams = {t for tid in (pilot.pilot_team_ids or []) for t in subtree.get(tid, ())}
+        pilot_people = [p.person_id for p in facts.people.values() if p.team_id in in_teams]
+        scope = {"person_ids": pilot_people} if pilot_people else {"person_ids": [-1]}
 
     def restrict(eligibility: dict | None) -> PeriodFacts:
         return narrow(narrow(facts, eligibility, subtree), scope, subtree)

@@ -289,6 +289,7 @@ def store_pilot_run(
                 "pilot_version_id": pilot.id,
                 "pilot_version": pilot.number,
                 "pilot_team_ids": list(pilot.pilot_team_ids or []),
+                "proposal": not pilot.is_pilot,
             }
         ],
         budget={

@@ -57,7 +57,7 @@ class PlanEntry:
 def pick_version(
     versions: Iterable[PlanVersion], period: Period, kinds: dict[int, str]
 ) -> PlanVersion | None:
-    """The version in force for ``period``: the latest non-pilot version
+    """The version in force for ``period``: the latest approved non-pilot version
     effective on or before its start *whose effective period is of the same
     kind* (``kinds``: period id → kind). The effective period sets the plan's
     cadence: a version effective from 2024-Q3 is quarterly and never runs in
@@ -66,7 +66,7 @@ def pick_version(
     candidates = [
         v
         for v in versions
-        if not v.is_pilot
+        if v.in_force_candidate
         and v.effective_from <= period.start_date
         and kinds.get(v.effective_period_id) == kind
     ]

@@ -6,8 +6,10 @@ No request code here: the plan pages and the calculation engine both use these
 functions. Nothing commits; the caller does.
 
 A plan's settings live in its versions, which are never edited: a change is a
-new version, in force from a period on. For a period, the version in force is
-the latest non-pilot version whose ``effective_from`` is on or before the
+new version, *proposed* here and in force from a period on once someone else
+approves it (maker-checker: :mod:`jili.incentives.services.approvals`). A plan
+has at most one proposal awaiting a decision. For a period, the version in force
+is the latest approved non-pilot version whose ``effective_from`` is on or before the
 period's start (by ``effective_from``, then ``number``) and whose effective
 period is of the same kind (:func:`jili.incentives.engine.plans_for_period`): a version effective from 2024-Q3 makes a
 quarterly plan, from 2024-07 a monthly one, from 2024 a yearly one. A pilot version is
@@ -37,7 +39,7 @@ from sqlalchemy import func, select
 
 from jili.audit import services as audit
 from jili.extensions import db
-from jili.incentives.models import Plan, PlanVersion
+from jili.incentives.models import ApprovalStatus, Plan, PlanVersion
 from jili.org.models import Level, Person, Team
 from jili.periods.models import Period
 
@@ -56,9 +58,12 @@ class PlanError(ValueError):
 
 
 def latest_version(tenant_id: int, plan_id: int, *, pilots: bool = False) -> PlanVersion | None:
-    """The highest-numbered version (non-pilot unless ``pilots``)."""
+    """The highest-numbered approved version (non-pilot unless ``pilots``):
+    proposals, rejected and withdrawn versions are not part of the plan yet."""
     stmt = select(PlanVersion).where(
-        PlanVersion.tenant_id == tenant_id, PlanVersion.plan_id == plan_id
+        PlanVersion.tenant_id == tenant_id,
+        PlanVersion.plan_id == plan_id,
+        PlanVersion.status == ApprovalStatus.APPROVED,
     )
     if not pilots:
         stmt = stmt.where(PlanVersion.is_pilot.is_(False))
@@ -66,13 +71,14 @@ def latest_version(tenant_id: int, plan_id: int, *, pilots: bool = False) -> Pla
 
 
 def previous_version(version: PlanVersion) -> PlanVersion | None:
-    """The non-pilot version before ``version`` (what it changed)."""
+    """The approved non-pilot version before ``version`` (what it changed)."""
     return db.session.scalar(
         select(PlanVersion)
         .where(
             PlanVersion.tenant_id == version.tenant_id,
             PlanVersion.plan_id == version.plan_id,
             PlanVersion.is_pilot.is_(False),
+            PlanVersion.status == ApprovalStatus.APPROVED,
             PlanVersion.number < version.number,
         )
         .order_by(PlanVersion.number.desc())
@@ -177,8 +183,8 @@ def create_plan(
     note: str = "",
     audit_extra: Mapping[str, Any] | None = None,
 ) -> tuple[Plan, PlanVersion]:
-    """A new plan with its version 1 (settings already validated), audited
-    ``plan.create``. Raises :class:`PlanError` for a taken name or a closed period."""
+    """A new plan with its version 1 (settings already validated) *proposed*:
+    it is in force once approved. Audited ``plan.create``. Raises :class:`PlanError` for a taken name or a closed period."""
     name = check_name(tenant_id, name)
     _check_period(period)
     plan = Plan(tenant_id=tenant_id, name=name, scheme_key=scheme_key, priority=priority)
@@ -196,6 +202,7 @@ def create_plan(
         pilot_team_ids=[],
         note=note[:500],
         created_by_id=user_id,
+        status=ApprovalStatus.PROPOSED,
     )
     db.session.add(version)
     db.session.flush()
@@ -226,11 +233,16 @@ def add_version(
 ) -> PlanVersion:
     """A new version of ``plan`` (number = highest + 1), never touching the
     old ones; audited ``plan.version`` (or ``plan.pilot``) with the settings
-    before (the latest non-pilot version) and after.
+    before (the latest approved non-pilot version) and after. A non-pilot
+    version is *proposed* (in force once approved); a pilot is never in force
+    and needs no approval.
 
     Refused (:class:`PlanError`): a closed period; a non-pilot version that
-    would take effect before the latest one; a pilot without 1–2 teams."""
+    would take effect before the latest one, or while another proposal of the
+    plan awaits a decision; a pilot without 1–2 teams."""
     _check_period(period)
+    if not is_pilot:
+        _check_no_pending(plan)
     base = latest_version(plan.tenant_id, plan.id)
     pilot_team_ids = sorted(set(pilot_team_ids))
     if is_pilot and not 1 <= len(pilot_team_ids) <= MAX_PILOT_TEAMS:
@@ -266,6 +278,7 @@ def add_version(
         pilot_team_ids=pilot_team_ids if is_pilot else [],
         note=(note or "")[:500],
         created_by_id=user_id,
+        status=ApprovalStatus.APPROVED if is_pilot else ApprovalStatus.PROPOSED,
     )
     db.session.add(version)
     db.session.flush()
@@ -276,6 +289,26 @@ def add_version(
         after=_version_snapshot(version),
     )
     return version
+
+
+def _check_no_pending(plan: Plan) -> None:
+    pending = db.session.scalar(
+        select(PlanVersion.number).where(
+            PlanVersion.tenant_id == plan.tenant_id,
+            PlanVersion.plan_id == plan.id,
+            PlanVersion.status == ApprovalStatus.PROPOSED,
+        )
+    )
+    if pending is not None:
+        raise PlanError(
+            {
+                "__all__": _(
+                    "Version %(n)s of this plan awaits approval: it must be approved, "
+                    "rejected or withdrawn before another change is proposed.",
+                    n=pending,
+                )
+            }
+        )
 
 
 def update_plan(plan: Plan, *, name: str, priority: int) -> bool:

@@ -18,7 +18,8 @@ from jili.audit import services as audit
 from jili.extensions import db
 from jili.incentives import form_fields
 from jili.incentives import forms as sforms
-from jili.incentives.models import Plan, PlanVersion
+from jili.incentives.models import ApprovalStatus, Plan, PlanVersion
+from jili.incentives.services import approvals
 from jili.incentives.services import plans as svc
 from jili.incentives.services import schemes as scheme_svc
 from jili.incentives.services.plan_copy import copy_plan
@@ -68,11 +69,9 @@ def _describe_eligibility(elig: dict | None) -> dict:
 
 
 def _version_rows(plan: Plan, versions: list[PlanVersion], scheme) -> list[dict]:
+    user_ids = {v.created_by_id for v in versions} | {v.decided_by_id for v in versions}
     users = {
-        u.id: u
-        for u in db.session.scalars(
-            select(User).where(User.id.in_({v.created_by_id for v in versions if v.created_by_id}))
-        )
+        u.id: u for u in db.session.scalars(select(User).where(User.id.in_(user_ids - {None})))
     }
     periods = {p.id: p for p in tenant_periods(g.tenant.id, open_only=False)}
     team_names = _names(Team, {t for v in versions for t in (v.pilot_team_ids or [])})
@@ -84,6 +83,10 @@ def _version_rows(plan: Plan, versions: list[PlanVersion], scheme) -> list[dict]
                 "version": v,
                 "period": periods.get(v.effective_period_id),
                 "user": users.get(v.created_by_id),
+                "decider": users.get(v.decided_by_id),
+                "self_approved": v.status == ApprovalStatus.APPROVED
+                and v.decided_by_id is not None
+                and v.decided_by_id == v.created_by_id,
                 "base": base,
                 "changes": sforms.settings_diff(scheme, base.settings if base else None, v.settings)
                 if base
@@ -93,7 +96,7 @@ def _version_rows(plan: Plan, versions: list[PlanVersion], scheme) -> list[dict]
                 "pilot_teams": [team_names.get(t, f"#{t}") for t in v.pilot_team_ids or []],
             }
         )
-        if not v.is_pilot:
+        if v.in_force_candidate:
             previous = v
     return rows
 
@@ -110,7 +113,11 @@ def _copy_targets() -> list[tuple]:
 @bp.route("/plans/<int:plan_id>")
 @require("plans.view")
 def plan_detail(plan_id: int):
-    plan = get_scoped_or_404(Plan, plan_id, g.tenant.id)
+    return plan_page(get_scoped_or_404(Plan, plan_id, g.tenant.id))
+
+
+def plan_page(plan: Plan, error: str | None = None, status_code: int = 200):
+    """The plan page; ``error`` (a refused decision) shown on top with ``status_code``."""
     scheme = registry().get(plan.scheme_key)
     status = scheme_svc.plan_status(plan.scheme_key, scheme_svc.enabled_scheme_keys(g.tenant.id))
     versions = list(
@@ -121,7 +128,9 @@ def plan_detail(plan_id: int):
         )
     )
     rows = _version_rows(plan, versions, scheme)
-    latest = next((r for r in reversed(rows) if not r["version"].is_pilot), None)
+    latest = next((r for r in reversed(rows) if r["version"].in_force_candidate), None)
+    pending = next((r for r in rows if r["version"].status == ApprovalStatus.PROPOSED), None)
+    shown = latest or pending  # a new plan: its first proposal's settings
     return render_template(
         "incentives/plans/detail.html",
         plan=plan,
@@ -131,10 +140,18 @@ def plan_detail(plan_id: int):
         status_label=status_label(status),
         rows=list(reversed(rows)),
         latest=latest,
-        eligibility=_describe_eligibility(latest["version"].eligibility if latest else None),
-        settings_form=_readonly_form(scheme, latest["version"]) if latest and scheme else None,
+        shown=shown,
+        eligibility=_describe_eligibility(shown["version"].eligibility if shown else None),
+        settings_form=_readonly_form(scheme, shown["version"]) if shown and scheme else None,
         can_copy=can("plans.edit") and bool(_copy_targets()) and scheme is not None,
-    )
+        pending=pending,
+        approval_refusal=(
+            approvals.refusal(pending["version"], current_user, g.role, g.tenant)
+            if pending
+            else None
+        ),
+        error=error,
+    ), status_code
 
 
 @bp.route("/plans/<int:plan_id>/target-basis", methods=["POST"])

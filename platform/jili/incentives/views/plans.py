@@ -17,7 +17,7 @@ from jili.accounts.roles import can, require
 from jili.extensions import db
 from jili.incentives import form_fields
 from jili.incentives import forms as sforms
-from jili.incentives.models import Plan, PlanVersion
+from jili.incentives.models import ApprovalStatus, Plan, PlanVersion
 from jili.incentives.services import plans as svc
 from jili.incentives.services import schemes as scheme_svc
 from jili.incentives.views._plan_helpers import (
@@ -72,16 +72,18 @@ def plans():
         .where(PlanVersion.tenant_id == tid)
         .order_by(PlanVersion.plan_id, PlanVersion.number)
     ):
-        entry = versions.setdefault(v.plan_id, {"latest": None, "pilots": 0})
+        entry = versions.setdefault(v.plan_id, {"latest": None, "pilots": 0, "pending": None})
         if v.is_pilot:
             entry["pilots"] += 1
-        else:
+        elif v.status == ApprovalStatus.PROPOSED:
+            entry["pending"] = v
+        elif v.in_force_candidate:
             entry["latest"] = v
     periods = {p.id: p for p in tenant_periods(tid, open_only=False)}
     items = []
     for plan in rows:
         status = scheme_svc.plan_status(plan.scheme_key, enabled)
-        info = versions.get(plan.id, {"latest": None, "pilots": 0})
+        info = versions.get(plan.id, {"latest": None, "pilots": 0, "pending": None})
         latest = info["latest"]
         items.append(
             {
@@ -92,12 +94,14 @@ def plans():
                 "latest": latest,
                 "period": periods.get(latest.effective_period_id) if latest else None,
                 "pilots": info["pilots"],
+                "pending": info["pending"],
             }
         )
     return render_template(
         "incentives/plans/list.html",
         items=items,
         can_create=bool(enabled_schemes()) and can("plans.edit"),
+        pending_count=sum(1 for i in items if i["pending"] is not None),
     )
 
 
@@ -162,7 +166,14 @@ def plan_new():
             errors.update(exc.errors)
         else:
             db.session.commit()
-            flash(_("Plan %(name)s created (version 1).", name=plan.name), "success")
+            flash(
+                _(
+                    "Plan %(name)s created. Version 1 is proposed: it is calculated once an "
+                    "owner or administrator other than you approves it.",
+                    name=plan.name,
+                ),
+                "success",
+            )
             return redirect(url_for("tenant.plan_detail", plan_id=plan.id))
     else:
         try:
@@ -242,7 +253,8 @@ def _save_edit(plan: Plan, base, data: dict, period, priority: int, cleaned, eli
         note=data["note"],
     )
     return _(
-        "Version %(n)s of %(name)s saved, in force from %(period)s.",
+        "Version %(n)s of %(name)s proposed, in force from %(period)s once an owner or "
+        "administrator other than you approves it.",
         n=version.number,
         name=plan.name,
         period=period.label,

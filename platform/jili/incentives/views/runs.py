@@ -11,7 +11,7 @@ from flask import flash, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from jili.accounts.roles import require
 from jili.extensions import db
@@ -23,12 +23,20 @@ from jili.incentives.engine import (
     PlanStatus,
     calculate_period,
     diff_runs,
+    is_pilotable,
     latest_run,
     pilot_run,
     plans_for_period,
     previous_run,
 )
-from jili.incentives.models import CalculationRun, PayoutLineRecord, Plan, PlanVersion, RunKind
+from jili.incentives.models import (
+    ApprovalStatus,
+    CalculationRun,
+    PayoutLineRecord,
+    Plan,
+    PlanVersion,
+    RunKind,
+)
 from jili.incentives.services.authors import run_author, run_authors
 from jili.incentives.services.budget_words import (
     KIND_LABELS,
@@ -77,7 +85,10 @@ def _pilot_versions(entries) -> list[dict]:
         select(PlanVersion)
         .where(
             PlanVersion.tenant_id == g.tenant.id,
-            PlanVersion.is_pilot.is_(True),
+            or_(
+                PlanVersion.is_pilot.is_(True),
+                PlanVersion.status == ApprovalStatus.PROPOSED,
+            ),
             PlanVersion.plan_id.in_(list(calculable)),
         )
         .order_by(PlanVersion.plan_id, PlanVersion.number)
@@ -88,6 +99,18 @@ def _pilot_versions(entries) -> list[dict]:
     out = []
     for v in versions:
         team_names = [teams.get(t, f"#{t}") for t in v.pilot_team_ids or []]
+        if not v.is_pilot:
+            out.append(
+                {
+                    "id": v.id,
+                    "label": _(
+                        "%(plan)s — proposed version %(n)d (awaiting approval)",
+                        plan=calculable[v.plan_id].plan.name,
+                        n=v.number,
+                    ),
+                }
+            )
+            continue
         out.append(
             {
                 "id": v.id,
@@ -233,9 +256,10 @@ def runs_pilot(period_id: int):
             select(PlanVersion).where(
                 PlanVersion.id == version_id,
                 PlanVersion.tenant_id == g.tenant.id,
-                PlanVersion.is_pilot.is_(True),
             )
         )
+        if version is not None and not is_pilotable(version):
+            version = None
     if version is None:
         return _period_page(period, _("Choose a pilot version to run."), 422)
     if period.is_closed:
