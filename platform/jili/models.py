@@ -1,5 +1,6 @@
 """The domain's tables. Every tenant-owned model mixes in :class:`TenantScoped`."""
 
+from jili.alerts.models import Alert, AlertRule, ImprovementPlan
 from jili.accounts.models import Invitation, Membership, PasswordReset, Role, Tenant, User
 from jili.audit.models import AuditLog
 from jili.feedback.models import FeedbackMessage, FeedbackSetting, FeedbackThread
@@ -21,9 +22,18 @@ from jili.inputs.models import (
     Transaction,
 )
 from jili.org.models import Level, Person, Team
+from jili.notifications.models import Notification, NotificationPreference, OutboxMail
 from jili.periods.models import Period, PeriodKind, PeriodStatus
+from jili.workdays.models import CalendarDay
 
 __all__ = [
+    "Alert",
+    "AlertRule",
+    "CalendarDay",
+    "ImprovementPlan",
+    "Notification",
+    "NotificationPreference",
+    "OutboxMail",
     "CalculationRun",
     "IncentiveSetting",
     "MetricValue",
