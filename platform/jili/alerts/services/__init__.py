@@ -1,6 +1,6 @@
 """Alerts' services: rules, evaluation, improvement plans."""
 
-from jili.alerts.services.evaluate import Outcome, evaluate
+from jili.alerts.services.evaluation import Outcome, evaluate
 from jili.alerts.services.plans import PlanError, notify_late, status, submit
 from jili.alerts.services.rules import (
     DEFAULT_RULES,

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from jili.alerts.models import Alert, ImprovementPlan
-from jili.alerts.services.evaluate import hr_user_ids, link
+from jili.alerts.services.evaluation import hr_user_ids, link
 from jili.audit import services as audit
 from jili.dbtypes import utcnow
 from jili.extensions import db

@@ -19,7 +19,7 @@ from jili.audit import services as audit
 from jili.extensions import db
 from jili.notifications.services import notify
 from jili.org.models import Person
-from jili.periods.models import Period
+from jili.periods.models import Period, PeriodKind
 from jili.workdays.services import add_working_days
 
 
@@ -33,7 +33,7 @@ def _ended(tenant_id: int, kind: str, today: date) -> list[Period]:
     return list(
         db.session.scalars(
             select(Period)
-            .where(Period.tenant_id == tenant_id, Period.kind == kind, Period.end_date < today)
+            .where(Period.tenant_id == tenant_id, Period.kind == PeriodKind(kind), Period.end_date < today)
             .order_by(Period.start_date)
         )
     )
