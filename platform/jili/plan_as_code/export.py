@@ -43,6 +43,7 @@ from jili.plan_as_code.schema import (
     period_key,
     share_text,
 )
+from jili.plan_as_code.export_calendar_alerts import alert_rule_rows, calendar_rows
 from jili.plan_as_code.writer import dumps
 from jili.schemes import get_registry
 from jili.tenancy import bound_tenant
@@ -118,6 +119,8 @@ class _Exporter:
             ("profit", self.profit()),
             ("awards", self.awards()),
             ("transactions", self.transactions()),
+            ("calendar", calendar_rows(self.tid)),
+            ("alert_rules", alert_rule_rows(self.tid)),
         ):
             if rows:
                 out[key] = rows
