@@ -7,8 +7,8 @@
 
 The consumer is ``jili jobs worker`` (``make run`` starts it beside gunicorn; the
 systemd unit is ``deploy/jili-worker.service``). A task runs inside
-:func:`app_context`: the application that configured the queue, or one created
-for the worker.
+:func:`app_context`: the application that configured the queue (create_app,
+or the worker command's).
 """
 
 from __future__ import annotations
@@ -45,9 +45,6 @@ def configure(app: Flask) -> None:
 
 def app_context():
     """A fresh application context (its own database session) for one task."""
-    global _app
     if _app is None:
-        from jili import create_app
-
-        _app = create_app()
+        raise RuntimeError("no application: start the worker with `jili jobs worker`")
     return _app.app_context()

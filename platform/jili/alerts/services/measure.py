@@ -3,6 +3,7 @@ the targets' progress service), or the metric's actual value."""
 
 from __future__ import annotations
 
+import importlib
 from datetime import date
 from decimal import Decimal
 
@@ -12,10 +13,19 @@ from jili.extensions import db
 from jili.inputs.models import MetricValue, SalesCredit, SalesTarget
 from jili.periods.models import Period
 
-try:  # the targets capability's progress (issue 12 item 7)
-    from jili.targets.services import person_progress as _person_progress
-except ImportError:  # pragma: no cover - until the targets capability lands
-    _person_progress = None
+
+
+def _targets_progress():
+    """The targets capability's ``person_progress`` (issue 12 item 7), or None while
+    that capability has no services yet (then the old money targets are read)."""
+    try:
+        module = importlib.import_module("jili.targets.services")
+    except ImportError:
+        return None
+    return getattr(module, "person_progress", None)
+
+
+_person_progress = _targets_progress()
 
 HUNDRED = Decimal(100)
 _ACTUAL_COLUMN = {
