@@ -14,6 +14,7 @@ from jili.accounts.passwords import hash_password, password_problem
 from jili.accounts.services import start_session
 from jili.accounts.slugs import suggest_slug
 from jili.accounts.views.auth import bp
+from jili.alerts.services import add_default_rules
 from jili.audit import services as audit
 from jili.extensions import db, limiter
 from jili.tenancy import bound_tenant
@@ -66,6 +67,7 @@ def _create(form) -> Tenant:
     db.session.flush()
     with bound_tenant(tenant.id):
         db.session.add(Membership(tenant_id=tenant.id, user_id=user.id, role=Role.OWNER))
+        add_default_rules(tenant.id, actor=user)  # the seed's alert rules (issue 12)
         audit.record(
             "tenant.create",
             tenant,
