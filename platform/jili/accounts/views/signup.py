@@ -67,7 +67,6 @@ def _create(form) -> Tenant:
     db.session.flush()
     with bound_tenant(tenant.id):
         db.session.add(Membership(tenant_id=tenant.id, user_id=user.id, role=Role.OWNER))
-        add_default_rules(tenant.id, actor=user)  # the seed's alert rules (issue 12)
         audit.record(
             "tenant.create",
             tenant,
@@ -77,6 +76,8 @@ def _create(form) -> Tenant:
             ),
             actor=user,
         )
+        db.session.flush()
+        add_default_rules(tenant.id, actor=user)  # the seed's alert rules (issue 12)
         db.session.commit()
     if not current_user.is_authenticated:
         start_session(user)
