@@ -44,7 +44,12 @@ def test_yellow_below_80_red_after_two_months_below_70(world):
     )  # fmt: skip
     out = w.evaluate(date(2026, 11, 2))  # October has ended, November not
     alerts = _alerts(w)
-    assert set(alerts) == {(w.a.id, "yellow"), (w.a.id, "red"), (w.b.id, "yellow"), (w.boss.id, "yellow")}
+    assert set(alerts) == {
+        (w.a.id, "yellow"),
+        (w.a.id, "red"),
+        (w.b.id, "yellow"),
+        (w.boss.id, "yellow"),
+    }
     red = alerts[(w.a.id, "red")]
     assert red.values == [["2026-09", "65"], ["2026-10", "69.99"]]
     assert len(out.plans) == 1
@@ -121,10 +126,16 @@ def test_the_person_writes_the_plan_late_plans_show_as_late(world, browser):
     alerts = _alerts(w)
     red_a, red_b = alerts[(w.a.id, "red")], alerts[(w.b.id, "red")]
     with bound_tenant(w.t):  # not wall-clock dependent: 张伟's plan is due far ahead
-        db.session.scalar(select(ImprovementPlan).where(ImprovementPlan.alert_id == red_a.id)).due_date = date(2099, 1, 1)
+        db.session.scalar(
+            select(ImprovementPlan).where(ImprovementPlan.alert_id == red_a.id)
+        ).due_date = date(2099, 1, 1)
         db.session.commit()
     staff = browser(w.staff_user)
-    resp = staff.post(f"/t/acme/alerts/{red_a.id}/plan", data={"actions": "", "follow_up_date": "2026-12-01"}, headers=EN)
+    resp = staff.post(
+        f"/t/acme/alerts/{red_a.id}/plan",
+        data={"actions": "", "follow_up_date": "2026-12-01"},
+        headers=EN,
+    )
     assert resp.status_code == 422 and "Write the actions" in resp.text
     resp = staff.post(
         f"/t/acme/alerts/{red_a.id}/plan",
@@ -134,10 +145,16 @@ def test_the_person_writes_the_plan_late_plans_show_as_late(world, browser):
     # the staff member cannot write a colleague's plan (nor see it)
     assert staff.post(f"/t/acme/alerts/{red_b.id}/plan", data={"actions": "x"}).status_code == 404
     with bound_tenant(w.t):
-        plan_a = db.session.scalar(select(ImprovementPlan).where(ImprovementPlan.alert_id == red_a.id))
-        assert plan_a.actions == "每周拜访 5 家重点客户" and plan_a.follow_up_date == date(2099, 12, 1)
+        plan_a = db.session.scalar(
+            select(ImprovementPlan).where(ImprovementPlan.alert_id == red_a.id)
+        )
+        assert plan_a.actions == "每周拜访 5 家重点客户" and plan_a.follow_up_date == date(
+            2099, 12, 1
+        )
         assert "improvement_plan.submit" in set(db.session.scalars(select(AuditLog.action)))
-        plan_b = db.session.scalar(select(ImprovementPlan).where(ImprovementPlan.alert_id == red_b.id))
+        plan_b = db.session.scalar(
+            select(ImprovementPlan).where(ImprovementPlan.alert_id == red_b.id)
+        )
         plan_b.due_date = date(2020, 1, 6)  # long past: late
         db.session.commit()
     for viewer in (w.manager_user, w.hr_user):
@@ -150,7 +167,12 @@ def test_the_person_writes_the_plan_late_plans_show_as_late(world, browser):
         db.session.commit()
         assert [p.id for p in late] == [plan_b.id]
         assert notify_late(w.t, date(2026, 11, 21)) == []  # once
-        told = {n.user_id for n in db.session.scalars(select(Notification).where(Notification.kind == "improvement_plan_late"))}
+        told = {
+            n.user_id
+            for n in db.session.scalars(
+                select(Notification).where(Notification.kind == "improvement_plan_late")
+            )
+        }
     assert told == {w.manager_user.id, w.hr_user.id}
 
 
@@ -176,7 +198,9 @@ def test_a_rule_is_added_changed_and_bad_input_refused(world, browser):
            "periods": "2", "period_kind": "month", "plan_days": "3"}  # fmt: skip
     resp = hr.post("/t/acme/alerts/rules", data=bad, headers=EN)
     assert resp.status_code == 422 and "Threshold" in resp.text
-    resp = hr.post("/t/acme/alerts/rules", data={**bad, "threshold": "60", "periods": "x"}, headers=EN)
+    resp = hr.post(
+        "/t/acme/alerts/rules", data={**bad, "threshold": "60", "periods": "x"}, headers=EN
+    )
     assert resp.status_code == 422
     resp = hr.post("/t/acme/alerts/rules", data={**bad, "threshold": "60", "periods": "3"})
     assert resp.status_code == 302

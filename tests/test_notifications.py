@@ -52,7 +52,8 @@ def _notify(tenant, user, kind="alert_raised", **params):
             tenant.id,
             user_id=user.id,
             kind=kind,
-            params=params or {"person": "张伟", "level": "red", "period": "2026-10", "metric": "revenue"},
+            params=params
+            or {"person": "张伟", "level": "red", "period": "2026-10", "metric": "revenue"},
             link=f"/t/{tenant.slug}/alerts",
         )
         db.session.commit()
@@ -87,7 +88,9 @@ def test_someone_elses_notification_is_a_404(make_tenant, member, browser):
     _notify(acme, colleague)
     _notify(other, stranger)
     with bound_tenant(acme.id):
-        theirs = db.session.scalar(select(Notification.id).where(Notification.user_id == colleague.id))
+        theirs = db.session.scalar(
+            select(Notification.id).where(Notification.user_id == colleague.id)
+        )
     with bound_tenant(other.id):
         foreign = db.session.scalar(select(Notification.id))
     b = browser(me)

@@ -41,7 +41,9 @@ def test_calendar_and_alert_rules_round_trip_byte_for_byte(make_tenant):
     assert second == first.replace('slug = "acme"', 'slug = "acme-copy"')
     with bound_tenant(copy.id):
         assert len(db.session.scalars(select(AlertRule)).all()) == 4
-        assert len(db.session.scalars(select(CalendarDay)).all()) == 40  # 33 holidays, 6 make-up days, 1 own
+        assert (
+            len(db.session.scalars(select(CalendarDay)).all()) == 40
+        )  # 33 holidays, 6 make-up days, 1 own
 
 
 @pytest.mark.parametrize(
@@ -49,11 +51,19 @@ def test_calendar_and_alert_rules_round_trip_byte_for_byte(make_tenant):
     [
         ('[[calendar]]\ndate = "2026-02-30"\nworking = false\n', "calendar #1"),
         ('[[calendar]]\ndate = "2026-02-03"\nholiday = "moon"\n', "calendar #1"),
-        ('[[alert_rules]]\nlevel = "purple"\nmetric = "revenue"\nthreshold = "80"\n', "alert_rules #1"),
-        ('[[alert_rules]]\nlevel = "red"\nmetric = "revenue"\nthreshold = "80"\nperiods = 0\n', "alert_rules #1"),
+        (
+            '[[alert_rules]]\nlevel = "purple"\nmetric = "revenue"\nthreshold = "80"\n',
+            "alert_rules #1",
+        ),
+        (
+            '[[alert_rules]]\nlevel = "red"\nmetric = "revenue"\nthreshold = "80"\nperiods = 0\n',
+            "alert_rules #1",
+        ),
     ],
 )
-def test_a_bad_calendar_or_rule_entry_is_named_and_nothing_is_imported(make_tenant, section, problem):
+def test_a_bad_calendar_or_rule_entry_is_named_and_nothing_is_imported(
+    make_tenant, section, problem
+):
     tenant = make_tenant("acme")
     text = export_toml(tenant) + "\n" + section
     with pytest.raises(TenantFileError) as err:

@@ -106,9 +106,13 @@ def test_hr_lists_a_holiday_and_loads_the_defaults_audited(tenant, member, brows
 
 def test_bad_day_input_is_a_clear_error_and_changes_nothing(tenant, member, browser):
     hr = browser(member(tenant, "hr"))
-    resp = hr.post("/t/acme/calendar/days", data={"day": "2026-13-40", "kind": "holiday"}, headers=EN)
+    resp = hr.post(
+        "/t/acme/calendar/days", data={"day": "2026-13-40", "kind": "holiday"}, headers=EN
+    )
     assert resp.status_code == 422 and "YYYY-MM-DD" in resp.text
-    resp = hr.post("/t/acme/calendar/days", data={"day": "2026-12-05", "kind": "holiday"}, headers=EN)
+    resp = hr.post(
+        "/t/acme/calendar/days", data={"day": "2026-12-05", "kind": "holiday"}, headers=EN
+    )
     assert resp.status_code == 422 and "weekend" in resp.text
     with bound_tenant(tenant.id):
         assert db.session.scalars(select(CalendarDay)).all() == []

@@ -39,9 +39,7 @@ class AlertRule(TenantScoped, db.Model):
     ``threshold`` in ``periods`` consecutive ended periods of ``period_kind``."""
 
     __tablename__ = "alert_rule"
-    __table_args__ = (
-        UniqueConstraint("tenant_id", "id"),
-    )
+    __table_args__ = (UniqueConstraint("tenant_id", "id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(120), default="")  # optional, the tenant's words
     level: Mapped[str] = mapped_column(String(10), default=Level.YELLOW.value)

@@ -33,12 +33,16 @@ from jili.org.models import Person
 from jili.tenancy import all_tenants, bound_tenant
 
 MESSAGES: dict[str, Any] = {
-    "letter_to_acknowledge": _l("Your responsibility letter for %(period)s is ready to acknowledge"),
+    "letter_to_acknowledge": _l(
+        "Your responsibility letter for %(period)s is ready to acknowledge"
+    ),
     "adjustment_to_review": _l("%(person)s asks to change a target of %(period)s"),
     "adjustment_decided": _l("Your request to change a target of %(period)s was %(decision)s"),
-    "alert_raised": _l("%(level)s alert for %(person)s in %(period)s: %(rule)s"),
+    "alert_raised": _l("%(level)s alert for %(person)s in %(period)s"),
     "improvement_plan_due": _l("An improvement plan for %(person)s is due by %(due)s"),
-    "improvement_plan_late": _l("The improvement plan for %(person)s was due on %(due)s and is late"),
+    "improvement_plan_late": _l(
+        "The improvement plan for %(person)s was due on %(due)s and is late"
+    ),
 }
 VALUE_LABELS: dict[str, dict[str, Any]] = {
     "level": {"yellow": _l("Yellow"), "red": _l("Red")},
@@ -80,7 +84,9 @@ def _user_ids(tenant_id: int, user_id: int | None, person_id: int | None) -> int
     if user_id is None:
         return None
     member = db.session.scalar(
-        select(Membership.id).where(Membership.tenant_id == tenant_id, Membership.user_id == user_id)
+        select(Membership.id).where(
+            Membership.tenant_id == tenant_id, Membership.user_id == user_id
+        )
     )
     return user_id if member is not None else None
 
@@ -134,9 +140,7 @@ def notify(
     uid = _user_ids(tenant_id, user_id, person_id)
     if uid is None:
         return
-    note = Notification(
-        tenant_id=tenant_id, user_id=uid, kind=kind, params=dict(params), link=link
-    )
+    note = Notification(tenant_id=tenant_id, user_id=uid, kind=kind, params=dict(params), link=link)
     db.session.add(note)
     db.session.flush()
     if not current_app.config.get("SMTP_HOST") or not email_wanted(tenant_id, uid):
@@ -246,8 +250,11 @@ def _compose(mail: OutboxMail) -> tuple[str, str]:
         subject = _("%(company)s on Jili: %(what)s", company=tenant.name, what=text)
         link = note.link or ""
         base = (current_app.config.get("BASE_URL") or "").rstrip("/")
-        body = text + ("\n\n" + base + link if link else "") + "\n\n" + _(
-            "You can turn these e-mails off on the notifications page."
+        body = (
+            text
+            + ("\n\n" + base + link if link else "")
+            + "\n\n"
+            + _("You can turn these e-mails off on the notifications page.")
         )
     return subject, body
 

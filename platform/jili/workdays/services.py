@@ -116,7 +116,12 @@ def set_day(tenant_id: int, day: date, working: bool, name: str) -> CalendarDay:
         )
     if not working and not _by_week(day):
         raise CalendarError(
-            str(_l("%(day)s is a weekend day: it is not a working day already.", day=day.isoformat()))
+            str(
+                _l(
+                    "%(day)s is a weekend day: it is not a working day already.",
+                    day=day.isoformat(),
+                )
+            )
         )
     row = db.session.scalar(
         select(CalendarDay).where(CalendarDay.tenant_id == tenant_id, CalendarDay.day == day)
@@ -161,9 +166,7 @@ def load_china_defaults(tenant_id: int, year: int) -> int:
     working days for that year; the number of days listed."""
     rows = china.days(year)
     if not rows:
-        raise CalendarError(
-            str(_l("There are no built-in holidays for %(year)s.", year=str(year)))
-        )
+        raise CalendarError(str(_l("There are no built-in holidays for %(year)s.", year=str(year))))
     db.session.execute(
         delete(CalendarDay).where(
             CalendarDay.tenant_id == tenant_id,

@@ -99,5 +99,7 @@ def calendar_china():
         flash(str(exc), "error")
         return render_template("workdays/calendar.html", **_context(year)), 422
     db.session.commit()
-    flash(_("%(n)d days of mainland China's holidays listed for %(year)s.", n=n, year=year), "success")
+    flash(
+        _("%(n)d days of mainland China's holidays listed for %(year)s.", n=n, year=year), "success"
+    )
     return saved(url_for("tenant.calendar", year=year), "workdays/calendar.html", **_context(year))

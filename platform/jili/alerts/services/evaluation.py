@@ -33,7 +33,11 @@ def _ended(tenant_id: int, kind: str, today: date) -> list[Period]:
     return list(
         db.session.scalars(
             select(Period)
-            .where(Period.tenant_id == tenant_id, Period.kind == PeriodKind(kind), Period.end_date < today)
+            .where(
+                Period.tenant_id == tenant_id,
+                Period.kind == PeriodKind(kind),
+                Period.end_date < today,
+            )
             .order_by(Period.start_date)
         )
     )

@@ -14,7 +14,6 @@ from jili.inputs.models import MetricValue, SalesCredit, SalesTarget
 from jili.periods.models import Period
 
 
-
 def _targets_progress():
     """The targets capability's ``person_progress`` (issue 12 item 7), or None while
     that capability has no services yet (then the old money targets are read)."""

@@ -59,7 +59,10 @@ def submit(
         plan,
         object_type="ImprovementPlan",
         before=None if first else before,
-        after={**audit.snapshot(plan, ["actions", "follow_up_date"]), "late": plan.submitted_on > plan.due_date},
+        after={
+            **audit.snapshot(plan, ["actions", "follow_up_date"]),
+            "late": plan.submitted_on > plan.due_date,
+        },
     )
 
 

@@ -18,7 +18,7 @@ from jili.accounts.roles import can, require
 from jili.alerts import services
 from jili.alerts.models import Alert, AlertRule, ImprovementPlan
 from jili.alerts.services.plans import STATUS_LABELS
-from jili.alerts.services.rules import LEVEL_LABELS, metric_label
+from jili.alerts.services.rules import LEVEL_LABELS, MEASURE_LABELS, metric_label
 from jili.extensions import db
 from jili.org import visibility
 from jili.org.models import Person
@@ -55,7 +55,9 @@ def _rows(late_only: bool) -> list[dict]:
         state = services.status(plan, today) if plan is not None else None
         if late_only and state not in ("late", "submitted_late"):
             continue
-        rows.append(dict(alert=alert, person=person, period=period, rule=rule, plan=plan, state=state))
+        rows.append(
+            dict(alert=alert, person=person, period=period, rule=rule, plan=plan, state=state)
+        )
     return rows
 
 
@@ -105,6 +107,7 @@ def _detail(alert: Alert, person: Person) -> dict:
         "plan": plan,
         "state": services.status(plan, _today()) if plan else None,
         "may_write": plan is not None and _may_write(person),
+        "measure_labels": MEASURE_LABELS,
         "describe": services.describe,
         "level_label": lambda v: LEVEL_LABELS.get(v, v),
         "state_label": lambda v: STATUS_LABELS.get(v, v),
@@ -142,7 +145,9 @@ def alert_plan(alert_id: int):
     except services.PlanError as exc:
         db.session.rollback()
         flash(str(exc), "error")
-        return render_template("alerts/detail.html", **_detail(alert, person), typed=request.form), 422
+        return render_template(
+            "alerts/detail.html", **_detail(alert, person), typed=request.form
+        ), 422
     db.session.commit()
     flash(_("The improvement plan is saved."), "success")
     url = url_for("tenant.alert_detail", alert_id=alert.id)

@@ -24,6 +24,7 @@ from jili.tenancy import get_scoped_or_404
 from jili.web import bp
 from jili.web._helpers import saved
 
+
 def _context(**extra) -> dict:
     return {
         "rules": services.rules_of(g.tenant.id),
