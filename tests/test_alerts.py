@@ -8,9 +8,9 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from alerts_kit import AlertWorld
 from sqlalchemy import select
 
+from alerts_kit import AlertWorld
 from jili.extensions import db
 from jili.models import Alert, AlertRule, AuditLog, ImprovementPlan, Notification
 from jili.tenancy import bound_tenant

@@ -1,7 +1,7 @@
 """The domain's tables. Every tenant-owned model mixes in :class:`TenantScoped`."""
 
-from jili.alerts.models import Alert, AlertRule, ImprovementPlan
 from jili.accounts.models import Invitation, Membership, PasswordReset, Role, Tenant, User
+from jili.alerts.models import Alert, AlertRule, ImprovementPlan
 from jili.audit.models import AuditLog
 from jili.feedback.models import FeedbackMessage, FeedbackSetting, FeedbackThread
 from jili.incentives.models import (
@@ -21,8 +21,8 @@ from jili.inputs.models import (
     SalesTarget,
     Transaction,
 )
-from jili.org.models import Level, Person, Team
 from jili.notifications.models import Notification, NotificationPreference, OutboxMail
+from jili.org.models import Level, Person, Team
 from jili.periods.models import Period, PeriodKind, PeriodStatus
 from jili.workdays.models import CalendarDay
 

@@ -33,6 +33,7 @@ from jili.inputs.models import (
 )
 from jili.org.models import Person, Team
 from jili.periods.models import Period, PeriodKind
+from jili.plan_as_code.export_calendar_alerts import alert_rule_rows, calendar_rows
 from jili.plan_as_code.schema import (
     FORMAT,
     clean_out,
@@ -43,7 +44,6 @@ from jili.plan_as_code.schema import (
     period_key,
     share_text,
 )
-from jili.plan_as_code.export_calendar_alerts import alert_rule_rows, calendar_rows
 from jili.plan_as_code.writer import dumps
 from jili.schemes import get_registry
 from jili.tenancy import bound_tenant
