@@ -25,6 +25,7 @@ from jili.notifications.models import Notification, NotificationPreference, Outb
 from jili.org.models import Level, Person, Team
 from jili.periods.models import Period, PeriodKind, PeriodStatus
 from jili.workdays.models import CalendarDay
+from jili.targets.models import TargetMetric, TargetPublication
 
 __all__ = [
     "Alert",
@@ -45,6 +46,8 @@ __all__ = [
     "RunKind",
     "SalesCredit",
     "SalesTarget",
+    "TargetMetric",
+    "TargetPublication",
     "TenantScheme",
     "Transaction",
     "AuditLog",

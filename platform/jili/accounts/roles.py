@@ -32,6 +32,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "plans.edit": frozenset({O, A, C}),
     "inputs.view": frozenset({O, A, C, M, H}),
     "inputs.edit": frozenset({O, A, C, H}),  # transactions, targets, metric values
+    # Targets as a process (issue 12): the grid, splits, publication, metrics.
+    "targets.view": frozenset({O, A, C, M, H}),  # the grid; managers: published, own teams
+    "targets.edit": frozenset({O, A, C, H}),  # set and split targets while draft
+    "targets.publish": frozenset({O, A, H}),
+    "targets.metrics": frozenset({O, A, C, H}),  # the tenant's own metrics
+    "targets.mine": frozenset({O, A, C, M, H, S}),  # one's own published targets
     "profit.view": frozenset({O, A, C, H}),  # the company's profit: not for managers
     "profit.edit": frozenset({O, A, H}),  # hr / finance
     "awards.approve": frozenset({O, A}),
