@@ -24,8 +24,8 @@ from jili.inputs.models import (
 from jili.notifications.models import Notification, NotificationPreference, OutboxMail
 from jili.org.models import Level, Person, Team
 from jili.periods.models import Period, PeriodKind, PeriodStatus
-from jili.workdays.models import CalendarDay
 from jili.targets.models import TargetMetric, TargetPublication
+from jili.workdays.models import CalendarDay
 
 __all__ = [
     "Alert",
