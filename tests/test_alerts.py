@@ -225,3 +225,30 @@ def test_cli_evaluates_a_tenant(world, runner):
     assert "1 alert(s) raised" in result.output
     result = runner.invoke(args=["alerts", "evaluate", "--tenant", "nope"])
     assert result.exit_code != 0
+
+
+def test_attainment_comes_from_the_targets_progress(make_tenant, member):
+    """No stand-in: a month's revenue target and a deal of 75 % of it → yellow."""
+    from jili.alerts.services import add_default_rules, evaluate
+    from jili.models import Period, Person, SalesCredit, SalesTarget, Transaction
+    from jili.periods.services import generate_year
+
+    tenant = make_tenant()
+    with bound_tenant(tenant.id):
+        generate_year(tenant.id, 2026, 1)
+        add_default_rules(tenant.id)
+        person = Person(tenant_id=tenant.id, employee_no="E1", name="张伟")
+        db.session.add(person)
+        db.session.flush()
+        october = db.session.scalar(select(Period).where(Period.label == "2026-10"))
+        db.session.add(SalesTarget(tenant_id=tenant.id, period_id=october.id, person_id=person.id,
+                                   metric="revenue", baseline=D("100000.00")))  # fmt: skip
+        txn = Transaction(tenant_id=tenant.id, external_id="T1", deal_date=date(2026, 10, 9),
+                          person_id=person.id, amount=D("75000.00"), row_hash="x")  # fmt: skip
+        db.session.add(txn)
+        db.session.flush()
+        db.session.add(SalesCredit(tenant_id=tenant.id, transaction_id=txn.id, person_id=person.id,
+                                   share_bp=10000, deal_date=txn.deal_date, amount=D("75000.00")))  # fmt: skip
+        out = evaluate(tenant.id, date(2026, 11, 2))
+        db.session.commit()
+        assert [(a.level, a.values) for a in out.raised] == [("yellow", [["2026-10", "75.00"]])]
