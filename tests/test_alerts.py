@@ -252,3 +252,19 @@ def test_attainment_comes_from_the_targets_progress(make_tenant, member):
         out = evaluate(tenant.id, date(2026, 11, 2))
         db.session.commit()
         assert [(a.level, a.values) for a in out.raised] == [("yellow", [["2026-10", "75.00"]])]
+
+
+def test_a_continuing_red_streak_does_not_ask_for_a_plan_every_month(world):
+    w = world
+    for month in ("2026-08", "2026-09", "2026-10", "2026-11"):
+        w.attainment[("E1", month)] = D("50")
+    w.evaluate(date(2026, 10, 1))  # August–September: red
+    w.evaluate(date(2026, 11, 1))  # September–October: September is covered already
+    w.evaluate(date(2026, 12, 1))  # October–November: a new red
+    with bound_tenant(w.t):
+        reds = db.session.scalars(
+            select(Alert).where(Alert.level == "red").order_by(Alert.id)
+        ).all()
+        assert [a.values[-1][0] for a in reds] == ["2026-09", "2026-11"]
+        yellows = db.session.scalars(select(Alert).where(Alert.level == "yellow")).all()
+        assert len(yellows) == 3  # September, October, November: one each month

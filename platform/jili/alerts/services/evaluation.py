@@ -1,6 +1,8 @@
 """Evaluating the rules: for each active rule and person, the last ``periods``
 ended periods of the rule's kind; when every one is below the threshold, an alert
-for the last of them (once: evaluating again changes nothing). A rule asking for
+for the last of them. An alert covers its periods: a rule alerts a person again
+only about periods no earlier alert of it covered (evaluating again changes
+nothing; a red streak going on does not ask for a plan every month). A rule asking for
 an improvement plan opens one, due ``plan_days`` working days later on the
 tenant's calendar. The person and their manager are notified."""
 
@@ -123,13 +125,13 @@ def evaluate(tenant_id: int, today: date) -> Outcome:
     people = db.session.scalars(
         select(Person).where(Person.tenant_id == tenant_id).order_by(Person.employee_no)
     ).all()
-    existing = set(
-        db.session.execute(
-            select(Alert.rule_id, Alert.person_id, Alert.period_id).where(
-                Alert.tenant_id == tenant_id
-            )
-        ).all()
-    )
+    # the periods each rule has already alerted a person about: an alert covers the
+    # periods of its streak, and a new alert needs periods not covered yet
+    covered: dict[tuple[int, int], set[str]] = {}
+    for rule_id, person_id, values in db.session.execute(
+        select(Alert.rule_id, Alert.person_id, Alert.values).where(Alert.tenant_id == tenant_id)
+    ).all():
+        covered.setdefault((rule_id, person_id), set()).update(v[0] for v in values or ())
     ended: dict[str, list[Period]] = {}
     for rule in rules:
         periods = ended.setdefault(rule.period_kind, _ended(tenant_id, rule.period_kind, today))
@@ -138,7 +140,7 @@ def evaluate(tenant_id: int, today: date) -> Outcome:
         streak = periods[-rule.periods :]
         threshold = Decimal(rule.threshold)
         for person in people:
-            if (rule.id, person.id, streak[-1].id) in existing:
+            if covered.get((rule.id, person.id), set()) & {p.label for p in streak}:
                 continue
             values = [_value(rule, tenant_id, p, person.id, today) for p in streak]
             if all(v is not None and v < threshold for v in values):
