@@ -55,6 +55,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
 
     _register_pages(app)
+    from jili.jobs import queue
+
+    queue.configure(app)
 
     # Every scheme plugin is loaded and checked now: a misspelt hook or a broken
     # third-party scheme stops the start, loudly, instead of failing a calculation.
@@ -73,6 +76,7 @@ def _register_pages(app: Flask) -> None:
     blueprint (:mod:`jili.web`), so they are imported before it is registered."""
     from jili import feedback, health, i18n, web
     from jili.accounts.views import auth, members, password_reset, settings, signup  # noqa: F401
+    from jili.alerts import views as alert_pages  # noqa: F401
     from jili.audit import views as audit_pages  # noqa: F401
     from jili.evaluation import views as evaluation_pages  # noqa: F401
     from jili.home import views as home_pages  # noqa: F401
@@ -88,11 +92,13 @@ def _register_pages(app: Flask) -> None:
         statements,
     )
     from jili.inputs.views import awards, profit, targets, transactions  # noqa: F401
+    from jili.notifications import views as notification_pages  # noqa: F401
     from jili.org import views as org_pages  # noqa: F401
     from jili.periods import views as period_pages
     from jili.targets.views import grid as target_grid  # noqa: F401
     from jili.targets.views import metrics as target_metrics  # noqa: F401
     from jili.targets.views import person as target_person  # noqa: F401
+    from jili.workdays import views as calendar_pages  # noqa: F401
 
     health.init_app(app)  # first: its maintenance page answers before anything reads the login
     i18n.init_app(app)

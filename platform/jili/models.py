@@ -1,6 +1,7 @@
 """The domain's tables. Every tenant-owned model mixes in :class:`TenantScoped`."""
 
 from jili.accounts.models import Invitation, Membership, PasswordReset, Role, Tenant, User
+from jili.alerts.models import Alert, AlertRule, ImprovementPlan
 from jili.audit.models import AuditLog
 from jili.evaluation.models import (
     EvaluationLevel,
@@ -30,11 +31,20 @@ from jili.inputs.models import (
     SalesTarget,
     Transaction,
 )
+from jili.notifications.models import Notification, NotificationPreference, OutboxMail
 from jili.org.models import Level, Person, Team
 from jili.periods.models import Period, PeriodKind, PeriodStatus
 from jili.targets.models import TargetMetric, TargetPublication
+from jili.workdays.models import CalendarDay
 
 __all__ = [
+    "Alert",
+    "AlertRule",
+    "CalendarDay",
+    "ImprovementPlan",
+    "Notification",
+    "NotificationPreference",
+    "OutboxMail",
     "CalculationRun",
     "IncentiveSetting",
     "MetricValue",

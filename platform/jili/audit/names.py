@@ -46,6 +46,11 @@ NOUNS = {
     "TargetPublication": _l("the publication of targets"),
     "Transaction": _l("transactions"),
     "FeedbackThread": _l("a feedback message"),
+    "CalendarDay": _l("the working-day calendar"),
+    "AlertRule": _l("an alert rule"),
+    "Alert": _l("an alert"),
+    "ImprovementPlan": _l("an improvement plan"),
+    "NotificationPreference": _l("e-mail notifications"),
 }
 
 

@@ -86,6 +86,17 @@ SENTENCES: dict[str, Any] = {
     "targets.split": _l("%(who)s split the %(metric)s target of %(period)s"),
     "targets.publish": _l("%(who)s published the targets of %(period)s"),
     "target_metric.save": _l("%(who)s saved the target metric %(name)s"),
+    "calendar.day_set": _l("%(who)s listed %(day)s in the working-day calendar"),
+    "calendar.day_remove": _l("%(who)s removed %(day)s from the working-day calendar"),
+    "calendar.china_defaults": _l("%(who)s listed mainland China's holidays of %(year)s"),
+    "alert_rule.create": _l("%(who)s added an alert rule"),
+    "alert_rule.update": _l("%(who)s changed an alert rule"),
+    "alert_rule.delete": _l("%(who)s removed an alert rule"),
+    "alert.raise": _l("%(who)s raised an alert for %(person_id)s"),
+    "improvement_plan.submit": _l("%(who)s wrote an improvement plan"),
+    "improvement_plan.update": _l("%(who)s changed an improvement plan"),
+    "improvement_plan.late": _l("%(who)s reported a late improvement plan of %(person_id)s"),
+    "notifications.email": _l("%(who)s changed their e-mail notifications"),
 }
 
 #: Stored field name → what a person calls it.
@@ -184,6 +195,21 @@ FIELD_LABELS: dict[str, Any] = {
     "count": _l("Scorecards"),
     "missing": _l("People without a KPI set"),
     "to_company": _l("Client company"),
+    "day": _l("Day"),
+    "days": _l("Days"),
+    "working": _l("Working day"),
+    "provisional": _l("Provisional"),
+    "threshold": _l("Threshold"),
+    "measure": _l("Measure"),
+    "metric": _l("Metric"),
+    "periods": _l("Consecutive periods"),
+    "period_kind": _l("Period kind"),
+    "plan_days": _l("Improvement plan within (working days)"),
+    "active": _l("Active"),
+    "actions": _l("Actions"),
+    "follow_up_date": _l("Follow-up date"),
+    "due": _l("Due"),
+    "late": _l("Late"),
 }
 
 #: Data kept for machines, never shown.

@@ -43,6 +43,8 @@ TOP_LEVEL = (
     "rating_bands",
     "scorecards",
     "transactions",
+    "calendar",
+    "alert_rules",
     "demo_logins",
 )
 _KIND_ORDER = {PeriodKind.YEAR: 0, PeriodKind.QUARTER: 1, PeriodKind.MONTH: 2, PeriodKind.WEEK: 3}
