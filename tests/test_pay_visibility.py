@@ -317,6 +317,7 @@ def matrix(w: PayWorld) -> dict[str, list[tuple[str, dict]]]:
             (f"/scorecards/{w.cards[w.out.id].id}", case((200, ["8765.43", "87.65"]), HIDDEN, HIDDEN)),
             (f"/scorecards/{w.cards[w.a2.id].id}", case((200, ["2345.67"]), (200, ["2345.67"]), HIDDEN)),
             (f"/scorecards/{w.cards[w.a.id].id}", case((200, ["张伟"]), (200, ["张伟"]), (200, ["张伟"]))),
+        ],
         "tenant.alerts": [
             ("/alerts", case((200, ["孙外队", "李娜"]), (200, ["李娜"]), (200, []))),
         ],

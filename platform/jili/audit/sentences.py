@@ -201,7 +201,6 @@ FIELD_LABELS: dict[str, Any] = {
     "provisional": _l("Provisional"),
     "threshold": _l("Threshold"),
     "measure": _l("Measure"),
-    "metric": _l("Metric"),
     "periods": _l("Consecutive periods"),
     "period_kind": _l("Period kind"),
     "plan_days": _l("Improvement plan within (working days)"),
