@@ -33,6 +33,8 @@ from jili.tenancy import bound_tenant
 # Routes outside any tenant, and why they need no isolation check.
 PUBLIC = {
     "static": "static files",
+    "healthz": "the process answers: no tenant, no data (test_health)",
+    "readyz": "database, schema and queue answer: no tenant, no data (test_health)",
     "i18n.set_language": "sets the visitor's language only",
     "auth.home": "lists only the user's own memberships",
     "auth.login": "no tenant data",
