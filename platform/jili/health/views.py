@@ -18,7 +18,7 @@ RETRY_AFTER_SECONDS = 15
 
 
 def init_app(app: Flask) -> None:
-    gate = SchemaGate(every=float(app.config.get("MAINTENANCE_RECHECK_SECONDS", 2.0)))
+    gate = SchemaGate(every=int(app.config.get("MAINTENANCE_RECHECK_SECONDS", 2)))
     app.extensions["jili.schema_gate"] = gate
 
     @app.get("/healthz")
