@@ -1,6 +1,7 @@
 """The domain's tables. Every tenant-owned model mixes in :class:`TenantScoped`."""
 
 from jili.accounts.models import Invitation, Membership, PasswordReset, Role, Tenant, User
+from jili.adjustments.models import AdjustmentRequest, AdjustmentSetting
 from jili.audit.models import AuditLog
 from jili.feedback.models import FeedbackMessage, FeedbackSetting, FeedbackThread
 from jili.incentives.models import (
@@ -20,10 +21,15 @@ from jili.inputs.models import (
     SalesTarget,
     Transaction,
 )
+from jili.letters.models import LetterTemplate, ResponsibilityLetter
 from jili.org.models import Level, Person, Team
 from jili.periods.models import Period, PeriodKind, PeriodStatus
 
 __all__ = [
+    "AdjustmentRequest",
+    "AdjustmentSetting",
+    "LetterTemplate",
+    "ResponsibilityLetter",
     "CalculationRun",
     "IncentiveSetting",
     "MetricValue",
