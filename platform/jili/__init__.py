@@ -73,6 +73,7 @@ def _register_pages(app: Flask) -> None:
     blueprint (:mod:`jili.web`), so they are imported before it is registered."""
     from jili import feedback, i18n, web
     from jili.accounts.views import auth, members, password_reset, settings, signup  # noqa: F401
+    from jili.adjustments import views as adjustment_pages  # noqa: F401
     from jili.audit import views as audit_pages  # noqa: F401
     from jili.home import views as home_pages  # noqa: F401
     from jili.incentives.views import (  # noqa: F401  (pages)
@@ -86,6 +87,7 @@ def _register_pages(app: Flask) -> None:
         statements,
     )
     from jili.inputs.views import awards, profit, targets, transactions  # noqa: F401
+    from jili.letters import views as letter_pages  # noqa: F401
     from jili.org import views as org_pages  # noqa: F401
     from jili.periods import views as period_pages
 

@@ -43,6 +43,10 @@ NOUNS = {
     "SalesTarget": _l("sales targets"),
     "Transaction": _l("transactions"),
     "FeedbackThread": _l("a feedback message"),
+    "LetterTemplate": _l("the responsibility letter template"),
+    "ResponsibilityLetter": _l("a responsibility letter"),
+    "AdjustmentRequest": _l("a target adjustment request"),
+    "AdjustmentSetting": _l("the target adjustment rule"),
 }
 
 

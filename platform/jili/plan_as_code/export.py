@@ -33,6 +33,7 @@ from jili.inputs.models import (
 )
 from jili.org.models import Person, Team
 from jili.periods.models import Period, PeriodKind
+from jili.plan_as_code import letters_io
 from jili.plan_as_code.schema import (
     FORMAT,
     clean_out,
@@ -121,6 +122,7 @@ class _Exporter:
         ):
             if rows:
                 out[key] = rows
+        out.update(letters_io.export_sections(self.tid))
         return out
 
     def tenant_table(self) -> dict[str, Any]:

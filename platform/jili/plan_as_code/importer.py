@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from jili.accounts.models import Tenant
 from jili.audit import services as audit
 from jili.extensions import db
+from jili.plan_as_code import letters_io
 from jili.plan_as_code.import_inputs import (
     make_awards,
     make_metrics,
@@ -105,6 +106,9 @@ def _run(r: FileReader) -> Tenant:
         make_awards(r)
         r.stop_if_errors()
         make_transactions(r)
+        r.stop_if_errors()
+        letters_io.make_letter_template(r, tenant.id)
+        letters_io.make_adjustment_rule(r, tenant.id)
         r.stop_if_errors()
         db.session.flush()
         audit.record(

@@ -35,6 +35,8 @@ TOP_LEVEL = (
     "profit",
     "awards",
     "transactions",
+    "letter_template",
+    "adjustments",
     "demo_logins",
 )
 _KIND_ORDER = {PeriodKind.YEAR: 0, PeriodKind.QUARTER: 1, PeriodKind.MONTH: 2, PeriodKind.WEEK: 3}
