@@ -78,7 +78,11 @@ class Names:
         wanted["team"] |= _ints(by_type["Team"])
         wanted["person"] |= _ints(by_type["Person"])
         wanted["period"] |= _ints(by_type["Period"])
-        self.ids = {kind: _load(MODELS[kind], tenant_id, _ints(wanted[kind])) for kind in MODELS}
+        self.ids = {
+            kind: _load(MODELS[kind], tenant_id, _ints(wanted[kind]))
+            for kind in MODELS
+            if kind != "period"
+        }
         self.ids["period"] = _load(Period, tenant_id, _ints(wanted["period"]), "label")
         self.versions = _load(PlanVersion, tenant_id, _ints(by_type["PlanVersion"]), "")
         plan_ids = _ints(by_type["Plan"]) | {v.plan_id for v in self.versions.values()}
