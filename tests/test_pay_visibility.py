@@ -29,6 +29,7 @@ from jili.models import (
 )
 from jili.tenancy import bound_tenant
 from jili_tiered_commission import TieredCommission
+from pay_letters import LETTER_NO_PAY, LETTER_PAGES, letter_matrix
 from test_runs_pages import EN, CalcWorld
 
 D = Decimal
@@ -165,24 +166,27 @@ def case(everyone, manager, staff, **others):
 
 # Every route that shows pay to someone who does not see everyone's: matrix() has
 # rows for each.
-PAY_PAGES = frozenset(
-    {
-        "tenant.home",
-        "tenant.period_runs",
-        "tenant.run_detail",
-        "tenant.run_export_csv",
-        "tenant.run_export_xlsx",
-        "tenant.statements",
-        "tenant.statement",
-        "tenant.simulator",
-        "tenant.transactions",
-        "tenant.transaction_detail",
-        "tenant.targets",
-        "tenant.metrics",
-        "tenant.awards",
-        "tenant.profit",
-        "tenant.people",
-    }
+PAY_PAGES = (
+    frozenset(
+        {
+            "tenant.home",
+            "tenant.period_runs",
+            "tenant.run_detail",
+            "tenant.run_export_csv",
+            "tenant.run_export_xlsx",
+            "tenant.statements",
+            "tenant.statement",
+            "tenant.simulator",
+            "tenant.transactions",
+            "tenant.transaction_detail",
+            "tenant.targets",
+            "tenant.metrics",
+            "tenant.awards",
+            "tenant.profit",
+            "tenant.people",
+        }
+    )
+    | LETTER_PAGES
 )
 REFUSED = (403, [])
 HIDDEN = (404, [])
@@ -193,6 +197,7 @@ def matrix(w: PayWorld) -> dict[str, list[tuple[str, dict]]]:
     q3, r2 = w.q3.id, w.run2.id
     own_statement = ["11,700.00", "张伟"]
     return {
+        **letter_matrix(w, case),
         "tenant.home": [
             ("/", case((200, []), (200, ["33,333.33"]), (200, ["12,345.67"]))),
         ],
@@ -272,6 +277,7 @@ NO_PAY = {
     "tenant.transactions_template": "a blank example file",
     "tenant.feedback.home": "anonymous feedback",
     "tenant.feedback.summary": "anonymous feedback counts",
+    **LETTER_NO_PAY,
 }
 
 
@@ -313,7 +319,7 @@ def test_each_role_sees_exactly_the_pay_the_rule_allows(world, browser, app, rol
             resp = b.get(w.url(path), headers=EN)
             where = f"{role} {endpoint} {path}"
             assert resp.status_code == status, f"{where}: {resp.status_code}"
-            body = resp.get_data(as_text=not path.endswith(".xlsx"))
+            body = resp.get_data(as_text=not path.endswith((".xlsx", ".pdf")))
             if isinstance(body, bytes):
                 continue
             leaked = [text for text in forbidden if text in body]
@@ -321,7 +327,7 @@ def test_each_role_sees_exactly_the_pay_the_rule_allows(world, browser, app, rol
             for text in expected:
                 assert text in body, f"{where}: {text} missing"
             for fragment in ("HX-Request",):  # the htmx fragment of the same page
-                if status == 200 and not path.endswith((".csv", ".xlsx")):
+                if status == 200 and not path.endswith((".csv", ".xlsx", ".pdf", "/evidence")):
                     part = b.get(w.url(path), headers={**EN, fragment: "true"}).text
                     assert [t for t in forbidden if t in part] == [], f"{where} (htmx)"
 
