@@ -55,7 +55,9 @@ def test_each_demo_company_has_sales_and_targets_in_its_current_quarter(demo):
             )
             targets = db.session.scalar(
                 select(func.count(SalesTarget.id)).where(
-                    SalesTarget.period_id == quarter.id, SalesTarget.person_id.is_not(None)
+                    SalesTarget.period_id == quarter.id,
+                    SalesTarget.person_id.is_not(None),
+                    SalesTarget.metric == "revenue",
                 )
             )
             assert targets == sellers

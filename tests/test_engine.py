@@ -124,7 +124,8 @@ class World:
                 tenant_id=self.t,
                 period_id=(period or self.q3).id,
                 person_id=person.id,
-                revenue=D(revenue),
+                metric="revenue",
+                baseline=D(revenue),
             )
         )
 

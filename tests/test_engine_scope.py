@@ -149,7 +149,13 @@ def test_an_excess_pool_splits_by_a_managers_own_excess_not_the_roll_up(world):
     w.target(boss, "3000000")
     w.sale(boss, "2900000")
     db.session.add(
-        SalesTarget(tenant_id=w.t, period_id=w.q3.id, team_id=w.team.id, revenue=D("10000000"))
+        SalesTarget(
+            tenant_id=w.t,
+            period_id=w.q3.id,
+            team_id=w.team.id,
+            metric="revenue",
+            baseline=D("10000000"),
+        )
     )
     w.plan("超额奖金池", ExcessPool)
     db.session.commit()

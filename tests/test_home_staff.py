@@ -76,8 +76,12 @@ def test_pace_per_remaining_working_day(world, browser, monkeypatch):
     # 王芳 sold 500,000 of 500,000: reached.
     assert "Target reached." in text
     with bound_tenant(w.t):
-        target = db.session.scalar(select(SalesTarget).where(SalesTarget.person_id == w.b.id))
-        target.revenue = Decimal("700000.00")  # 200,000 to go in 6 working days
+        target = db.session.scalar(
+            select(SalesTarget).where(
+                SalesTarget.person_id == w.b.id, SalesTarget.metric == "revenue"
+            )
+        )
+        target.baseline = Decimal("700000.00")  # 200,000 to go in 6 working days
         db.session.commit()
     text = browser(w.other_staff_user).get(w.url("/"), headers=EN).text
     assert "200,000.00 to go" in text

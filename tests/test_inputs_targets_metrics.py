@@ -49,14 +49,12 @@ def targets(tenant) -> dict:
         people = {p.id: p.employee_no for p in db.session.scalars(select(Person))}
         teams = {t.id: t.name for t in db.session.scalars(select(Team))}
         periods = {p.id: p.label for p in db.session.scalars(select(Period))}
-        return {
-            (periods[t.period_id], people.get(t.person_id) or teams[t.team_id]): (
-                t.revenue,
-                t.collected,
-                t.margin,
-            )
-            for t in db.session.scalars(select(SalesTarget))
-        }
+        out: dict = {}
+        for t in db.session.scalars(select(SalesTarget)):
+            key = (periods[t.period_id], people.get(t.person_id) or teams[t.team_id])
+            values = out.setdefault(key, [None, None, None])
+            values[("revenue", "collected", "margin").index(t.metric)] = t.baseline
+        return {k: tuple(v) for k, v in out.items()}
 
 
 def metric_values(tenant) -> dict:

@@ -115,8 +115,8 @@ class PayWorld(CalcWorld):
         q3, t = self.q3.id, self.t
         db.session.add_all(
             [
-                SalesTarget(tenant_id=t, period_id=q3, team_id=self.team_a.id, revenue=D("2222222.22")),
-                SalesTarget(tenant_id=t, period_id=q3, team_id=self.team_b.id, revenue=D("3333333.33")),
+                SalesTarget(tenant_id=t, period_id=q3, team_id=self.team_a.id, metric="revenue", baseline=D("2222222.22")),
+                SalesTarget(tenant_id=t, period_id=q3, team_id=self.team_b.id, metric="revenue", baseline=D("3333333.33")),
                 MetricValue(tenant_id=t, period_id=q3, person_id=self.out.id, metric="visits",
                             weight=D(50), actual=D("4321.98"), target=D(5000)),
                 MetricValue(tenant_id=t, period_id=q3, person_id=self.a2.id, metric="visits",

@@ -109,7 +109,8 @@ class CalcWorld:
                 tenant_id=self.t,
                 period_id=(period or self.q3).id,
                 person_id=person.id,
-                revenue=D(revenue),
+                metric="revenue",
+                baseline=D(revenue),
             )
         )
 
@@ -254,8 +255,12 @@ def test_a_rerun_after_changing_a_target_shows_what_changed(world, browser):
     b = browser(w.tenant.owner)
     w.calculate(b)
     with bound_tenant(w.t):
-        target = db.session.scalar(select(SalesTarget).where(SalesTarget.person_id == w.a.id))
-        target.revenue = D("600000")  # 650k / 600k = 108 %: below 120 %, 1.2 %
+        target = db.session.scalar(
+            select(SalesTarget).where(
+                SalesTarget.person_id == w.a.id, SalesTarget.metric == "revenue"
+            )
+        )
+        target.baseline = D("600000")  # 650k / 600k = 108 %: below 120 %, 1.2 %
         db.session.commit()
     resp = w.calculate(b)
     first, second = w.runs()

@@ -24,6 +24,7 @@ from jili.inputs.models import (
 from jili.letters.models import LetterTemplate, ResponsibilityLetter
 from jili.org.models import Level, Person, Team
 from jili.periods.models import Period, PeriodKind, PeriodStatus
+from jili.targets.models import TargetMetric, TargetPublication
 
 __all__ = [
     "AdjustmentRequest",
@@ -41,6 +42,8 @@ __all__ = [
     "RunKind",
     "SalesCredit",
     "SalesTarget",
+    "TargetMetric",
+    "TargetPublication",
     "TenantScheme",
     "Transaction",
     "AuditLog",

@@ -100,11 +100,18 @@ class SalesCredit(TenantScoped, db.Model):
 
 
 class SalesTarget(TenantScoped, db.Model):
-    """A person's or a team's targets for a period (one of the two ids is set)."""
+    """One target of a person or a team (one of the two ids is set) for a period
+    and a metric: its baseline and, optionally, a challenge (stretch) value.
+
+    ``metric`` is a metric code: a built-in (``revenue``, ``collected``,
+    ``margin``, ``new_customers``, ``deals``, ``visits``) or a tenant-defined
+    :class:`jili.targets.models.TargetMetric` code. Counts are stored with the
+    same exact hundredths as amounts.
+    """
 
     __tablename__ = "sales_target"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "period_id", "person_id", "team_id"),
+        UniqueConstraint("tenant_id", "period_id", "person_id", "team_id", "metric"),
         Index("ix_sales_target_tenant_period", "tenant_id", "period_id"),
         ForeignKeyConstraint(["tenant_id", "period_id"], ["period.tenant_id", "period.id"]),
         ForeignKeyConstraint(["tenant_id", "person_id"], ["person.tenant_id", "person.id"]),
@@ -114,9 +121,9 @@ class SalesTarget(TenantScoped, db.Model):
     period_id: Mapped[int] = mapped_column(Integer)
     person_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     team_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    revenue: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
-    collected: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
-    margin: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
+    metric: Mapped[str] = mapped_column(String(40))
+    baseline: Mapped[Decimal] = mapped_column(Money())
+    challenge: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
 
 
 class MetricValue(TenantScoped, db.Model):

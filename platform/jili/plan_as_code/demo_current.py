@@ -109,12 +109,12 @@ def _quarterly_targets(tenant_id: int, people: list[Person]) -> dict[int, Decima
     sixty monthly salaries rounded to ten thousand; a manager's is their reports'."""
     latest: dict[int, Decimal] = {}
     rows = db.session.execute(
-        select(SalesTarget.person_id, SalesTarget.revenue)
+        select(SalesTarget.person_id, SalesTarget.baseline)
         .join(Period, Period.id == SalesTarget.period_id)
         .where(
             SalesTarget.tenant_id == tenant_id,
             SalesTarget.person_id.is_not(None),
-            SalesTarget.revenue.is_not(None),
+            SalesTarget.metric == "revenue",
             Period.kind == PeriodKind.QUARTER,
         )
         .order_by(Period.start_date)
@@ -143,15 +143,17 @@ def _add_target(tenant_id: int, period: Period, person_id: int, revenue: Decimal
         )
     )
     if exists is None:
-        db.session.add(
-            SalesTarget(
-                tenant_id=tenant_id,
-                period_id=period.id,
-                person_id=person_id,
-                revenue=revenue,
-                collected=(revenue * Decimal("0.9")).quantize(CENT),
+        collected = (revenue * Decimal("0.9")).quantize(CENT)
+        for metric, value in (("revenue", revenue), ("collected", collected)):
+            db.session.add(
+                SalesTarget(
+                    tenant_id=tenant_id,
+                    period_id=period.id,
+                    person_id=person_id,
+                    metric=metric,
+                    baseline=value,
+                )
             )
-        )
         out.targets += 1
 
 
@@ -170,13 +172,18 @@ def _team_targets(tenant_id: int, period: Period, targets: dict[int, Decimal], p
                 SalesTarget.tenant_id == tenant_id,
                 SalesTarget.period_id == period.id,
                 SalesTarget.team_id == team_id,
+                SalesTarget.metric == "revenue",
             )
         )
         total = sum((targets[p.id] for p in people if p.team_id == team_id), Decimal(0))
         if exists is None and total > 0:
             db.session.add(
                 SalesTarget(
-                    tenant_id=tenant_id, period_id=period.id, team_id=team_id, revenue=total
+                    tenant_id=tenant_id,
+                    period_id=period.id,
+                    team_id=team_id,
+                    metric="revenue",
+                    baseline=total,
                 )
             )
             out.targets += 1

@@ -46,6 +46,7 @@ from jili.plan_as_code.schema import (
 )
 from jili.plan_as_code.writer import dumps
 from jili.schemes import get_registry
+from jili.targets.services.metrics import metric_order
 from jili.tenancy import bound_tenant
 
 
@@ -276,16 +277,25 @@ class _Exporter:
         return "team", self.team_name[row.team_id]
 
     def targets(self) -> list[dict[str, Any]]:
-        rows = []
+        """One entry per period and subject: each metric's baseline under its
+        code, challenge values in a ``challenge`` table."""
+        order = metric_order(self.tid)
+        grouped: dict[tuple, dict[str, Any]] = {}
         for t in db.session.scalars(select(SalesTarget).where(SalesTarget.tenant_id == self.tid)):
             kind, key = self._subject(t)
-            row: dict[str, Any] = {"period": self.label(t.period_id), kind: key}
-            for name in ("revenue", "collected", "margin"):
-                value = getattr(t, name)
-                if value is not None:
-                    row[name] = money_text(value)
-            rows.append(((self.period_rank[t.period_id], kind != "team", key), row))
-        return [row for _k, row in sorted(rows, key=lambda r: r[0])]
+            sort_key = (self.period_rank[t.period_id], kind != "team", key)
+            row = grouped.setdefault(sort_key, {"period": self.label(t.period_id), kind: key})
+            row.setdefault("_values", []).append(t)
+        out = []
+        for _k, row in sorted(grouped.items(), key=lambda r: r[0]):
+            values = sorted(row.pop("_values"), key=lambda t: order.get(t.metric, len(order)))
+            for t in values:
+                row[t.metric] = money_text(t.baseline)
+            challenge = {t.metric: money_text(t.challenge) for t in values if t.challenge}
+            if challenge:
+                row["challenge"] = challenge
+            out.append(row)
+        return out
 
     def metrics(self) -> list[dict[str, Any]]:
         rows = []

@@ -13,18 +13,29 @@ from flask_babel import gettext as _
 from jili.extensions import db
 from jili.inputs.models import MetricValue, OneOffAwardGrant, ProfitEntry, SalesTarget
 from jili.plan_as_code.reader import FileReader
+from jili.targets.services.metrics import metric_order
 
 
 def make_targets(r: FileReader) -> None:
     n = 0
     seen = set()
+    codes = list(metric_order(r.tenant.id))
     for where, row in r.entries("targets"):
-        r.known(where, row, ("period", "person", "team", "revenue", "collected", "margin"))
+        r.known(where, row, ("period", "person", "team", "challenge", *codes))
         period = r.period(where, row)
         subject = r.subject(where, row)
         values = {
-            k: r.decimal(where, row, k, required=False, money=True)
-            for k in ("revenue", "collected", "margin")
+            k: r.decimal(where, row, k, required=False, money=True) for k in codes if k in row
+        }
+        challenge = row.get("challenge", {})
+        if not isinstance(challenge, dict):
+            r.err(where, _("challenge: give a table of metric = value."))
+            challenge = {}
+        r.known(where + ".challenge", challenge, codes)
+        challenges = {
+            k: r.decimal(where + ".challenge", challenge, k, required=False, money=True)
+            for k in codes
+            if k in challenge
         }
         if period is None or subject is None:
             continue
@@ -32,15 +43,20 @@ def make_targets(r: FileReader) -> None:
             r.err(where, _("A second target for the same period and person or team."))
             continue
         seen.add((period.id, subject))
-        db.session.add(
-            SalesTarget(
-                tenant_id=r.tenant.id,
-                period_id=period.id,
-                person_id=subject[0],
-                team_id=subject[1],
-                **values,
+        for code, value in values.items():
+            if value is None:
+                continue
+            db.session.add(
+                SalesTarget(
+                    tenant_id=r.tenant.id,
+                    period_id=period.id,
+                    person_id=subject[0],
+                    team_id=subject[1],
+                    metric=code,
+                    baseline=value,
+                    challenge=challenges.get(code),
+                )
             )
-        )
         n += 1
     r.counts["targets"] = n
 

@@ -234,25 +234,42 @@ def _first_deals(tenant_id: int, period: Period, people_rows: list) -> dict[int,
     return first_deals
 
 
-def _targets(tenant_id: int, period: Period) -> tuple[dict[int, tuple], dict[int, Decimal | None]]:
-    """person id → (revenue, collected, margin) targets; team id → revenue target."""
-    person_targets: dict[int, tuple] = {}
+#: The targets the schemes read, in the order of a person's target tuple.
+TARGET_METRICS = ("revenue", "collected", "margin")
+
+
+def _targets(
+    tenant_id: int, period: Period, basis: str = "baseline"
+) -> tuple[dict[int, tuple], dict[int, Decimal | None]]:
+    """person id → (revenue, collected, margin) targets; team id → revenue target.
+
+    ``basis`` is ``baseline`` or ``challenge``: which value of each target the
+    plan measures against (a target without a challenge value falls back to its
+    baseline)."""
+    person: dict[int, list] = {}
     team_targets: dict[int, Decimal | None] = {}
     rows = db.session.execute(
         select(
             SalesTarget.person_id,
             SalesTarget.team_id,
-            SalesTarget.revenue,
-            SalesTarget.collected,
-            SalesTarget.margin,
-        ).where(SalesTarget.tenant_id == tenant_id, SalesTarget.period_id == period.id)
+            SalesTarget.metric,
+            SalesTarget.baseline,
+            SalesTarget.challenge,
+        ).where(
+            SalesTarget.tenant_id == tenant_id,
+            SalesTarget.period_id == period.id,
+            SalesTarget.metric.in_(TARGET_METRICS),
+        )
     ).all()
     for r in rows:
+        value = r.challenge if basis == "challenge" and r.challenge is not None else r.baseline
         if r.person_id is not None:
-            person_targets[r.person_id] = (r.revenue, r.collected, r.margin)
-        elif r.team_id is not None:
-            team_targets[r.team_id] = r.revenue
-    return person_targets, team_targets
+            person.setdefault(r.person_id, [None, None, None])[TARGET_METRICS.index(r.metric)] = (
+                value
+            )
+        elif r.team_id is not None and r.metric == "revenue":
+            team_targets[r.team_id] = value
+    return {pid: tuple(v) for pid, v in person.items()}, team_targets
 
 
 def _metrics(tenant_id: int, period: Period) -> tuple[dict[int, Decimal], dict[int, Decimal]]:

@@ -199,7 +199,7 @@ def default_period(tenant_id: int, person_id: int | None, today: date) -> Period
                 select(SalesTarget.period_id).where(
                     SalesTarget.tenant_id == tenant_id,
                     SalesTarget.person_id == person_id,
-                    SalesTarget.revenue.is_not(None),
+                    SalesTarget.metric == "revenue",
                 )
             )
         )

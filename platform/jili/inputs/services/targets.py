@@ -130,40 +130,54 @@ def _parse_rows(
 def _upsert(
     tenant: Tenant, directory: Directory, parsed: list[tuple[int, tuple, dict]], outcome: Outcome
 ) -> None:
-    """Create, update or leave each target; one audit entry for the import."""
+    """Create, update or leave each subject's targets (one row per metric); one
+    audit entry for the import."""
     period_ids = {key[0] for _n, key, _v in parsed}
-    existing = {
-        (t.period_id, t.person_id, t.team_id): t
-        for t in db.session.scalars(
-            select(SalesTarget).where(
-                SalesTarget.tenant_id == tenant.id, SalesTarget.period_id.in_(period_ids)
-            )
+    existing: dict[tuple, dict[str, SalesTarget]] = {}
+    for t in db.session.scalars(
+        select(SalesTarget).where(
+            SalesTarget.tenant_id == tenant.id,
+            SalesTarget.period_id.in_(period_ids),
+            SalesTarget.metric.in_([attr for _k, attr in AMOUNTS]),
         )
-    }
+    ):
+        existing.setdefault((t.period_id, t.person_id, t.team_id), {})[t.metric] = t
     labels_by_id = {p.id: p.label for p in directory.periods.values()}
     changes = []
     for _number, key, values in parsed:
-        target = existing.get(key)
-        before = {attr: getattr(target, attr) for _k, attr in AMOUNTS} if target else None
-        if target is None:
-            target = SalesTarget(
-                tenant_id=tenant.id, period_id=key[0], person_id=key[1], team_id=key[2]
-            )
-            db.session.add(target)
-            outcome.created += 1
-        elif before == values:
+        rows = existing.get(key, {})
+        before = {attr: rows[attr].baseline if attr in rows else None for _k, attr in AMOUNTS}
+        if before == values:
             outcome.unchanged += 1
             continue
-        else:
+        if any(v is not None for v in before.values()):
             outcome.updated += 1
+        else:
+            outcome.created += 1
         for attr, value in values.items():
-            setattr(target, attr, value)
+            row = rows.get(attr)
+            if value is None:
+                if row is not None:
+                    db.session.delete(row)
+            elif row is None:
+                db.session.add(
+                    SalesTarget(
+                        tenant_id=tenant.id,
+                        period_id=key[0],
+                        person_id=key[1],
+                        team_id=key[2],
+                        metric=attr,
+                        baseline=value,
+                    )
+                )
+            else:
+                row.baseline = value
         if len(changes) < AUDIT_CHANGES:
             changes.append(
                 {
                     "period": labels_by_id[key[0]],
                     "who": directory.label(key[1], key[2]),
-                    "before": before,
+                    "before": before if any(v is not None for v in before.values()) else None,
                     "after": values,
                 }
             )

@@ -4,6 +4,7 @@ its CSV template."""
 from __future__ import annotations
 
 from decimal import Decimal
+from types import SimpleNamespace
 
 from flask import g, render_template, url_for
 from flask_babel import gettext as _
@@ -73,6 +74,18 @@ def targets():
         )
     people = {p.id: p for p in tenant_people()}
     teams = {t.id: t for t in db.session.scalars(select(Team).where(Team.tenant_id == g.tenant.id))}
+    wide: dict[tuple, SimpleNamespace] = {}
+    for t in rows:
+        row = wide.setdefault(
+            (t.person_id, t.team_id),
+            SimpleNamespace(
+                id=t.id, person_id=t.person_id, team_id=t.team_id,
+                revenue=None, collected=None, margin=None,
+            ),
+        )  # fmt: skip
+        if t.metric in ("revenue", "collected", "margin"):
+            setattr(row, t.metric, t.baseline)
+    rows = list(wide.values())
     rows.sort(
         key=lambda t: (
             t.team_id is None,
