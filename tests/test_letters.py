@@ -18,8 +18,8 @@ from jili.org.models import Level
 from jili.plan_as_code.export import export_toml
 from jili.plan_as_code.importer import import_tenant, read_toml
 from jili.plan_as_code.schema import TenantFileError
-from jili.targets.models import PublicationStatus, TargetPublication
 from jili.targets.services import change_target
+from jili.targets.services.publication import publish as targets_publish
 from jili.tenancy import bound_tenant
 from test_runs_pages import EN, CalcWorld
 
@@ -29,16 +29,10 @@ D = Decimal
 
 
 def publish(w, period) -> None:
-    """The period's targets published (version 1), as the targets page does."""
+    """The period's targets published (version 1) as the targets page does: the
+    letters are issued with it."""
     with bound_tenant(w.t):
-        pub = db.session.scalar(
-            select(TargetPublication).where(TargetPublication.period_id == period.id)
-        )
-        if pub is None:
-            pub = TargetPublication(tenant_id=w.t, period_id=period.id)
-            db.session.add(pub)
-        if pub.status != PublicationStatus.PUBLISHED:
-            pub.status, pub.version = PublicationStatus.PUBLISHED, 1
+        targets_publish(w.t, w.hr_user.id, period)
         db.session.commit()
 
 

@@ -37,11 +37,7 @@ from jili.letters import services as letters
 from jili.org.models import Person, Team
 from jili.org.visibility import team_subtree
 from jili.periods.models import Period
-
-try:  # TEMPORARY until jili.targets.services lands (h4)
-    from jili.targets import services as targets
-except ImportError:  # pragma: no cover
-    targets = None
+from jili.targets import services as targets
 
 HUNDRED = Decimal(100)
 OPEN = (AdjustmentStatus.REVIEW, AdjustmentStatus.APPROVAL)
@@ -247,10 +243,13 @@ def decide(tenant_id: int, req: AdjustmentRequest, user, *, approved: bool, note
         raise AdjustmentError(
             _("The target changed since this request was made: reject it and ask again.")
         )
-    targets.change_target(
-        tenant_id, user.id, req.period_id, person_id=req.person_id, metric=req.metric,
-        baseline=req.new_value, reason=req.reason, via_adjustment=True,
-    )  # fmt: skip
+    try:
+        targets.change_target(
+            tenant_id, user.id, req.period_id, person_id=req.person_id, metric=req.metric,
+            baseline=req.new_value, reason=req.reason, via_adjustment=True,
+        )  # fmt: skip
+    except targets.TargetError as exc:
+        raise AdjustmentError(str(exc)) from exc
     req.status, req.decided_by_id, req.decided_at, req.decision_note = (
         AdjustmentStatus.APPROVED, user.id, utcnow(), note,
     )  # fmt: skip

@@ -18,11 +18,7 @@ from jili.extensions import db
 from jili.org.models import Person
 from jili.org.visibility import may_see, person_condition, viewer_person, visible_person_ids
 from jili.periods.models import Period
-
-try:  # TEMPORARY until jili.targets.services lands (h4)
-    from jili.targets import services as targets
-except ImportError:  # pragma: no cover
-    targets = None
+from jili.targets import services as targets
 from jili.tenancy import get_scoped_or_404
 from jili.uploads import EVIDENCE_MAX_BYTES, TableError, read_evidence
 from jili.web import bp

@@ -30,11 +30,7 @@ from jili.letters.models import (
 )
 from jili.org.models import Person
 from jili.periods.models import Period
-
-try:  # TEMPORARY until jili.targets.services lands (h4)
-    from jili.targets import services as targets
-except ImportError:  # pragma: no cover
-    targets = None
+from jili.targets import services as targets
 
 TEMPLATE_FIELDS = ("title", "opening", "support", "authority", "closing", "acknowledge_days")
 MAX_ACK_DAYS = 90

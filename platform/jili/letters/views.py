@@ -23,11 +23,7 @@ from jili.letters.models import ResponsibilityLetter
 from jili.org.models import Person
 from jili.org.visibility import may_see, person_condition, viewer_person
 from jili.periods.models import Period
-
-try:  # TEMPORARY until jili.targets.services lands (h4)
-    from jili.targets import services as targets
-except ImportError:  # pragma: no cover
-    targets = None
+from jili.targets import services as targets
 from jili.tenancy import get_scoped_or_404
 from jili.web import bp
 
