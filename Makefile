@@ -40,9 +40,13 @@ db: install
 demo: db
 	$(BIN)/jili demo load tenants
 
+# The web server and the background worker (mail outbox, daily alerts) together;
+# stopping one (Ctrl-C) stops the other.
 run: demo
 	@$(BIN)/jili demo logins tenants
-	$(BIN)/gunicorn -c deploy/gunicorn.conf.py
+	@$(BIN)/jili jobs worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/gunicorn -c deploy/gunicorn.conf.py
 
 dev: demo
 	$(BIN)/flask run --debug --port 5000

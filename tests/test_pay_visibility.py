@@ -20,6 +20,8 @@ from sqlalchemy import func, select
 from jili.accounts.roles import PERMISSIONS
 from jili.extensions import db
 from jili.models import (
+    Alert,
+    AlertRule,
     MetricValue,
     OneOffAwardGrant,
     ProfitEntry,
@@ -184,6 +186,8 @@ PAY_PAGES = (
             "tenant.awards",
             "tenant.profit",
             "tenant.people",
+            "tenant.alerts",
+            "tenant.alert_detail",
         }
     )
     | LETTER_PAGES
@@ -192,9 +196,32 @@ REFUSED = (403, [])
 HIDDEN = (404, [])
 
 
+def _alerts(w: PayWorld) -> tuple[int, int]:
+    """A quarter's alert for 孙外队 (another team) and one for 李娜 (the manager's
+    sub-team), each with a figure from THEIRS / TEAM as what the rule saw."""
+    if not hasattr(w, "alert_ids"):
+        with bound_tenant(w.t):
+            rule = AlertRule(tenant_id=w.t, level="yellow", measure="value", metric="kpi",
+                             threshold=D(9999), periods=1, period_kind="quarter")  # fmt: skip
+            db.session.add(rule)
+            db.session.flush()
+            ids = []
+            for person, value in ((w.out, "4321.98"), (w.a2, "1234.56")):
+                alert = Alert(tenant_id=w.t, rule_id=rule.id, person_id=person.id,
+                              period_id=w.q3.id, level="yellow", metric="kpi",
+                              values=[["2024-Q3", value]])  # fmt: skip
+                db.session.add(alert)
+                db.session.flush()
+                ids.append(alert.id)
+            db.session.commit()
+        w.alert_ids = tuple(ids)
+    return w.alert_ids
+
+
 def matrix(w: PayWorld) -> dict[str, list[tuple[str, dict]]]:
     """endpoint → [(url, expectations per role)], over every page showing pay."""
     q3, r2 = w.q3.id, w.run2.id
+    alert_out, alert_a2 = _alerts(w)
     own_statement = ["11,700.00", "张伟"]
     return {
         **letter_matrix(w, case),
@@ -253,6 +280,13 @@ def matrix(w: PayWorld) -> dict[str, list[tuple[str, dict]]]:
         "tenant.people": [
             ("/people", case((200, ["98,765.43", "22,222.22"]), (200, ["22,222.22", "12,345.67", "孙外队"]), REFUSED)),
         ],
+        "tenant.alerts": [
+            ("/alerts", case((200, ["孙外队", "李娜"]), (200, ["李娜"]), (200, []))),
+        ],
+        "tenant.alert_detail": [
+            (f"/alerts/{alert_out}", case((200, ["4321.98"]), HIDDEN, HIDDEN)),
+            (f"/alerts/{alert_a2}", case((200, ["1234.56"]), (200, ["1234.56"]), HIDDEN)),
+        ],
     }  # fmt: skip
 
 
@@ -278,6 +312,13 @@ NO_PAY = {
     "tenant.feedback.home": "anonymous feedback",
     "tenant.feedback.summary": "anonymous feedback counts",
     **LETTER_NO_PAY,
+    "tenant.alert_plan": "an action (the alert's own visibility applies)",
+    "tenant.alert_rules": "the company's alert rules, no one's figures",
+    "tenant.calendar": "the company's holidays",
+    "tenant.notifications": "one's own notifications",
+    "tenant.notification_open": "an action on one's own notification",
+    "tenant.notifications_read_all": "an action",
+    "tenant.notifications_email": "an action",
 }
 
 

@@ -1,7 +1,7 @@
 """responsibility letters and target adjustment requests
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-01
 
 The tenant's letter template, each person's letter versions (a frozen copy of
@@ -20,7 +20,7 @@ TABLES = ("adjustment_setting", "letter_template", "adjustment_request", "respon
 
 
 revision = '0010'
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

@@ -55,6 +55,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
 
     _register_pages(app)
+    from jili.jobs import queue
+
+    queue.configure(app)
 
     # Every scheme plugin is loaded and checked now: a misspelt hook or a broken
     # third-party scheme stops the start, loudly, instead of failing a calculation.
@@ -74,6 +77,7 @@ def _register_pages(app: Flask) -> None:
     from jili import feedback, i18n, web
     from jili.accounts.views import auth, members, password_reset, settings, signup  # noqa: F401
     from jili.adjustments import views as adjustment_pages  # noqa: F401
+    from jili.alerts import views as alert_pages  # noqa: F401
     from jili.audit import views as audit_pages  # noqa: F401
     from jili.home import views as home_pages  # noqa: F401
     from jili.incentives.views import (  # noqa: F401  (pages)
@@ -88,8 +92,10 @@ def _register_pages(app: Flask) -> None:
     )
     from jili.inputs.views import awards, profit, targets, transactions  # noqa: F401
     from jili.letters import views as letter_pages  # noqa: F401
+    from jili.notifications import views as notification_pages  # noqa: F401
     from jili.org import views as org_pages  # noqa: F401
     from jili.periods import views as period_pages
+    from jili.workdays import views as calendar_pages  # noqa: F401
 
     i18n.init_app(app)
     auth.init_app(app)

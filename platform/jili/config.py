@@ -36,6 +36,11 @@ SMTP_PORT = 587
 SMTP_USER = None
 SMTP_PASSWORD = None
 SMTP_FROM = "jili@localhost"
+# The address notification e-mails link to (JILI_BASE_URL, e.g. https://jili.example.com)
+BASE_URL = None
+# Background jobs: JILI_REDIS_URL for a Redis queue (default: instance/huey.sqlite3);
+# JILI_HUEY_IMMEDIATE=true runs tasks inline (tests do).
+HUEY_IMMEDIATE = False
 
 BABEL_DEFAULT_LOCALE = "zh_Hans"
 BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

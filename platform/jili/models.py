@@ -2,6 +2,7 @@
 
 from jili.accounts.models import Invitation, Membership, PasswordReset, Role, Tenant, User
 from jili.adjustments.models import AdjustmentRequest, AdjustmentSetting
+from jili.alerts.models import Alert, AlertRule, ImprovementPlan
 from jili.audit.models import AuditLog
 from jili.feedback.models import FeedbackMessage, FeedbackSetting, FeedbackThread
 from jili.incentives.models import (
@@ -22,15 +23,24 @@ from jili.inputs.models import (
     Transaction,
 )
 from jili.letters.models import LetterTemplate, ResponsibilityLetter
+from jili.notifications.models import Notification, NotificationPreference, OutboxMail
 from jili.org.models import Level, Person, Team
 from jili.periods.models import Period, PeriodKind, PeriodStatus
 from jili.targets.models import TargetMetric, TargetPublication
+from jili.workdays.models import CalendarDay
 
 __all__ = [
     "AdjustmentRequest",
     "AdjustmentSetting",
     "LetterTemplate",
     "ResponsibilityLetter",
+    "Alert",
+    "AlertRule",
+    "CalendarDay",
+    "ImprovementPlan",
+    "Notification",
+    "NotificationPreference",
+    "OutboxMail",
     "CalculationRun",
     "IncentiveSetting",
     "MetricValue",

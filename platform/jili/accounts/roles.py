@@ -56,6 +56,15 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "letters.template": frozenset({O, A, C, H}),
     "adjustments.review": frozenset({O, A, H}),  # hr's data review
     "adjustments.rule": frozenset({O, A}),  # how far a target moves without a director
+    # Working-day calendar, alert rules, alerts and improvement plans (issue 12)
+    "calendar.view": frozenset({O, A, C, M, H}),
+    "calendar.edit": frozenset({O, A, H}),
+    "alerts.rules.view": frozenset({O, A, C, M, H}),
+    "alerts.rules.edit": frozenset({O, A, H}),
+    # whose alerts one sees follows jili.org.visibility (self, team subtree, everyone)
+    "alerts.view": frozenset({O, A, C, M, H, S}),
+    # writing an improvement plan: the person, or a manager/hr/admin/owner who sees them
+    "alerts.plan": frozenset({O, A, M, H, S}),
 }
 
 # Which roles an inviter may hand out: nobody but an owner makes an owner.

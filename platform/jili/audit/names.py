@@ -47,6 +47,11 @@ NOUNS = {
     "ResponsibilityLetter": _l("a responsibility letter"),
     "AdjustmentRequest": _l("a target adjustment request"),
     "AdjustmentSetting": _l("the target adjustment rule"),
+    "CalendarDay": _l("the working-day calendar"),
+    "AlertRule": _l("an alert rule"),
+    "Alert": _l("an alert"),
+    "ImprovementPlan": _l("an improvement plan"),
+    "NotificationPreference": _l("e-mail notifications"),
 }
 
 

@@ -89,6 +89,17 @@ SENTENCES: dict[str, Any] = {
     "feedback.close": _l("%(who)s closed a feedback message"),
     "feedback.settings": _l("%(who)s changed the feedback settings"),
     "feedback.link": _l("%(who)s renewed the public feedback link"),
+    "calendar.day_set": _l("%(who)s listed %(day)s in the working-day calendar"),
+    "calendar.day_remove": _l("%(who)s removed %(day)s from the working-day calendar"),
+    "calendar.china_defaults": _l("%(who)s listed mainland China's holidays of %(year)s"),
+    "alert_rule.create": _l("%(who)s added an alert rule"),
+    "alert_rule.update": _l("%(who)s changed an alert rule"),
+    "alert_rule.delete": _l("%(who)s removed an alert rule"),
+    "alert.raise": _l("%(who)s raised an alert for %(person_id)s"),
+    "improvement_plan.submit": _l("%(who)s wrote an improvement plan"),
+    "improvement_plan.update": _l("%(who)s changed an improvement plan"),
+    "improvement_plan.late": _l("%(who)s reported a late improvement plan of %(person_id)s"),
+    "notifications.email": _l("%(who)s changed their e-mail notifications"),
 }
 
 #: Stored field name → what a person calls it.
@@ -166,6 +177,21 @@ FIELD_LABELS: dict[str, Any] = {
     "new_value": _l("New value"),
     "needs_director": _l("Needs a director"),
     "limit_pct": _l("Change allowed without a director (± %)"),
+    "day": _l("Day"),
+    "days": _l("Days"),
+    "working": _l("Working day"),
+    "provisional": _l("Provisional"),
+    "threshold": _l("Threshold"),
+    "measure": _l("Measure"),
+    "metric": _l("Metric"),
+    "periods": _l("Consecutive periods"),
+    "period_kind": _l("Period kind"),
+    "plan_days": _l("Improvement plan within (working days)"),
+    "active": _l("Active"),
+    "actions": _l("Actions"),
+    "follow_up_date": _l("Follow-up date"),
+    "due": _l("Due"),
+    "late": _l("Late"),
 }
 
 #: Data kept for machines, never shown.

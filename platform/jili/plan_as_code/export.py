@@ -34,6 +34,7 @@ from jili.inputs.models import (
 from jili.org.models import Person, Team
 from jili.periods.models import Period, PeriodKind
 from jili.plan_as_code import letters_io
+from jili.plan_as_code.export_calendar_alerts import alert_rule_rows, calendar_rows
 from jili.plan_as_code.schema import (
     FORMAT,
     clean_out,
@@ -120,6 +121,8 @@ class _Exporter:
             ("profit", self.profit()),
             ("awards", self.awards()),
             ("transactions", self.transactions()),
+            ("calendar", calendar_rows(self.tid)),
+            ("alert_rules", alert_rule_rows(self.tid)),
         ):
             if rows:
                 out[key] = rows

@@ -22,6 +22,7 @@ from jili.accounts.models import Tenant
 from jili.audit import services as audit
 from jili.extensions import db
 from jili.plan_as_code import letters_io
+from jili.plan_as_code.import_calendar_alerts import make_alert_rules, make_calendar
 from jili.plan_as_code.import_inputs import (
     make_awards,
     make_metrics,
@@ -104,6 +105,8 @@ def _run(r: FileReader) -> Tenant:
         make_metrics(r)
         make_profit(r)
         make_awards(r)
+        make_calendar(r)
+        make_alert_rules(r)
         r.stop_if_errors()
         make_transactions(r)
         r.stop_if_errors()

@@ -37,6 +37,8 @@ TOP_LEVEL = (
     "transactions",
     "letter_template",
     "adjustments",
+    "calendar",
+    "alert_rules",
     "demo_logins",
 )
 _KIND_ORDER = {PeriodKind.YEAR: 0, PeriodKind.QUARTER: 1, PeriodKind.MONTH: 2, PeriodKind.WEEK: 3}

@@ -14,6 +14,7 @@ from jili.accounts.passwords import hash_password, password_problem
 from jili.accounts.services import start_session
 from jili.accounts.slugs import suggest_slug
 from jili.accounts.views.auth import bp
+from jili.alerts.services import add_default_rules
 from jili.audit import services as audit
 from jili.extensions import db, limiter
 from jili.tenancy import bound_tenant
@@ -75,6 +76,8 @@ def _create(form) -> Tenant:
             ),
             actor=user,
         )
+        db.session.flush()
+        add_default_rules(tenant.id, actor=user)  # the seed's alert rules (issue 12)
         db.session.commit()
     if not current_user.is_authenticated:
         start_session(user)
