@@ -310,6 +310,15 @@ def _link(tenant_id: int, req: AdjustmentRequest) -> str:
     return f"/t/{slug}/adjustments/{req.id}"
 
 
+def _params(tenant_id: int, req: AdjustmentRequest) -> dict:
+    """What a notification about ``req`` names: the person and the period."""
+    person = _person(tenant_id, req.person_id)
+    label = db.session.scalar(
+        select(Period.label).where(Period.tenant_id == tenant_id, Period.id == req.period_id)
+    )
+    return {"person": person.name if person else "", "period": label or "", "request": req.id}
+
+
 def _tell_reviewers(tenant_id: int, req: AdjustmentRequest) -> None:
     from jili.accounts.models import Membership
 
@@ -320,7 +329,7 @@ def _tell_reviewers(tenant_id: int, req: AdjustmentRequest) -> None:
     ):
         letters.notify(
             tenant_id, user_id=user_id, kind="adjustment_to_review",
-            params={"request": req.id}, link=_link(tenant_id, req),
+            params=_params(tenant_id, req), link=_link(tenant_id, req),
         )  # fmt: skip
 
 
@@ -328,5 +337,6 @@ def _tell_requester(tenant_id: int, req: AdjustmentRequest) -> None:
     if req.requested_by_id is not None:
         letters.notify(
             tenant_id, user_id=req.requested_by_id, kind="adjustment_decided",
-            params={"request": req.id, "status": req.status.value}, link=_link(tenant_id, req),
+            params={**_params(tenant_id, req), "decision": req.status.value},
+            link=_link(tenant_id, req),
         )  # fmt: skip

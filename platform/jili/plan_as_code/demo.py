@@ -22,6 +22,7 @@ from jili.accounts.passwords import hash_password
 from jili.audit import services as audit
 from jili.extensions import db
 from jili.org.models import Person
+from jili.plan_as_code import demo_letters
 from jili.plan_as_code.demo_current import Outcome, bring_up_to_date
 from jili.plan_as_code.importer import import_tenant
 from jili.plan_as_code.schema import TenantFileError
@@ -110,6 +111,7 @@ def load_current(directory: Path, today: date | None = None) -> list[tuple[str, 
     for slug, created in load_dir(directory):
         tenant = db.session.scalar(select(Tenant).where(Tenant.slug == slug))
         out.append((slug, created, bring_up_to_date(tenant, today or tenant_today(tenant))))
+        demo_letters.add_letters(tenant, today or tenant_today(tenant))
     return out
 
 
