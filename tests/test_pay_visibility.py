@@ -34,6 +34,7 @@ from jili.models import (
 )
 from jili.tenancy import bound_tenant
 from jili_tiered_commission import TieredCommission
+from pay_letters import LETTER_NO_PAY, LETTER_PAGES, letter_matrix
 from test_runs_pages import EN, CalcWorld
 
 D = Decimal
@@ -190,30 +191,33 @@ def case(everyone, manager, staff, **others):
 
 # Every route that shows pay to someone who does not see everyone's: matrix() has
 # rows for each.
-PAY_PAGES = frozenset(
-    {
-        "tenant.home",
-        "tenant.period_runs",
-        "tenant.run_detail",
-        "tenant.run_export_csv",
-        "tenant.run_export_xlsx",
-        "tenant.statements",
-        "tenant.statement",
-        "tenant.simulator",
-        "tenant.transactions",
-        "tenant.transaction_detail",
-        "tenant.targets",
-        "tenant.targets_grid",
-        "tenant.targets_person",
-        "tenant.metrics",
-        "tenant.awards",
-        "tenant.profit",
-        "tenant.people",
-        "tenant.scorecards_list",
-        "tenant.scorecard",
-        "tenant.alerts",
-        "tenant.alert_detail",
-    }
+PAY_PAGES = (
+    frozenset(
+        {
+            "tenant.home",
+            "tenant.period_runs",
+            "tenant.run_detail",
+            "tenant.run_export_csv",
+            "tenant.run_export_xlsx",
+            "tenant.statements",
+            "tenant.statement",
+            "tenant.simulator",
+            "tenant.transactions",
+            "tenant.transaction_detail",
+            "tenant.targets",
+            "tenant.targets_grid",
+            "tenant.targets_person",
+            "tenant.metrics",
+            "tenant.awards",
+            "tenant.profit",
+            "tenant.people",
+            "tenant.scorecards_list",
+            "tenant.scorecard",
+            "tenant.alerts",
+            "tenant.alert_detail",
+        }
+    )
+    | LETTER_PAGES
 )
 REFUSED = (403, [])
 HIDDEN = (404, [])
@@ -247,6 +251,7 @@ def matrix(w: PayWorld) -> dict[str, list[tuple[str, dict]]]:
     alert_out, alert_a2 = _alerts(w)
     own_statement = ["11,700.00", "张伟"]
     return {
+        **letter_matrix(w, case),
         "tenant.home": [
             ("/", case((200, []), (200, ["33,333.33"]), (200, ["12,345.67"]))),
         ],
@@ -352,6 +357,7 @@ NO_PAY = {
     "tenant.transactions_template": "a blank example file",
     "tenant.feedback.home": "anonymous feedback",
     "tenant.feedback.summary": "anonymous feedback counts",
+    **LETTER_NO_PAY,
     "tenant.alert_plan": "an action (the alert's own visibility applies)",
     "tenant.alert_rules": "the company's alert rules, no one's figures",
     "tenant.calendar": "the company's holidays",
@@ -400,7 +406,7 @@ def test_each_role_sees_exactly_the_pay_the_rule_allows(world, browser, app, rol
             resp = b.get(w.url(path), headers=EN)
             where = f"{role} {endpoint} {path}"
             assert resp.status_code == status, f"{where}: {resp.status_code}"
-            body = resp.get_data(as_text=not path.endswith(".xlsx"))
+            body = resp.get_data(as_text=not path.endswith((".xlsx", ".pdf")))
             if isinstance(body, bytes):
                 continue
             leaked = [text for text in forbidden if text in body]
@@ -408,7 +414,7 @@ def test_each_role_sees_exactly_the_pay_the_rule_allows(world, browser, app, rol
             for text in expected:
                 assert text in body, f"{where}: {text} missing"
             for fragment in ("HX-Request",):  # the htmx fragment of the same page
-                if status == 200 and not path.endswith((".csv", ".xlsx")):
+                if status == 200 and not path.endswith((".csv", ".xlsx", ".pdf", "/evidence")):
                     part = b.get(w.url(path), headers={**EN, fragment: "true"}).text
                     assert [t for t in forbidden if t in part] == [], f"{where} (htmx)"
 

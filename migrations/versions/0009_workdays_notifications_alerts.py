@@ -2,7 +2,7 @@
 alerts and improvement plans
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-01
 
 Written by hand, batch mode for SQLite. Every table is tenant-owned and gets the
@@ -15,7 +15,7 @@ import jili.dbtypes
 from jili import dbobjects
 
 revision = "0009"
-down_revision = "0006"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

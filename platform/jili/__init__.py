@@ -76,6 +76,7 @@ def _register_pages(app: Flask) -> None:
     blueprint (:mod:`jili.web`), so they are imported before it is registered."""
     from jili import feedback, health, i18n, web
     from jili.accounts.views import auth, members, password_reset, settings, signup  # noqa: F401
+    from jili.adjustments import views as adjustment_pages  # noqa: F401
     from jili.alerts import views as alert_pages  # noqa: F401
     from jili.audit import views as audit_pages  # noqa: F401
     from jili.evaluation import views as evaluation_pages  # noqa: F401
@@ -92,6 +93,7 @@ def _register_pages(app: Flask) -> None:
         statements,
     )
     from jili.inputs.views import awards, profit, targets, transactions  # noqa: F401
+    from jili.letters import views as letter_pages  # noqa: F401
     from jili.notifications import views as notification_pages  # noqa: F401
     from jili.org import views as org_pages  # noqa: F401
     from jili.periods import views as period_pages

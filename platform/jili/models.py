@@ -1,6 +1,7 @@
 """The domain's tables. Every tenant-owned model mixes in :class:`TenantScoped`."""
 
 from jili.accounts.models import Invitation, Membership, PasswordReset, Role, Tenant, User
+from jili.adjustments.models import AdjustmentRequest, AdjustmentSetting
 from jili.alerts.models import Alert, AlertRule, ImprovementPlan
 from jili.audit.models import AuditLog
 from jili.evaluation.models import (
@@ -31,6 +32,7 @@ from jili.inputs.models import (
     SalesTarget,
     Transaction,
 )
+from jili.letters.models import LetterTemplate, ResponsibilityLetter
 from jili.notifications.models import Notification, NotificationPreference, OutboxMail
 from jili.org.models import Level, Person, Team
 from jili.periods.models import Period, PeriodKind, PeriodStatus
@@ -38,6 +40,10 @@ from jili.targets.models import TargetMetric, TargetPublication
 from jili.workdays.models import CalendarDay
 
 __all__ = [
+    "AdjustmentRequest",
+    "AdjustmentSetting",
+    "LetterTemplate",
+    "ResponsibilityLetter",
     "Alert",
     "AlertRule",
     "CalendarDay",

@@ -180,3 +180,59 @@ def bad_character_message() -> str:
         "This cell contains a character that cannot be stored (a NUL byte or a broken "
         "character). Remove it and import again."
     )
+
+
+# --- evidence files (an adjustment request's attachment) ------------------------------
+
+EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
+#: extension → (content type, how the file starts)
+EVIDENCE_TYPES = {
+    ".pdf": ("application/pdf", (b"%PDF-",)),
+    ".png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    ".jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    ".xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        (b"PK\x03\x04",),
+    ),
+    ".docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        (b"PK\x03\x04",),
+    ),
+    ".csv": ("text/csv", ()),
+    ".txt": ("text/plain", ()),
+}
+
+
+def read_evidence(filename: str, data: bytes) -> tuple[str, str, bytes]:
+    """An uploaded evidence file checked: (safe name, content type, bytes); raises
+    :class:`TableError` (its message is for the user) when it is too large, of a
+    kind not accepted, or not what its name says."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    name = BAD_CHARACTERS.sub("", name)[-200:]
+    ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+    if ext not in EVIDENCE_TYPES:
+        raise TableError(
+            _(
+                "Attach a PDF, an image (PNG, JPG), a spreadsheet (XLSX, CSV), "
+                "a Word document (DOCX) or a text file."
+            )
+        )
+    if not data:
+        raise TableError(_("The file is empty."))
+    if len(data) > EVIDENCE_MAX_BYTES:
+        raise TableError(
+            _("The file is larger than %(n)s MB.", n=EVIDENCE_MAX_BYTES // (1024 * 1024))
+        )
+    content_type, starts = EVIDENCE_TYPES[ext]
+    if starts and not any(data.startswith(s) for s in starts):
+        raise TableError(_("The file's content does not match its name (%(ext)s).", ext=ext))
+    if not starts:
+        try:
+            data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            try:
+                data.decode("gb18030")
+            except UnicodeDecodeError:
+                raise TableError(_("The file is neither UTF-8 nor GB18030 text.")) from None
+    return name, content_type, data

@@ -61,6 +61,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "feedback.inbox": frozenset({O, A, H}),
     "feedback.summary": frozenset({O, A, M, H}),
     "feedback.settings": frozenset({O, A}),
+    # Responsibility letters and target adjustments (issue 12). Everyone sees and
+    # acknowledges their own letter and asks for their own adjustment; who may
+    # approve an adjustment is decided per request (jili.adjustments.services).
+    "letters.manage": frozenset({O, A, H}),  # issue letters, follow who acknowledged
+    "letters.template": frozenset({O, A, C, H}),
+    "adjustments.review": frozenset({O, A, H}),  # hr's data review
+    "adjustments.rule": frozenset({O, A}),  # how far a target moves without a director
     # Working-day calendar, alert rules, alerts and improvement plans (issue 12)
     "calendar.view": frozenset({O, A, C, M, H}),
     "calendar.edit": frozenset({O, A, H}),

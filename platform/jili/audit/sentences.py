@@ -55,6 +55,29 @@ SENTENCES: dict[str, Any] = {
     "person.unlink": _l("%(who)s unlinked %(what)s from their login"),
     "people.import": _l("%(who)s imported people from %(file)s"),
     "profit.set": _l("%(who)s entered the profit of %(period)s"),
+    # responsibility letters and target adjustments
+    "letter_template.update": _l("%(who)s changed the responsibility letter template"),
+    "letter.issue": _l(
+        "%(who)s issued version %(version)s of the responsibility letter of %(person_id)s "
+        "for %(period_id)s"
+    ),
+    "letter.acknowledge": _l(
+        "%(who)s acknowledged version %(version)s of the responsibility letter of "
+        "%(person_id)s for %(period_id)s"
+    ),
+    "adjustment.request": _l(
+        "%(who)s asked to change the %(target)s target of %(person_id)s for %(period_id)s"
+    ),
+    "adjustment.review": _l(
+        "%(who)s checked the data of a request to change the %(target)s target of %(person_id)s"
+    ),
+    "adjustment.approve": _l(
+        "%(who)s approved changing the %(target)s target of %(person_id)s for %(period_id)s"
+    ),
+    "adjustment.reject": _l(
+        "%(who)s rejected a request to change the %(target)s target of %(person_id)s"
+    ),
+    "adjustment.rule": _l("%(who)s changed how far a target may move without a director"),
     "award.grant": _l("%(who)s granted an award to %(person_id)s"),
     "award.delete": _l("%(who)s withdrew an award of %(person_id)s"),
     "metrics.import": _l("%(who)s imported KPI values from %(source)s"),
@@ -195,6 +218,17 @@ FIELD_LABELS: dict[str, Any] = {
     "count": _l("Scorecards"),
     "missing": _l("People without a KPI set"),
     "to_company": _l("Client company"),
+    "title": _l("Title"),
+    "opening": _l("Opening paragraph"),
+    "support": _l("Support resources"),
+    "authority": _l("Authority limits"),
+    "closing": _l("Closing paragraph"),
+    "acknowledge_days": _l("Acknowledge within (days)"),
+    "version": _l("Version"),
+    "old_value": _l("Old value"),
+    "new_value": _l("New value"),
+    "needs_director": _l("Needs a director"),
+    "limit_pct": _l("Change allowed without a director (± %)"),
     "day": _l("Day"),
     "days": _l("Days"),
     "working": _l("Working day"),

@@ -22,6 +22,7 @@ from jili.accounts.passwords import hash_password
 from jili.audit import services as audit
 from jili.extensions import db
 from jili.org.models import Person
+from jili.plan_as_code import demo_letters
 from jili.plan_as_code.demo_alerts import add_alerts
 from jili.plan_as_code.demo_current import Outcome, bring_up_to_date
 from jili.plan_as_code.importer import import_tenant
@@ -113,6 +114,7 @@ def load_current(directory: Path, today: date | None = None) -> list[tuple[str, 
         day = today or tenant_today(tenant)
         out.append((slug, created, bring_up_to_date(tenant, day)))
         add_alerts(tenant, day)
+        demo_letters.add_letters(tenant, day)
     return out
 
 

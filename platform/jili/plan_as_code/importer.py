@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from jili.accounts.models import Tenant
 from jili.audit import services as audit
 from jili.extensions import db
-from jili.plan_as_code import evaluation
+from jili.plan_as_code import evaluation, letters_io
 from jili.plan_as_code.import_calendar_alerts import make_alert_rules, make_calendar
 from jili.plan_as_code.import_inputs import (
     make_awards,
@@ -116,6 +116,9 @@ def _run(r: FileReader) -> Tenant:
         evaluation.make_scorecards(r)
         r.stop_if_errors()
         make_transactions(r)
+        r.stop_if_errors()
+        letters_io.make_letter_template(r, tenant.id)
+        letters_io.make_adjustment_rule(r, tenant.id)
         r.stop_if_errors()
         db.session.flush()
         audit.record(

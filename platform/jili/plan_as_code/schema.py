@@ -43,6 +43,8 @@ TOP_LEVEL = (
     "rating_bands",
     "scorecards",
     "transactions",
+    "letter_template",
+    "adjustments",
     "calendar",
     "alert_rules",
     "demo_logins",

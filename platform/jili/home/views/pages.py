@@ -17,6 +17,7 @@ from jili.extensions import db
 from jili.home.services import charts, links, progress, setup, team
 from jili.home.services.team import RED, YELLOW
 from jili.home.views import team_charts
+from jili.letters import services as letter_services
 from jili.org import visibility
 from jili.org.models import Person, Team
 from jili.periods.models import Period, PeriodStatus
@@ -140,6 +141,16 @@ def _alert_class(pct: Decimal) -> str:
     return "mid" if pct < YELLOW else ""
 
 
+def _letters(tid: int, me: Person | None) -> dict:
+    """Responsibility letters waiting: the viewer's own, and how many in all for hr."""
+    out: dict = {"my_letters": [], "letters_waiting": 0}
+    if me is not None:
+        out["my_letters"] = letter_services.unacknowledged_letters(tid, me.id)
+    if can("letters.manage"):
+        out["letters_waiting"] = len(letter_services.unacknowledged_letters(tid))
+    return out
+
+
 @bp.route("/")
 @require("tenant.view")
 def home():
@@ -156,4 +167,5 @@ def home():
         context.update(_admin_numbers())
     if can("people.link") or can("members.view"):
         context["unlinked"] = links.unlinked_members(tid)
+    context.update(_letters(tid, me))
     return render_template("home/home.html", **context)
