@@ -1,7 +1,7 @@
 """targets as a process: one target row per metric, tenant metrics, publication
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-01
 
 Written by hand. ``sales_target`` had three money columns (revenue, collected,
@@ -21,7 +21,7 @@ import jili.money
 from jili import dbobjects
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """evaluation: KPI library, KPI sets per level, levels, rating bands, scorecards
 
 Revision ID: 0013
-Revises: 0006
+Revises: 0010
 Create Date: 2026-12-01
 
 The KPI library and the sets each level is evaluated on (with weights), tenant-
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from jili import dbobjects
 
 revision = "0013"
-down_revision = "0006"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 

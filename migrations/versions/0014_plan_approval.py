@@ -1,7 +1,7 @@
 """plan versions: maker-checker approval
 
 Revision ID: 0014
-Revises: 0006
+Revises: 0013
 Create Date: 2026-12-01
 
 A plan version is proposed by its author and approved (or rejected, with a
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 import jili.dbtypes
 
 revision = "0014"
-down_revision = "0006"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
