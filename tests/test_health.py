@@ -49,6 +49,7 @@ def test_readyz_needs_the_schema_at_head(client, pg_run):
         response = client.get("/readyz")
         assert response.status_code == 200, response.get_json()
         assert response.get_json()["migrations"] == "at head"
+        assert response.get_json()["queue"] == "reachable"
         set_revision("0001")
         body = client.get("/readyz").get_json()
         assert body["status"] == "not ready" and "head is" in body["migrations"]

@@ -48,3 +48,9 @@ def app_context():
     if _app is None:
         raise RuntimeError("no application: start the worker with `jili jobs worker`")
     return _app.app_context()
+
+
+def reachable() -> bool:
+    """Does the queue's storage answer? (/readyz asks: SQLite file or Redis server.)"""
+    huey.storage.queue_size()
+    return True
