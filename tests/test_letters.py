@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from jili.extensions import db
 from jili.letters import services
@@ -18,6 +18,7 @@ from jili.org.models import Level
 from jili.plan_as_code.export import export_toml
 from jili.plan_as_code.importer import import_tenant, read_toml
 from jili.plan_as_code.schema import TenantFileError
+from jili.targets.models import TargetPublication
 from jili.targets.services import change_target
 from jili.targets.services.publication import publish as targets_publish
 from jili.tenancy import bound_tenant
@@ -60,6 +61,14 @@ class LetterWorld(CalcWorld):
                 "M2", "周组长", level=Level.MANAGER, team=self.team_a2, user=self.group_user
             )
             self.a2.user_id = self.lina_user.id
+            # CalcWorld publishes 2024-Q3 as it sets targets; here hr publishes it
+            # (which issues the letters), so it is a draft until then.
+            db.session.execute(
+                delete(TargetPublication).where(
+                    TargetPublication.tenant_id == self.t,
+                    TargetPublication.period_id == self.q3.id,
+                )
+            )
             change_target(
                 self.t, None, self.q3.id, person_id=self.group_lead.id, metric="revenue",
                 baseline=D("500000"),
