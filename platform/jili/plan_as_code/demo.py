@@ -128,14 +128,15 @@ class DemoLogin:
 
 
 def _what(data: dict, row: dict) -> str:
-    """What a demo login sees on the home page, from the file alone (no database)."""
+    """What a demo login sees, from the file alone (no database): the home page,
+    then the process pages with something in them."""
     people = {p["employee_no"]: p for p in data.get("people", [])}
     me = people.get(row.get("person", ""))
     mine = ""
     if me is not None:
         mine = (
             f"{me['name']} ({me['employee_no']}): own targets and progress this quarter and "
-            "month, estimated earnings by plan, the latest statement"
+            "month, estimated earnings by plan, the latest statement, alerts and the bell"
         )
     role = row["role"]
     if role == "staff":
@@ -143,11 +144,21 @@ def _what(data: dict, row: dict) -> str:
     if role == "manager" and me is not None:
         team = sum(1 for p in people.values() if p.get("manager") == me["employee_no"])
         return (
-            f"a team of {team}: attainment ranking, who is under 80 % / 70 %, team payout; " + mine
+            f"a team of {team}: attainment ranking, by region and product line, who is under "
+            "80 % / 70 %, team payout against its budget share, the team's alerts; " + mine
         )
     if role == "consultant":
         return "every client company on one page (status, open periods, last calculation, due)"
-    admin = "setup checklist, what is due this week, incentive cost against revenue"
+    admin = (
+        "setup checklist, what is due this week, incentive cost against revenue; Targets "
+        "(grid, splits, publication), alerts, working-day calendar"
+    )
+    if data.get("kpis"):
+        admin += ", KPI library, scorecards and calibration"
+    if any(
+        v.get("approval") == "proposed" for p in data.get("plans", []) for v in p["versions"]
+    ):
+        admin += ", a plan change awaiting approval"
     return f"{admin}; {mine}" if mine else admin
 
 
