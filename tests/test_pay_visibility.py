@@ -248,10 +248,10 @@ def _alerts(w: PayWorld) -> tuple[int, int]:
 def matrix(w: PayWorld) -> dict[str, list[tuple[str, dict]]]:
     """endpoint → [(url, expectations per role)], over every page showing pay."""
     q3, r2 = w.q3.id, w.run2.id
-    alert_out, alert_a2 = _alerts(w)
     own_statement = ["11,700.00", "张伟"]
     return {
         **letter_matrix(w, case),
+        **review_matrix(w),
         "tenant.home": [
             ("/", case((200, []), (200, ["33,333.33"]), (200, ["12,345.67"]))),
         ],
@@ -315,6 +315,14 @@ def matrix(w: PayWorld) -> dict[str, list[tuple[str, dict]]]:
         "tenant.people": [
             ("/people", case((200, ["98,765.43", "22,222.22"]), (200, ["22,222.22", "12,345.67", "孙外队"]), REFUSED)),
         ],
+    }  # fmt: skip
+
+
+def review_matrix(w: PayWorld) -> dict[str, list[tuple[str, dict]]]:
+    """The review pages' part of the matrix: scorecards and alerts."""
+    q3 = w.q3.id
+    alert_out, alert_a2 = _alerts(w)
+    return {
         "tenant.scorecards_list": [
             (f"/scorecards?period_id={q3}", case((200, ["孙外队", "87.65", "23.46"]), (200, ["李娜", "23.46"]), (200, ["张伟"]))),
         ],

@@ -118,25 +118,7 @@ def test_the_rich_file_keeps_every_value(app):
     assert people["R003"]["level"] == "core" and "hire_date" not in people["R003"]
     assert people["R003"]["base_salary"] == "40000.00"
     assert people["R004"]["mentor"] == "R002"
-    plans = {p["name"]: p for p in data["plans"]}
-    assert [p["name"] for p in data["plans"]] == ["分紅", "提成"]  # by priority
-    v1, v2, v3, v4, v5 = plans["提成"]["versions"]
-    # approval: approved (in force) is the default and not written; the others are
-    assert "approval" not in v1 and "approval" not in v3
-    assert (v4["approval"], v4["reason"]) == ("rejected", "too generous")
-    assert (v5["approval"], v5["note"]) == ("proposed", "awaiting the owner")
-    assert data["tenant"]["plan_self_approval"] is True
-    assert v1["eligibility"] == {"teams": ["北區"], "levels": ["core"]}
-    assert v1["settings"]["bands"] == [
-        {"from_pct": "0", "rate_pct": "1.2"},
-        {"from_pct": "120", "rate_pct": "1.8"},
-    ]  # defaults filled in by the scheme's validation
-    assert v2["settings"]["region_coefficients"] == {"台北": "1.1"}
-    assert v2["settings"]["attainment_cap_pct"] == "200"
-    assert v3["pilot"] is True and v3["pilot_teams"] == ["台北二課"]
-    assert v3["settings"]["attainment_cap_pct"] == ""  # None: no cap
-    # settings that hold person ids travel as employee numbers
-    assert plans["分紅"]["versions"][0]["settings"]["people"] == ["R001", "R003"]
+    _plans_keep_every_value(data)
     metrics = data["metrics"]
     assert metrics[0] == {
         "period": "2024-Q2",
@@ -197,6 +179,29 @@ def test_credits_are_split_and_add_up_to_the_deal(app):
         ).all()
         assert sorted(c.share_bp for c in parts) == [3333, 3333, 3334]
         assert sum(c.amount for c in parts) == txn.amount
+
+
+def _plans_keep_every_value(data: dict) -> None:
+    """The rich file's plans: versions, approval, eligibility, settings."""
+    plans = {p["name"]: p for p in data["plans"]}
+    assert [p["name"] for p in data["plans"]] == ["分紅", "提成"]  # by priority
+    v1, v2, v3, v4, v5 = plans["提成"]["versions"]
+    # approval: approved (in force) is the default and not written; the others are
+    assert "approval" not in v1 and "approval" not in v3
+    assert (v4["approval"], v4["reason"]) == ("rejected", "too generous")
+    assert (v5["approval"], v5["note"]) == ("proposed", "awaiting the owner")
+    assert data["tenant"]["plan_self_approval"] is True
+    assert v1["eligibility"] == {"teams": ["北區"], "levels": ["core"]}
+    assert v1["settings"]["bands"] == [
+        {"from_pct": "0", "rate_pct": "1.2"},
+        {"from_pct": "120", "rate_pct": "1.8"},
+    ]  # defaults filled in by the scheme's validation
+    assert v2["settings"]["region_coefficients"] == {"台北": "1.1"}
+    assert v2["settings"]["attainment_cap_pct"] == "200"
+    assert v3["pilot"] is True and v3["pilot_teams"] == ["台北二課"]
+    assert v3["settings"]["attainment_cap_pct"] == ""  # None: no cap
+    # settings that hold person ids travel as employee numbers
+    assert plans["分紅"]["versions"][0]["settings"]["people"] == ["R001", "R003"]
 
 
 def test_the_export_holds_no_ids_timestamps_or_accounts(app):
