@@ -200,9 +200,17 @@ def _targets_and_metrics(conn, t: int, period_id: int, ids: list[int], groups, r
     _bulk(
         conn,
         "sales_target",
-        ("tenant_id", "period_id", "person_id", "revenue"),
-        [(t, period_id, pid, 200_000_000) for pid in ids],
+        ("tenant_id", "period_id", "person_id", "metric", "baseline"),
+        [(t, period_id, pid, "revenue", 200_000_000) for pid in ids],
     )
+    # Published (version 1): people see published targets only.
+    _bulk(
+        conn,
+        "target_publication",
+        ("tenant_id", "period_id", "status", "version", "published_by_label",
+         "accepted_difference_reason", "changed_at"),
+        [(t, period_id, "published", 1, "bench", "", datetime.now(UTC).replace(tzinfo=None))],
+    )  # fmt: skip
     # Two KPIs per person; a collaboration score per group.
     metrics = []
     for pid in ids:
