@@ -116,15 +116,16 @@ def test_the_budget_ceilings_step_is_read_in_the_readers_language(world, browser
         db.session.add(
             IncentiveSetting(
                 tenant_id=w.t,
-                ceiling_month_amount=Decimal("20000.01"),
-                ceiling_quarter_amount=Decimal("20000.01"),
+                ceiling_month_amount=Decimal("30000.01"),
+                ceiling_quarter_amount=Decimal("30000.01"),
             )
         )
         db.session.commit()
+    # 46,500.00 cut to 30,000.01: under half removed, so no confirmation is asked
     owner = browser(w.tenant.owner)
     w.calculate(owner)
     publish(w, owner)
     page = _as(w, browser, "zh_Hans").get(statement_url(w, w.a)).text
-    assert "预算上限 20,000.01（按比例削减）：" in page and "budget ceiling" not in page
+    assert "预算上限 30,000.01（按比例削减）：" in page and "budget ceiling" not in page
     english = owner.get(statement_url(w, w.a), headers=EN).text
-    assert "budget ceiling 20,000.01 (proportional): " in english
+    assert "budget ceiling 30,000.01 (proportional): " in english

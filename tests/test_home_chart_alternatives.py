@@ -22,6 +22,8 @@ def chart_problems(html: str) -> list[str]:
     problems = []
     for m in SVG.finditer(html):
         attrs, body = m.group("attrs"), m.group("body")
+        if 'aria-hidden="true"' in attrs:
+            continue  # an icon (the bell), hidden from screen readers: not a chart
         name = re.search(r"<title[^>]*>([^<]*)</title>", body)
         label = name.group(1) if name else m.group(0)[:60]
         if 'role="img"' not in attrs:

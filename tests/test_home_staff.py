@@ -29,11 +29,13 @@ def _runs(w) -> int:
         return db.session.scalar(select(func.count(CalculationRun.id)))
 
 
-def test_working_days_are_monday_to_friday():
-    assert working_days(date(2026, 12, 1), date(2026, 12, 1)) == 1  # a Tuesday
-    assert working_days(date(2026, 12, 5), date(2026, 12, 6)) == 0  # a weekend
-    assert working_days(date(2026, 12, 1), date(2026, 12, 31)) == 23
-    assert working_days(date(2026, 12, 31), date(2026, 12, 1)) == 0
+def test_working_days_are_monday_to_friday_without_a_calendar(world):
+    t = world.t
+    with bound_tenant(t):
+        assert working_days(date(2026, 12, 1), date(2026, 12, 1), t) == 1  # a Tuesday
+        assert working_days(date(2026, 12, 5), date(2026, 12, 6), t) == 0  # a weekend
+        assert working_days(date(2026, 12, 1), date(2026, 12, 31), t) == 23
+        assert working_days(date(2026, 12, 31), date(2026, 12, 1), t) == 0
 
 
 def test_current_periods_prefer_the_one_containing_today(world):
