@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from jili.adjustments.models import AdjustmentRequest
 from jili.extensions import db
 from jili.letters import services as letters
@@ -38,12 +40,16 @@ def _make(w) -> dict:
     if getattr(w, "_letter_ids", None):
         return w._letter_ids
     with bound_tenant(w.t):
-        db.session.add(
-            TargetPublication(
-                tenant_id=w.t, period_id=w.q3.id, status=PublicationStatus.PUBLISHED, version=1
-            )
+        published = db.session.scalar(
+            select(TargetPublication).where(TargetPublication.period_id == w.q3.id)
         )
-        db.session.flush()
+        if published is None:  # the world may have published them as it set them
+            db.session.add(
+                TargetPublication(
+                    tenant_id=w.t, period_id=w.q3.id, status=PublicationStatus.PUBLISHED, version=1
+                )
+            )
+            db.session.flush()
         issued = {x.person_id: x.id for x in letters.issue_letters(w.t, w.q3.id, None)}
         requests = {}
         for person, old, new in (

@@ -77,6 +77,7 @@ def two_tenants(make_tenant, member):
         db.session.add_all([person, period, inv])
         db.session.flush()
         incentive_ids = _incentive_objects(b.id, person, period)
+        incentive_ids.update(_process_objects(b, person, period))
         db.session.commit()
         membership = db.session.scalar(select(Membership).where(Membership.tenant_id == b.id))
         thread, _code = feedback_service.create_thread(b, Category.OTHER, "B 的反馈")
@@ -142,6 +143,46 @@ def _incentive_objects(tenant_id, person, period) -> dict:
         "award_id": award.id,
         "run_id": run.id,
     }
+
+
+def _process_objects(tenant, person, period) -> dict:
+    """One of each target, review and notification object in tenant B."""
+    from jili.adjustments.models import AdjustmentRequest
+    from jili.alerts.models import Alert, AlertRule
+    from jili.evaluation.models import EvaluationLevel, Kpi, Scorecard
+    from jili.letters.models import ResponsibilityLetter
+    from jili.notifications.models import Notification
+    from jili.targets.models import TargetMetric
+    from jili.workdays.models import CalendarDay
+
+    t = tenant.id
+    rule = AlertRule(tenant_id=t, threshold=Decimal("80"))
+    metric = TargetMetric(tenant_id=t, code="b_leads", name="B 线索")
+    kpi = Kpi(tenant_id=t, code="B 指标", name="B 指标")
+    level = EvaluationLevel(tenant_id=t, code="b_only", name="B 级")
+    day = CalendarDay(tenant_id=t, day=date(2024, 10, 1))
+    card = Scorecard(tenant_id=t, period_id=period.id, person_id=person.id, level="b_only")
+    letter = ResponsibilityLetter(
+        tenant_id=t, period_id=period.id, person_id=person.id, version=1, content={}
+    )
+    request = AdjustmentRequest(
+        tenant_id=t, period_id=period.id, person_id=person.id, metric="revenue",
+        old_value=Decimal("100"), new_value=Decimal("105"), reason="B",
+    )  # fmt: skip
+    note = Notification(tenant_id=t, user_id=tenant.owner.id, kind="alert_raised")
+    db.session.add_all([rule, metric, kpi, level, day, card, letter, request, note])
+    db.session.flush()
+    alert = Alert(
+        tenant_id=t, rule_id=rule.id, person_id=person.id, period_id=period.id,
+        level="red", metric="revenue",
+    )  # fmt: skip
+    db.session.add(alert)
+    db.session.flush()
+    return {
+        "rule_id": rule.id, "metric_id": metric.id, "kpi_id": kpi.id, "level": "b_only",
+        "day_id": day.id, "card_id": card.id, "letter_id": letter.id,
+        "request_id": request.id, "note_id": note.id, "alert_id": alert.id,
+    }  # fmt: skip
 
 
 def _tenant_rules(app):

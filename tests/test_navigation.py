@@ -56,5 +56,7 @@ def test_each_role_sees_only_links_it_may_follow(make_tenant, member, browser, r
 def test_staff_see_only_their_review(make_tenant, member, browser):
     tenant = make_tenant()
     nav = sidebar(browser(member(tenant, "staff")).get(f"/t/{tenant.slug}/", headers=EN).text)
-    assert re.findall(r'<div class="section">([^<]+)</div>', nav) == ["Review"]
+    # their own alerts under "Each period", their statements and review under "Review"
+    assert re.findall(r'<div class="section">([^<]+)</div>', nav) == ["Each period", "Review"]
+    assert "Alerts" in nav and "Transactions" not in nav and "Calculation" not in nav
     assert "Statements" in nav and "Plans" not in nav and "Audit log" not in nav
