@@ -110,11 +110,25 @@ def test_a_fen_beyond_ten_percent_goes_to_a_director(world):
     req = last_request(w)
     assert req.needs_director is True
     review(w, w.hr_user, req)
+    # passed on: who may now approve it is told; a group manager (no director) is not
+    told = _told_to_decide(w, req)
+    assert w.manager_user.id in told and w.tenant.owner.id in told and w.admin_user.id in told
+    assert w.group_user.id not in told and w.lina_user.id not in told
     assert decide(w, w.group_user, req).status_code == 403  # a group manager is no director
     assert revenue_of(w, w.a2) == D("500000.00")
     assert decide(w, w.manager_user, req).status_code == 302  # 陈经理 leads 华东一组 with 二队
     assert last_request(w).status == AdjustmentStatus.APPROVED
     assert revenue_of(w, w.a2) == D("550000.01")
+
+
+def _told_to_decide(w, req) -> set[int]:
+    from jili.notifications.models import Notification
+
+    with bound_tenant(w.t):
+        notes = db.session.scalars(
+            select(Notification).where(Notification.kind == "adjustment_to_review")
+        ).all()
+        return {n.user_id for n in notes if n.params.get("request") == req.id} - {w.hr_user.id}
 
 
 def test_the_tenant_rule_can_be_changed_by_an_admin_only(world):

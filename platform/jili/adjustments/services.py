@@ -223,6 +223,7 @@ def review(tenant_id: int, req: AdjustmentRequest, user, *, passed: bool, note: 
     if passed:
         req.status = AdjustmentStatus.APPROVAL
         _log("adjustment.review", req, user)
+        _tell_deciders(tenant_id, req)
     else:
         _reject(tenant_id, req, user, note)
 
@@ -331,6 +332,28 @@ def _tell_reviewers(tenant_id: int, req: AdjustmentRequest) -> None:
             tenant_id, user_id=user_id, kind="adjustment_to_review",
             params=_params(tenant_id, req), link=_link(tenant_id, req),
         )  # fmt: skip
+
+
+def _tell_deciders(tenant_id: int, req: AdjustmentRequest) -> None:
+    """Once hr has passed it on: everyone who may now approve it (a director
+    when it goes beyond the limit) finds it in their notifications."""
+    from jili.accounts.models import Membership
+
+    members = db.session.execute(
+        select(Membership.user_id, Membership.role).where(
+            Membership.tenant_id == tenant_id,
+            Membership.role.in_((Role.OWNER, Role.ADMIN, Role.MANAGER)),
+        )
+    ).all()
+    for user_id, role in members:
+        me = db.session.scalar(
+            select(Person).where(Person.tenant_id == tenant_id, Person.user_id == user_id)
+        )
+        if may_decide(tenant_id, role, user_id, me, req):
+            letters.notify(
+                tenant_id, user_id=user_id, kind="adjustment_to_review",
+                params=_params(tenant_id, req), link=_link(tenant_id, req),
+            )  # fmt: skip
 
 
 def _tell_requester(tenant_id: int, req: AdjustmentRequest) -> None:

@@ -155,9 +155,7 @@ def _what(data: dict, row: dict) -> str:
     )
     if data.get("kpis"):
         admin += ", KPI library, scorecards and calibration"
-    if any(
-        v.get("approval") == "proposed" for p in data.get("plans", []) for v in p["versions"]
-    ):
+    if any(v.get("approval") == "proposed" for p in data.get("plans", []) for v in p["versions"]):
         admin += ", a plan change awaiting approval"
     return f"{admin}; {mine}" if mine else admin
 
