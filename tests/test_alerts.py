@@ -206,6 +206,10 @@ def test_a_rule_is_added_changed_and_bad_input_refused(world, browser):
     assert resp.status_code == 302
     page = hr.get("/t/acme/alerts/rules", headers=EN).text
     assert "Revenue attainment below 60 % in 3 consecutive months" in page
+    # one period is said as one, in every language (Chinese has no plural to do it)
+    assert "Revenue attainment below 80 % in a month" in page
+    zh = hr.get("/t/acme/alerts/rules", headers={"Accept-Language": "zh-CN"}).text
+    assert "营收单月达成率低于 80%" in zh and "连续 1" not in zh
     with bound_tenant(w.t):
         rule = db.session.scalar(select(AlertRule).where(AlertRule.threshold == D("60")))
         rid = rule.id

@@ -69,23 +69,41 @@ def period_words(kind: str, n: int) -> str:
 
 
 def describe(rule: AlertRule) -> str:
-    """The rule as a sentence: 'Revenue attainment below 70 % in 2 consecutive months'."""
+    """The rule as a sentence: 'Revenue attainment below 70 % in 2 consecutive months'
+    ('… in a month' for one period: Chinese has no plural to tell them apart)."""
     threshold = format(Decimal(rule.threshold).normalize(), "f")
-    if rule.measure == Measure.ATTAINMENT:
+    words = {"metric": metric_label(rule.metric), "threshold": threshold}
+    attainment = rule.measure == Measure.ATTAINMENT
+    if rule.periods == 1:
+        text = _single(rule.period_kind, attainment) % words
+    elif attainment:
         text = _(
             "%(metric)s attainment below %(threshold)s %% in %(periods)s",
-            metric=metric_label(rule.metric),
-            threshold=threshold,
             periods=period_words(rule.period_kind, rule.periods),
+            **words,
         )
     else:
         text = _(
             "%(metric)s below %(threshold)s in %(periods)s",
-            metric=metric_label(rule.metric),
-            threshold=threshold,
             periods=period_words(rule.period_kind, rule.periods),
+            **words,
         )
     return f"{rule.name} — {text}" if rule.name else text
+
+
+def _single(kind: str, attainment: bool) -> str:
+    """The sentence for a rule over one period, its values still to fill in."""
+    if attainment:
+        if kind == "week":
+            return _("%(metric)s attainment below %(threshold)s %% in a week")
+        if kind == "quarter":
+            return _("%(metric)s attainment below %(threshold)s %% in a quarter")
+        return _("%(metric)s attainment below %(threshold)s %% in a month")
+    if kind == "week":
+        return _("%(metric)s below %(threshold)s in a week")
+    if kind == "quarter":
+        return _("%(metric)s below %(threshold)s in a quarter")
+    return _("%(metric)s below %(threshold)s in a month")
 
 
 def rules_of(tenant_id: int) -> list[AlertRule]:
