@@ -201,7 +201,9 @@ def test_progress_attainment_and_pace(w):
     assert team.actual == D("300000") and team.attainment == D("0.3")
 
 
-def test_working_days_mon_to_fri():
-    assert working_days_between(1, date(2024, 9, 20), date(2024, 9, 23)) == 1  # Fri → Mon
-    assert working_days_between(1, date(2024, 9, 22), date(2024, 9, 30)) == 6
-    assert working_days_between(1, date(2024, 9, 23), date(2024, 9, 23)) == 0
+def test_working_days_mon_to_fri_without_a_calendar(make_tenant):
+    t = make_tenant().id
+    with bound_tenant(t):
+        assert working_days_between(t, date(2024, 9, 20), date(2024, 9, 23)) == 1  # Fri → Mon
+        assert working_days_between(t, date(2024, 9, 22), date(2024, 9, 30)) == 6
+        assert working_days_between(t, date(2024, 9, 23), date(2024, 9, 23)) == 0
