@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from jili.accounts.models import Membership, Role
 from jili.accounts.roles import can, require
 from jili.extensions import db
-from jili.home.services import charts, links, progress, setup, team
+from jili.home.services import charts, links, owed, progress, setup, team
 from jili.home.services.team import RED, YELLOW
 from jili.home.views import team_charts
 from jili.letters import services as letter_services
@@ -168,4 +168,5 @@ def home():
     if can("people.link") or can("members.view"):
         context["unlinked"] = links.unlinked_members(tid)
     context.update(_letters(tid, me))
+    context["owed"] = owed.owed_items(tid, me, g.role, progress.tenant_today(g.tenant.timezone))
     return render_template("home/home.html", **context)
