@@ -78,6 +78,7 @@ def _register_pages(app: Flask) -> None:
     from jili.accounts.views import auth, members, password_reset, settings, signup  # noqa: F401
     from jili.adjustments import views as adjustment_pages  # noqa: F401
     from jili.alerts import views as alert_pages  # noqa: F401
+    from jili.appeals import views as appeal_pages  # noqa: F401
     from jili.audit import views as audit_pages  # noqa: F401
     from jili.evaluation import views as evaluation_pages  # noqa: F401
     from jili.home import views as home_pages  # noqa: F401

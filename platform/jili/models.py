@@ -3,6 +3,7 @@
 from jili.accounts.models import Invitation, Membership, PasswordReset, Role, Tenant, User
 from jili.adjustments.models import AdjustmentRequest, AdjustmentSetting
 from jili.alerts.models import Alert, AlertRule, ImprovementPlan
+from jili.appeals.models import AppealCase, AppealFile, AppealMessage, AppealSetting, PayCorrection
 from jili.audit.models import AuditLog
 from jili.evaluation.models import (
     EvaluationLevel,
@@ -41,6 +42,11 @@ from jili.workdays.models import CalendarDay
 
 __all__ = [
     "AdjustmentRequest",
+    "AppealCase",
+    "AppealFile",
+    "AppealMessage",
+    "AppealSetting",
+    "PayCorrection",
     "AdjustmentSetting",
     "LetterTemplate",
     "ResponsibilityLetter",

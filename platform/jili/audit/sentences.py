@@ -120,6 +120,15 @@ SENTENCES: dict[str, Any] = {
     "improvement_plan.update": _l("%(who)s changed an improvement plan"),
     "improvement_plan.late": _l("%(who)s reported a late improvement plan of %(person_id)s"),
     "notifications.email": _l("%(who)s changed their e-mail notifications"),
+    "appeal.raise": _l("%(who)s raised appeal #%(case)s about %(person_id)s in %(period_id)s"),
+    "appeal.reply": _l("%(who)s wrote on appeal #%(case)s"),
+    "appeal.uphold": _l("%(who)s upheld appeal #%(case)s of %(person_id)s"),
+    "appeal.reject": _l("%(who)s rejected appeal #%(case)s of %(person_id)s"),
+    "appeal.settings": _l("%(who)s changed how many working days appeals are answered in"),
+    "pay_correction.create": _l(
+        "%(who)s added a pay correction of %(amount)s for %(person_id)s in %(period_id)s"
+    ),
+    "scorecard.appeal": _l("%(who)s changed the scorecard of %(person_id)s after appeal #%(case)s"),
 }
 
 #: Stored field name → what a person calls it.

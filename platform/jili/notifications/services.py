@@ -43,10 +43,13 @@ MESSAGES: dict[str, Any] = {
     "improvement_plan_late": _l(
         "The improvement plan for %(person)s was due on %(due)s and is late"
     ),
+    "appeal_raised": _l("%(person)s raised appeal #%(case)s"),
+    "appeal_reply": _l("A new message on appeal #%(case)s of %(person)s"),
+    "appeal_decided": _l("Appeal #%(case)s of %(person)s was %(decision)s"),
 }
 VALUE_LABELS: dict[str, dict[str, Any]] = {
     "level": {"yellow": _l("Yellow"), "red": _l("Red")},
-    "decision": {"approved": _l("approved"), "rejected": _l("rejected")},
+    "decision": {"approved": _l("approved"), "rejected": _l("rejected"), "upheld": _l("upheld")},
 }
 MAX_ATTEMPTS = 6
 LEASE = timedelta(minutes=10)  # a delivery in progress holds the row this long

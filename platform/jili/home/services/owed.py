@@ -14,9 +14,11 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from jili.appeals.services.home import home_items as appeals_items
+
 Provider = Callable[[int, Any, str, date], list]
 
-PROVIDERS: list[Provider] = []
+PROVIDERS: list[Provider] = [appeals_items]
 
 
 def owed_items(tenant_id: int, me, role: str, today: date) -> list:

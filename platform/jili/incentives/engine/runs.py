@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from jili.accounts.models import Tenant
 from jili.extensions import db
+from jili.incentives.engine import corrections
 from jili.incentives.engine.budget import (
     Calculated,
     apply_policy,
@@ -273,6 +274,9 @@ def _store_final_run(
             raise BudgetCutUnconfirmed(period, budget, fp)
         detail["confirmed"] = True
     t = phase("budget ceiling", t)
+    calculated, before, outcome = corrections.include(
+        tenant.id, period.id, calculated, before, outcome
+    )
     return store_final_run(
         tenant, period, entries, policy, facts, calculated, before, outcome, actor, t, detail
     )

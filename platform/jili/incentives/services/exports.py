@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from jili.extensions import db
-from jili.incentives.engine import run_lines
+from jili.incentives.engine import corrections, run_lines
 from jili.incentives.models import CalculationRun, Plan
 from jili.incentives.services.authors import run_author
 from jili.money import CURRENCIES
@@ -78,6 +78,7 @@ def payroll(run: CalculationRun, component_label=lambda key: key) -> PayrollExpo
     )
     # The name the plan had when the run was made wins over today's.
     plan_names.update({p["plan_id"]: p["plan_name"] for p in run.plans or [] if "plan_id" in p})
+    plan_names[corrections.CORRECTIONS_PLAN_ID] = corrections.plan_name()
     lines: list[ExportLine] = []
     sums: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for line in run_lines(run):

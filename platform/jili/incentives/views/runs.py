@@ -16,6 +16,7 @@ from sqlalchemy import func, or_, select
 from jili.accounts.roles import require
 from jili.extensions import db
 from jili.i18n import STATUS_LABELS
+from jili.incentives.engine import corrections
 from jili.incentives.engine import (
     BudgetCutUnconfirmed,
     CalculationFailed,
@@ -311,6 +312,7 @@ def _plan_names(run: CalculationRun) -> dict[int, str]:
         db.session.execute(select(Plan.id, Plan.name).where(Plan.tenant_id == g.tenant.id)).all()
     )
     names.update({p["plan_id"]: p["plan_name"] for p in run.plans or [] if "plan_id" in p})
+    names[corrections.CORRECTIONS_PLAN_ID] = corrections.plan_name()
     return names
 
 

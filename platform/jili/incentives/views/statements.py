@@ -21,7 +21,7 @@ from sqlalchemy.orm import selectinload
 from jili.accounts.roles import can, require
 from jili.extensions import db
 from jili.i18n import LEVEL_LABELS, award_kind_label
-from jili.incentives.engine import latest_run
+from jili.incentives.engine import corrections, latest_run
 from jili.incentives.engine import run_lines as engine_run_lines
 from jili.incentives.models import CalculationRun, RunKind
 from jili.incentives.services.budget_words import statement_sentences
@@ -109,6 +109,8 @@ def _names() -> dict[int, str]:
 
 def _plan_url(plan_id: int) -> str | None:
     """The plan page, when the plans pages are installed and the viewer may see them."""
+    if plan_id == corrections.CORRECTIONS_PLAN_ID:
+        return None
     if "tenant.plan_detail" in current_app.view_functions and can("plans.view"):
         return url_for("tenant.plan_detail", plan_id=plan_id)
     return None
@@ -126,6 +128,7 @@ def statement_context(period: Period, person: Person) -> dict:
         names = _names()
         plan_order = {p["plan_id"]: i for i, p in enumerate(run.plans or [])}
         plan_names = {p["plan_id"]: p["plan_name"] for p in run.plans or []}
+        plan_names[corrections.CORRECTIONS_PLAN_ID] = corrections.plan_name()
         by_plan: dict[int, dict] = {}
         for line in engine_run_lines(run, [person.id]):
             group = by_plan.get(line.plan_id)

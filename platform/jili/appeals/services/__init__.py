@@ -1,0 +1,1 @@
+"""What the appeals capability does: raising and answering cases, deciding them, corrections."""
