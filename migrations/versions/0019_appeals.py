@@ -70,7 +70,6 @@ def upgrade():
     sa.ForeignKeyConstraint(['raised_by_id'], ['user_account.id'], name=op.f('fk_appeal_case_raised_by_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['tenant_id', 'case_period_id'], ['period.tenant_id', 'period.id'], name=op.f('fk_appeal_case_tenant_id_case_period_id_period')),
     sa.ForeignKeyConstraint(['tenant_id', 'person_id'], ['person.tenant_id', 'person.id'], name=op.f('fk_appeal_case_tenant_id_person_id_person')),
-    sa.ForeignKeyConstraint(['tenant_id', 'scorecard_line_id'], ['scorecard_line.tenant_id', 'scorecard_line.id'], name=op.f('fk_appeal_case_tenant_id_scorecard_line_id_scorecard_line')),
     sa.ForeignKeyConstraint(['tenant_id'], ['tenant.id'], name=op.f('fk_appeal_case_tenant_id_tenant'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_appeal_case')),
     sa.UniqueConstraint('tenant_id', 'id', name=op.f('uq_appeal_case_tenant_id_id'))

@@ -71,16 +71,14 @@ class AppealCase(TenantScoped, db.Model):
         Index("ix_appeal_case_person", "tenant_id", "person_id"),
         ForeignKeyConstraint(["tenant_id", "person_id"], ["person.tenant_id", "person.id"]),
         ForeignKeyConstraint(["tenant_id", "case_period_id"], ["period.tenant_id", "period.id"]),
-        ForeignKeyConstraint(
-            ["tenant_id", "scorecard_line_id"], ["scorecard_line.tenant_id", "scorecard_line.id"]
-        ),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[CaseKind] = mapped_column(_enum(CaseKind))
     status: Mapped[CaseStatus] = mapped_column(_enum(CaseStatus), default=CaseStatus.OPEN)
     person_id: Mapped[int] = mapped_column(Integer)
     case_period_id: Mapped[int] = mapped_column(Integer)
-    # a score appeal: the KPI line, its actual when raised, the actual claimed
+    # a score appeal: the KPI line (its KPI's name and code kept, as the line has
+    # no (tenant, id) key to point at), its actual when raised, the actual claimed
     scorecard_line_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     kpi_name: Mapped[str] = mapped_column(String(120), default="")
     kpi_code: Mapped[str] = mapped_column(String(80), default="")

@@ -119,13 +119,31 @@ def _score_fields(tenant_id: int, person_id: int, line_id: int | None, claimed: 
         raise AppealError(_("Choose one of your rated KPI scores."))
     if claimed is None or claimed < 0:
         raise AppealError(_("Enter the actual value you believe is right (0 or more)."))
-    if choice.line.actual is not None and claimed == choice.line.actual:
+    current = current_actual(tenant_id, choice.line)
+    if current is not None and claimed == current:
         raise AppealError(_("The value you claim is the one already on the scorecard."))
     return {
         "case_period_id": choice.period.id, "scorecard_line_id": choice.line.id,
         "kpi_name": choice.kpi.name, "kpi_code": choice.kpi.code,
-        "actual_before": choice.line.actual, "actual_claimed": claimed,
+        "actual_before": current, "actual_claimed": claimed,
     }  # fmt: skip
+
+
+def current_actual(tenant_id: int, line: ScorecardLine) -> Decimal | None:
+    """The line's actual as it stands: the last upheld appeal's value when its
+    period closed before the scorecard could change, else the line's own."""
+    upheld = db.session.scalar(
+        select(AppealCase.actual_upheld)
+        .where(
+            AppealCase.tenant_id == tenant_id,
+            AppealCase.scorecard_line_id == line.id,
+            AppealCase.status == CaseStatus.UPHELD,
+            AppealCase.actual_upheld.is_not(None),
+        )
+        .order_by(AppealCase.decided_at.desc(), AppealCase.id.desc())
+        .limit(1)
+    )
+    return upheld if upheld is not None else line.actual
 
 
 def _statement_fields(tenant_id: int, person_id: int, line_id: int | None):
