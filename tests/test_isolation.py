@@ -178,7 +178,21 @@ def _process_objects(tenant, person, period) -> dict:
     )  # fmt: skip
     db.session.add(alert)
     db.session.flush()
+    from jili.appeals.models import AppealCase, AppealFile, CaseKind
+
+    appeal = AppealCase(
+        tenant_id=t, kind=CaseKind.CREDIT, person_id=person.id, case_period_id=period.id,
+        reference="B-1", amount_claimed=Decimal("100"), reason="B",
+        raised_on=date(2024, 10, 8), due_on=date(2024, 10, 15),
+    )  # fmt: skip
+    db.session.add(appeal)
+    db.session.flush()
+    evidence = AppealFile(tenant_id=t, case_id=appeal.id, name="b.pdf",
+                          content_type="application/pdf", size=1, stored_as="b")  # fmt: skip
+    db.session.add(evidence)
+    db.session.flush()
     return {
+        "case_id": appeal.id, "file_id": evidence.id,
         "rule_id": rule.id, "metric_id": metric.id, "kpi_id": kpi.id, "level": "b_only",
         "day_id": day.id, "card_id": card.id, "letter_id": letter.id,
         "request_id": request.id, "note_id": note.id, "alert_id": alert.id,
