@@ -17,7 +17,7 @@ from jili.evaluation.services import scorecards
 from jili.extensions import db
 from jili.incentives.engine import calculate_period, latest_run, run_lines
 from jili.incentives.models import PayoutLineRecord, TenantScheme
-from jili.models import AuditLog, Notification, Period, PeriodKind, PeriodStatus
+from jili.models import AuditLog, Notification, Period, PeriodStatus
 from jili.tenancy import bound_tenant
 from jili.workdays import services as workdays
 from jili_performance_bonus.scheme import PerformanceBonus
@@ -100,13 +100,16 @@ def test_an_upheld_appeal_on_a_closed_period_is_paid_in_the_next_open_period(wor
         assert correction.amount == D("1536.00")
         assert correction.period_id == w.q4.id and correction.source_period_id == w.q3.id
         assert "recalculated 14,976.00 − paid 13,440.00 = +1,536.00" in correction.words
-        assert "客户拜访 10 → 28" in correction.words and "#%d" % case.id in correction.words
+        assert "客户拜访 10 → 28" in correction.words and f"#{case.id}" in correction.words
         assert case.status == CaseStatus.UPHELD and case.actual_upheld == D(28)
         # the closed run is unchanged, and so is the closed scorecard
         assert latest_run(w.t, w.q3.id).id == q3_run.id and w.q3_bonus() == [D("7680.00")]
-        assert db.session.scalar(
-            select(func.count(PayoutLineRecord.id)).where(PayoutLineRecord.run_id == q3_run.id)
-        ) == q3_lines
+        assert (
+            db.session.scalar(
+                select(func.count(PayoutLineRecord.id)).where(PayoutLineRecord.run_id == q3_run.id)
+            )
+            == q3_lines
+        )
         assert w.card(w.ex).total == D("87.56")
         # Q4's run carries the correction as its own line, with its words
         run = calculate_period(w.tenant, w.q4)
@@ -118,7 +121,9 @@ def test_an_upheld_appeal_on_a_closed_period_is_paid_in_the_next_open_period(wor
     hr = browser(w.hr_user)
     page = hr.get(w.url(f"/periods/{w.q4.id}/statements/{w.ex.id}"), headers=EN).text
     assert "Corrections from appeals" in page and "1,536.00" in page and "10 → 28" in page
-    zh = hr.get(w.url(f"/periods/{w.q4.id}/statements/{w.ex.id}"), headers={"Accept-Language": "zh-CN"}).text
+    zh = hr.get(
+        w.url(f"/periods/{w.q4.id}/statements/{w.ex.id}"), headers={"Accept-Language": "zh-CN"}
+    ).text
     assert "申诉" in zh and "1,536.00" in zh
     staff = browser(w.ex_user)
     mine = staff.get(w.url(f"/appeals/{case.id}"), headers=EN).text
@@ -147,7 +152,7 @@ def test_an_upheld_appeal_on_an_open_period_changes_the_scorecard(world):
         card = w.card(w.ex)
         assert card.total == D("96.56") and card.rating == "S"
         run = calculate_period(w.tenant, w.q3)
-        bonus = [l.amount for l in run_lines(run, [w.ex.id]) if l.plan_id == w.bonus.id]
+        bonus = [x.amount for x in run_lines(run, [w.ex.id]) if x.plan_id == w.bonus.id]
         assert bonus == [D("9216.00")]
 
 
@@ -161,7 +166,11 @@ def test_a_rejected_case_keeps_its_reason_and_the_person_sees_it(world, browser)
         db.session.commit()
         assert case.status == CaseStatus.REJECTED and case.decision_note == "CRM 只有 10 次有效拜访"
         assert db.session.scalar(select(func.count(PayCorrection.id))) == 0
-        kinds = set(db.session.scalars(select(Notification.kind).where(Notification.user_id == w.ex_user.id)))
+        kinds = set(
+            db.session.scalars(
+                select(Notification.kind).where(Notification.user_id == w.ex_user.id)
+            )
+        )
         assert "appeal_decided" in kinds
         with pytest.raises(rules.AppealError):
             decisions.uphold(w.t, case, w.hr_user, "再改")
@@ -196,9 +205,13 @@ def test_a_statement_inquiry_upheld_pays_the_amount_hr_enters_with_its_words(wor
         db.session.commit()
         with pytest.raises(rules.AppealError):
             decisions.uphold(w.t, case, w.hr_user, "属实", amount=None)
-        fix = decisions.uphold(w.t, case, w.hr_user, "属实", amount=D("200.50"), words="漏算回款奖励")
+        fix = decisions.uphold(
+            w.t, case, w.hr_user, "属实", amount=D("200.50"), words="漏算回款奖励"
+        )
         db.session.commit()
-        assert fix.amount == D("200.50") and fix.period_id == w.q4.id and "漏算回款奖励" in fix.words
+        assert (
+            fix.amount == D("200.50") and fix.period_id == w.q4.id and "漏算回款奖励" in fix.words
+        )
 
 
 def test_a_missing_credit_and_bad_input_are_refused_clearly_and_store_nothing(world, browser):
@@ -242,19 +255,43 @@ def test_who_sees_and_answers_a_score_appeal(world, browser):
     w = world
     with bound_tenant(w.t):
         case = w.raise_score()
-        notified = set(db.session.scalars(select(Notification.user_id).where(Notification.kind == "appeal_raised")))
+        notified = set(
+            db.session.scalars(
+                select(Notification.user_id).where(Notification.kind == "appeal_raised")
+            )
+        )
         assert {w.hr_user.id, w.manager_user.id} <= notified and w.ex_user.id not in notified
     manager, other, hr = browser(w.manager_user), browser(w.other_staff_user), browser(w.hr_user)
     assert manager.get(w.url(f"/appeals/{case.id}")).status_code == 200
     assert w.url(f"/appeals/{case.id}") not in other.get(w.url("/appeals")).text
     assert other.get(w.url(f"/appeals/{case.id}")).status_code == 404
     assert other.post(w.url(f"/appeals/{case.id}/reply"), data={"body": "x"}).status_code == 404
-    assert manager.post(w.url(f"/appeals/{case.id}/reply"), data={"body": "我确认有 28 次"}).status_code == 302
-    assert manager.post(w.url(f"/appeals/{case.id}/decide"), data={"decision": "reject", "note": "x"}).status_code == 403
-    assert browser(w.ex_user).post(w.url(f"/appeals/{case.id}/decide"), data={"decision": "uphold", "note": "x"}).status_code == 403
+    assert (
+        manager.post(
+            w.url(f"/appeals/{case.id}/reply"), data={"body": "我确认有 28 次"}
+        ).status_code
+        == 302
+    )
+    assert (
+        manager.post(
+            w.url(f"/appeals/{case.id}/decide"), data={"decision": "reject", "note": "x"}
+        ).status_code
+        == 403
+    )
+    assert (
+        browser(w.ex_user)
+        .post(w.url(f"/appeals/{case.id}/decide"), data={"decision": "uphold", "note": "x"})
+        .status_code
+        == 403
+    )
     home = hr.get(w.url("/"), headers=EN).text
     assert f"Answer appeal #{case.id}" in home
-    assert hr.post(w.url(f"/appeals/{case.id}/decide"), data={"decision": "uphold", "note": "属实"}).status_code == 302
+    assert (
+        hr.post(
+            w.url(f"/appeals/{case.id}/decide"), data={"decision": "uphold", "note": "属实"}
+        ).status_code
+        == 302
+    )
     page = browser(w.ex_user).get(w.url(f"/appeals/{case.id}"), headers=EN).text
     assert "我确认有 28 次" in page and "Upheld" in page
 

@@ -24,12 +24,12 @@ def _number(field, *, negative: bool):
 
 class RaiseForm(FlaskForm):
     line_id = SelectField(_l("What you appeal"), coerce=int, choices=[], validate_choice=False)
-    claimed = StringField(
-        _l("The actual value you believe is right"), description=_l("e.g. 16")
-    )
+    claimed = StringField(_l("The actual value you believe is right"), description=_l("e.g. 16"))
     period_id = SelectField(_l("Period of the deal"), coerce=int, choices=[], validate_choice=False)
     reference = StringField(_l("Deal number or reference"), validators=[Length(max=REFERENCE_MAX)])
-    amount = StringField(_l("Deal amount you should have been credited"), description=_l("e.g. 120,000"))
+    amount = StringField(
+        _l("Deal amount you should have been credited"), description=_l("e.g. 120,000")
+    )
     reason = TextAreaField(
         _l("Reason"),
         validators=[DataRequired(), Length(max=TEXT_MAX)],

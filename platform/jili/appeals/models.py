@@ -159,9 +159,7 @@ class PayCorrection(TenantScoped, db.Model):
         Index("ix_pay_correction_period", "tenant_id", "period_id"),
         ForeignKeyConstraint(["tenant_id", "person_id"], ["person.tenant_id", "person.id"]),
         ForeignKeyConstraint(["tenant_id", "period_id"], ["period.tenant_id", "period.id"]),
-        ForeignKeyConstraint(
-            ["tenant_id", "source_period_id"], ["period.tenant_id", "period.id"]
-        ),
+        ForeignKeyConstraint(["tenant_id", "source_period_id"], ["period.tenant_id", "period.id"]),
         ForeignKeyConstraint(["tenant_id", "case_id"], ["appeal_case.tenant_id", "appeal_case.id"]),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

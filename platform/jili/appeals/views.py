@@ -52,7 +52,10 @@ def _lookup(model, ids) -> dict:
     if not ids:
         return {}
     rows = db.session.scalars(
-        select(model).where(model.id.in_(ids), *([model.tenant_id == g.tenant.id] if hasattr(model, "tenant_id") else []))
+        select(model).where(
+            model.id.in_(ids),
+            *([model.tenant_id == g.tenant.id] if hasattr(model, "tenant_id") else []),
+        )
     )
     return {r.id: r for r in rows}
 
@@ -122,7 +125,9 @@ def _evidence() -> list:
 def appeal_new():
     me = viewer_person()
     if me is None:
-        flash(_("Your login is not linked to a person in this company: ask hr to link it."), "error")
+        flash(
+            _("Your login is not linked to a person in this company: ask hr to link it."), "error"
+        )
         return redirect(url_for("tenant.appeals"))
     kind = _kind()
     form = _raise_form(kind, me)
@@ -253,9 +258,18 @@ def appeal_settings():
         abort(403)
     form = SettingsForm()
     if not form.validate_on_submit() or form.answer_days.data is None:
-        flash(_("Enter a whole number of working days from 1 to %(n)d.", n=rules.MAX_ANSWER_DAYS), "error")
+        flash(
+            _("Enter a whole number of working days from 1 to %(n)d.", n=rules.MAX_ANSWER_DAYS),
+            "error",
+        )
     else:
         rules.set_answer_days(g.tenant.id, form.answer_days.data)
         db.session.commit()
-        flash(_("Saved. New cases are due %(n)d working days after they are raised.", n=form.answer_days.data), "success")
+        flash(
+            _(
+                "Saved. New cases are due %(n)d working days after they are raised.",
+                n=form.answer_days.data,
+            ),
+            "success",
+        )
     return redirect(url_for("tenant.appeals"))

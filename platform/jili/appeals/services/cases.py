@@ -67,7 +67,10 @@ def score_choices(tenant_id: int, person_id: int) -> list[ScoreChoice]:
     """The KPI lines of the person's rated scorecards, newest period first."""
     rows = db.session.execute(
         select(ScorecardLine, Kpi, Period)
-        .join(Scorecard, (Scorecard.id == ScorecardLine.scorecard_id) & (Scorecard.tenant_id == tenant_id))
+        .join(
+            Scorecard,
+            (Scorecard.id == ScorecardLine.scorecard_id) & (Scorecard.tenant_id == tenant_id),
+        )
         .join(Kpi, (Kpi.id == ScorecardLine.kpi_id) & (Kpi.tenant_id == tenant_id))
         .join(Period, (Period.id == Scorecard.period_id) & (Period.tenant_id == tenant_id))
         .where(
@@ -168,9 +171,13 @@ def _credit_fields(tenant_id: int, period_id: int | None, reference: str, amount
     if not reference:
         raise AppealError(_("Enter the deal's number or reference."))
     if len(reference) > REFERENCE_MAX:
-        raise AppealError(_("The reference is too long: at most %(n)d characters.", n=REFERENCE_MAX))
+        raise AppealError(
+            _("The reference is too long: at most %(n)d characters.", n=REFERENCE_MAX)
+        )
     if amount is None or amount <= 0:
-        raise AppealError(_("Enter the amount of the deal you should have been credited (more than 0)."))
+        raise AppealError(
+            _("Enter the amount of the deal you should have been credited (more than 0).")
+        )
     return {"case_period_id": period.id, "reference": reference, "amount_claimed": amount}
 
 
@@ -203,7 +210,9 @@ def raise_case(
     return case
 
 
-def reply(tenant_id: int, case: AppealCase, user, body: str, files: list[Evidence] = ()) -> AppealMessage:
+def reply(
+    tenant_id: int, case: AppealCase, user, body: str, files: list[Evidence] = ()
+) -> AppealMessage:
     """A message on the thread (the caller checked :func:`rules.may_reply`)."""
     if not case.is_open:
         raise AppealError(_("This case is decided: its thread is closed."))
@@ -319,4 +328,6 @@ def tell(tenant_id: int, case: AppealCase, kind: str, *, exclude: int | None = N
     )
     params = {"case": case.id, "person": person or "", "decision": case.status.value}
     for uid in sorted(recipients(tenant_id, case) - {exclude}):
-        notifications.notify(tenant_id, user_id=uid, kind=kind, params=params, link=link(tenant_id, case))
+        notifications.notify(
+            tenant_id, user_id=uid, kind=kind, params=params, link=link(tenant_id, case)
+        )

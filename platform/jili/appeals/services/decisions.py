@@ -2,10 +2,12 @@
 
 An upheld case never edits a closed run. What it changes:
 
-- a **score appeal on a period not yet closed**: the scorecard line's actual is
-  changed and the scorecard recomputed (:func:`score_changed_after_appeal`);
-  the period's next run pays on the new score;
-- a **score appeal on a closed period**: the person's pay of that period is
+- a **score appeal on a period still calculated** (open or calculated): the
+  scorecard line's actual is changed and the scorecard recomputed
+  (:func:`score_changed_after_appeal`); the period's next run pays on it;
+- a **score appeal on a published or closed period** (its pay is out; a
+  published period's runs are locked): the scorecard stays as published and
+  the person's pay of that period is
   recalculated with the upheld score (the engine, nothing stored), less what
   its final run paid and any earlier correction of that period; the difference
   is a :class:`PayCorrection` in the next open period of the same kind, with
@@ -118,10 +120,10 @@ def uphold(
         if actual is None or actual < 0:
             raise AppealError(_("Enter the actual value to uphold (0 or more)."))
         case.actual_upheld = actual
-        if period.is_closed:
-            correction = _score_correction(tenant_id, case, period, user)
-        else:
+        if period.status in CALCULABLE:
             score_changed_after_appeal(tenant_id, case, actual, user)
+        else:  # published or closed: its pay is out, the correction pays the difference
+            correction = _score_correction(tenant_id, case, period, user)
     else:
         if amount is None or amount == 0:
             raise AppealError(_("Enter the correction amount (not 0; negative when overpaid)."))
@@ -165,7 +167,9 @@ def score_changed_after_appeal(tenant_id: int, case: AppealCase, actual: Decimal
     )  # fmt: skip
 
 
-def kpi_total_with(tenant_id: int, period_id: int, person_id: int, overrides: dict) -> Decimal | None:
+def kpi_total_with(
+    tenant_id: int, period_id: int, person_id: int, overrides: dict
+) -> Decimal | None:
     """The person's KPI total score of the period, as the engine reads it from
     the metric values, with ``overrides`` (metric code → actual) applied."""
     rows = db.session.scalars(
@@ -182,7 +186,9 @@ def kpi_total_with(tenant_id: int, period_id: int, person_id: int, overrides: di
         actual = overrides.get(r.metric, r.actual)
         cap = Decimal(r.cap) if r.cap is not None else HUNDRED
         results.append(
-            KpiResult(Decimal(r.weight), Decimal(actual), Decimal(r.target), r.higher_is_better, cap)
+            KpiResult(
+                Decimal(r.weight), Decimal(actual), Decimal(r.target), r.higher_is_better, cap
+            )
         )
     return kpi_total_score(results) if results else None
 
@@ -190,14 +196,16 @@ def kpi_total_with(tenant_id: int, period_id: int, person_id: int, overrides: di
 def _earlier(tenant_id: int, case: AppealCase) -> tuple[dict, Decimal]:
     """Upheld score changes and corrections already made for the same person and period."""
     upheld = db.session.scalars(
-        select(AppealCase).where(
+        select(AppealCase)
+        .where(
             AppealCase.tenant_id == tenant_id,
             AppealCase.person_id == case.person_id,
             AppealCase.case_period_id == case.case_period_id,
             AppealCase.kind == CaseKind.SCORE,
             AppealCase.status == CaseStatus.UPHELD,
             AppealCase.id != case.id,
-        ).order_by(AppealCase.decided_at, AppealCase.id)
+        )
+        .order_by(AppealCase.decided_at, AppealCase.id)
     )
     overrides = {c.kpi_code: c.actual_upheld for c in upheld if c.actual_upheld is not None}
     earlier = db.session.scalar(

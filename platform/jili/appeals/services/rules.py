@@ -42,7 +42,9 @@ def answer_days(tenant_id: int) -> int:
 
 def set_answer_days(tenant_id: int, days: int, actor=None) -> AppealSetting:
     if not 1 <= days <= MAX_ANSWER_DAYS:
-        raise AppealError(_("Enter a whole number of working days from 1 to %(n)d.", n=MAX_ANSWER_DAYS))
+        raise AppealError(
+            _("Enter a whole number of working days from 1 to %(n)d.", n=MAX_ANSWER_DAYS)
+        )
     setting = db.session.scalar(select(AppealSetting).where(AppealSetting.tenant_id == tenant_id))
     before = answer_days(tenant_id)
     if setting is None:
@@ -130,4 +132,6 @@ def visible_cases_query(tenant_id: int, role: Role, me: Person | None):
         )
     if not team:
         return query.where(mine)
-    return query.where(mine | ((AppealCase.kind == CaseKind.SCORE) & AppealCase.person_id.in_(team)))
+    return query.where(
+        mine | ((AppealCase.kind == CaseKind.SCORE) & AppealCase.person_id.in_(team))
+    )

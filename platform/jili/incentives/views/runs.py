@@ -16,13 +16,13 @@ from sqlalchemy import func, or_, select
 from jili.accounts.roles import require
 from jili.extensions import db
 from jili.i18n import STATUS_LABELS
-from jili.incentives.engine import corrections
 from jili.incentives.engine import (
     BudgetCutUnconfirmed,
     CalculationFailed,
     PeriodLocked,
     PlanStatus,
     calculate_period,
+    corrections,
     diff_runs,
     is_pilotable,
     latest_run,
