@@ -304,3 +304,26 @@ def test_another_companys_case_is_404(world, make_tenant, member, browser):
     b = browser(other.owner)
     assert b.get(f"/t/other/appeals/{case.id}").status_code == 404
     assert b.get(w.url(f"/appeals/{case.id}")).status_code == 404
+
+
+def test_the_demo_company_carries_an_upheld_a_rejected_and_an_open_case(app, tmp_path):
+    import shutil
+
+    from jili.models import Tenant
+    from jili.plan_as_code.demo import load_current
+    from tenant_file_kit import SHILI
+
+    app.config["UPLOAD_DIR"] = str(tmp_path / "uploads")
+    shutil.copy(SHILI, tmp_path / SHILI.name)
+    load_current(tmp_path, date(2026, 12, 1))
+    tenant = db.session.scalar(select(Tenant).where(Tenant.slug == "shili"))
+    with bound_tenant(tenant.id):
+        got = sorted((c.kind.value, c.status.value) for c in db.session.scalars(select(AppealCase)))
+        assert got == [("score", "rejected"), ("score", "upheld"), ("statement", "open")]
+        (fix,) = db.session.scalars(select(PayCorrection)).all()
+        assert fix.amount == D("900.00")  # 孙悦: 85.60 → 91.60, coefficient 1.0 → 1.2
+        assert db.session.get(Period, fix.period_id).label == "2026-Q4"
+        assert "32 → 40" in fix.words and "− paid 5,500.00 = +900.00" in fix.words
+    load_current(tmp_path, date(2026, 12, 1))  # a second load adds nothing
+    with bound_tenant(tenant.id):
+        assert db.session.scalar(select(func.count(AppealCase.id))) == 3
