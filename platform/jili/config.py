@@ -48,4 +48,6 @@ BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
 # Uploads: the largest request body (JILI_MAX_CONTENT_LENGTH, bytes; a larger one is
 # a 413 page) and the most data rows one import takes (JILI_IMPORT_MAX_ROWS).
 MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+# Evidence files of appeals: JILI_UPLOAD_DIR (default instance/uploads), one folder per company.
+UPLOAD_DIR = None
 IMPORT_MAX_ROWS = 200_000

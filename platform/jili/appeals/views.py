@@ -18,7 +18,7 @@ from jili.home.services.progress import tenant_today
 from jili.org.models import Person
 from jili.org.visibility import viewer_person
 from jili.periods.models import Period
-from jili.schemes import Explanation
+from jili.schemes import Explanation, fmt_number
 from jili.uploads import EVIDENCE_MAX_BYTES, TableError, read_evidence
 from jili.web import bp
 
@@ -44,7 +44,12 @@ def _today():
 
 
 def _helpers() -> dict:
-    return {"kind_text": kind_text, "status_text": status_text, "today": _today()}
+    return {
+        "kind_text": kind_text,
+        "status_text": status_text,
+        "today": _today(),
+        "number": lambda v: "—" if v is None else fmt_number(v),
+    }
 
 
 def _lookup(model, ids) -> dict:
@@ -92,16 +97,17 @@ def _raise_form(kind: CaseKind, me: Person) -> RaiseForm:
     form = RaiseForm()
     money = lambda v: f"{v:,.2f}"  # noqa: E731
     if kind == CaseKind.SCORE:
+        actual = _("actual")
         form.line_id.choices = [
-            (c.line.id, f"{c.period.label} · {c.kpi.name} · {_('actual')} {c.line.actual if c.line.actual is not None else '—'}")
+            (c.line.id, f"{c.period.label} · {c.kpi.name} · {actual} {fmt_number(c.line.actual) if c.line.actual is not None else '—'}")
             for c in cases.score_choices(tid, me.id)
         ]  # fmt: skip
     elif kind == CaseKind.STATEMENT:
-        plans = {}
+        plans = {0: _("Corrections from appeals")}
         for c in cases.statement_choices(tid, me.id):
             plans.update({p["plan_id"]: p["plan_name"] for p in c.run.plans or []})
         form.line_id.choices = [
-            (c.line.id, f"{c.period.label} · {plans.get(c.line.plan_id, _('Corrections from appeals'))} · {money(c.line.amount)}")
+            (c.line.id, f"{c.period.label} · {plans.get(c.line.plan_id, '')} · {money(c.line.amount)}")
             for c in cases.statement_choices(tid, me.id)
         ]  # fmt: skip
     else:
