@@ -212,6 +212,9 @@ def test_a_statement_inquiry_upheld_pays_the_amount_hr_enters_with_its_words(wor
         assert (
             fix.amount == D("200.50") and fix.period_id == w.q4.id and "漏算回款奖励" in fix.words
         )
+    page = browser(w.ex_user).get(w.url(f"/appeals/{case.id}"), headers=EN).text
+    assert "Upheld" in page and "漏算回款奖励" in page and "+200.50" in page
+    assert f"/periods/{w.q3.id}/statements/{w.ex.id}" in page and "阶梯提成" in page
 
 
 def test_a_missing_credit_and_bad_input_are_refused_clearly_and_store_nothing(world, browser):

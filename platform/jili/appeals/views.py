@@ -15,6 +15,7 @@ from jili.appeals.models import AppealCase, AppealFile, CaseKind, CaseStatus
 from jili.appeals.services import cases, decisions, rules
 from jili.extensions import db
 from jili.home.services.progress import tenant_today
+from jili.incentives.models import CalculationRun, PayoutLineRecord
 from jili.org.models import Person
 from jili.org.visibility import viewer_person
 from jili.periods.models import Period
@@ -174,11 +175,26 @@ def appeal(case_id: int):
     messages = cases.thread(tid, case)
     users = _lookup(User, [case.raised_by_id, case.decided_by_id, *(m.author_id for m in messages)])
     correction = decisions.correction_of(tid, case)
+    line_plan = ""
+    if case.payout_line_id is not None:
+        run = db.session.scalar(
+            select(CalculationRun).where(
+                CalculationRun.tenant_id == tid, CalculationRun.id == case.run_id
+            )
+        )
+        line = db.session.scalar(
+            select(PayoutLineRecord).where(
+                PayoutLineRecord.tenant_id == tid, PayoutLineRecord.id == case.payout_line_id
+            )
+        )
+        names = {p["plan_id"]: p["plan_name"] for p in (run.plans if run else None) or []}
+        names[0] = _("Corrections from appeals")
+        line_plan = names.get(line.plan_id, "") if line is not None else ""
     return render_template(
         "appeals/detail.html", case=case, messages=messages, users=users,
         person=db.session.get(Person, case.person_id),
         period=db.session.get(Period, case.case_period_id),
-        files=cases.files(tid, case), correction=correction,
+        files=cases.files(tid, case), correction=correction, line_plan=line_plan,
         paid_in=db.session.get(Period, correction.period_id) if correction else None,
         correction_sentence=Explanation.from_dict(correction.explanation).text() if correction else "",
         may_reply=rules.may_reply(tid, g.role, me, case),
