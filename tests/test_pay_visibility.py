@@ -34,6 +34,7 @@ from jili.models import (
 )
 from jili.tenancy import bound_tenant
 from jili_tiered_commission import TieredCommission
+from pay_appeals import APPEAL_NO_PAY, APPEAL_PAGES, appeal_matrix
 from pay_letters import LETTER_NO_PAY, LETTER_PAGES, letter_matrix
 from test_runs_pages import EN, CalcWorld
 
@@ -215,11 +216,10 @@ PAY_PAGES = (
             "tenant.scorecard",
             "tenant.alerts",
             "tenant.alert_detail",
-            "tenant.appeal",
-            "tenant.appeal_file",
         }
     )
     | LETTER_PAGES
+    | APPEAL_PAGES
 )
 REFUSED = (403, [])
 HIDDEN = (404, [])
@@ -245,49 +245,6 @@ def _alerts(w: PayWorld) -> tuple[int, int]:
             db.session.commit()
         w.alert_ids = tuple(ids)
     return w.alert_ids
-
-
-def _appeals(w: PayWorld) -> dict:
-    """A missing-credit case of 孙外队 (98,765.43 claimed, with a file) and one of
-    张伟 (the staff member, 12,345.67 claimed)."""
-    if not hasattr(w, "appeal_ids"):
-        import tempfile
-        from datetime import date as _date
-
-        from flask import current_app
-
-        from jili.appeals.models import CaseKind
-        from jili.appeals.services import cases as appeal_cases
-
-        current_app.config["UPLOAD_DIR"] = tempfile.mkdtemp(prefix="jili-appeals-")
-        with bound_tenant(w.t):
-            out = appeal_cases.raise_case(
-                w.t, w.tenant.owner, w.out, CaseKind.CREDIT, today=_date(2024, 10, 8),
-                reason="HT-9", period_id=w.q3.id, reference="HT-9", amount=D("98765.43"),
-                files=[("合同.pdf", "application/pdf", b"%PDF-1.4 x")],
-            )  # fmt: skip
-            own = appeal_cases.raise_case(
-                w.t, w.staff_user, w.a, CaseKind.CREDIT, today=_date(2024, 10, 8),
-                reason="HT-8", period_id=w.q3.id, reference="HT-8", amount=D("12345.67"),
-            )  # fmt: skip
-            file_id = appeal_cases.files(w.t, out)[0].id
-            db.session.commit()
-        w.appeal_ids = {"out": out.id, "own": own.id, "file": file_id}
-    return w.appeal_ids
-
-
-def appeal_matrix(w: PayWorld) -> dict:
-    ids = _appeals(w)
-    out, own, file_id = ids["out"], ids["own"], ids["file"]
-    return {
-        "tenant.appeal": [
-            (f"/appeals/{out}", case((200, ["98,765.43"]), HIDDEN, HIDDEN)),
-            (f"/appeals/{own}", case((200, ["12,345.67"]), HIDDEN, (200, ["12,345.67"]))),
-        ],
-        "tenant.appeal_file": [
-            (f"/appeals/{out}/files/{file_id}", case((200, []), HIDDEN, HIDDEN, consultant=HIDDEN)),
-        ],
-    }  # fmt: skip
 
 
 def matrix(w: PayWorld) -> dict[str, list[tuple[str, dict]]]:
@@ -379,7 +336,7 @@ def review_matrix(w: PayWorld) -> dict[str, list[tuple[str, dict]]]:
         "tenant.alerts": [
             ("/alerts", case((200, ["孙外队", "李娜"]), (200, ["李娜"]), (200, []))),
         ],
-        **appeal_matrix(w),
+        **appeal_matrix(w, case),
         "tenant.alert_detail": [
             (f"/alerts/{alert_out}", case((200, ["4321.98"]), HIDDEN, HIDDEN)),
             (f"/alerts/{alert_a2}", case((200, ["1234.56"]), (200, ["1234.56"]), HIDDEN)),
@@ -419,11 +376,7 @@ NO_PAY = {
     "tenant.notification_open": "an action on one's own notification",
     "tenant.notifications_read_all": "an action",
     "tenant.notifications_email": "an action",
-    "tenant.appeals": "cases by person, kind, period and state: no amounts",
-    "tenant.appeal_new": "the viewer's own scores and statement lines only",
-    "tenant.appeal_reply": "an action (the case's own visibility applies)",
-    "tenant.appeal_decide": "an action (hr, admin, owner)",
-    "tenant.appeal_settings": "an action (hr, admin, owner)",
+    **APPEAL_NO_PAY,
 }
 
 
