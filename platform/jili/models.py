@@ -5,6 +5,10 @@ from jili.adjustments.models import AdjustmentRequest, AdjustmentSetting
 from jili.alerts.models import Alert, AlertRule, ImprovementPlan
 from jili.audit.models import AuditLog
 from jili.evaluation.models import (
+    CycleSettings,
+    EvaluationCycle,
+    EvidenceFile,
+    LineAssessment,
     EvaluationLevel,
     Kpi,
     KpiSet,
@@ -75,6 +79,10 @@ __all__ = [
     "RatingBand",
     "Scorecard",
     "ScorecardLine",
+    "CycleSettings",
+    "EvaluationCycle",
+    "EvidenceFile",
+    "LineAssessment",
     "FeedbackMessage",
     "FeedbackSetting",
     "FeedbackThread",
