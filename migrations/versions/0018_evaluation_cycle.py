@@ -7,7 +7,7 @@ Create Date: 2026-12-01
 A company's cycle deadlines in working days (no row = the seed's defaults), a
 period's evaluation cycle with its stage, the person's self-assessment and the
 manager's scoring of each scorecard line, and the evidence files attached to a
-line (the bytes on disk under instance/uploads/<tenant>/). On PostgreSQL every
+line; scorecard_line gains a unique (tenant_id, id) for them (the bytes on disk under instance/uploads/<tenant>/). On PostgreSQL every
 new table gets the tenant row-level-security policy.
 """
 
@@ -49,6 +49,11 @@ def _index(table):
 
 
 def upgrade():
+    # the assessments and evidence refer to a line by (tenant_id, id)
+    with op.batch_alter_table("scorecard_line", schema=None) as batch_op:
+        batch_op.create_unique_constraint(
+            batch_op.f("uq_scorecard_line_tenant_id_id"), ["tenant_id", "id"]
+        )
     t = "evaluation_cycle_settings"
     op.create_table(
         t,
@@ -148,3 +153,5 @@ def downgrade():
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_index(batch_op.f(f"ix_{table}_tenant_id"))
         op.drop_table(table)
+    with op.batch_alter_table("scorecard_line", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("uq_scorecard_line_tenant_id_id"), type_="unique")

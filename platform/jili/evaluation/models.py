@@ -153,6 +153,7 @@ class ScorecardLine(TenantScoped, db.Model):
 
     __tablename__ = "scorecard_line"
     __table_args__ = (
+        UniqueConstraint("tenant_id", "id"),
         UniqueConstraint("tenant_id", "scorecard_id", "kpi_id"),
         Index("ix_scorecard_line_tenant_period", "tenant_id", "period_id"),
         ForeignKeyConstraint(

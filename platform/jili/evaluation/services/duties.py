@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -87,7 +86,7 @@ def _mine(tenant_id: int, me: Person, today: date, rows) -> list[Item]:
         card = _my_card(tenant_id, period, me)
         if cycle.stage == CycleStage.SELF and card is not None and _pending_self(card):
             items.append(Item(_("Self-assessment for %(period)s", period=period.label),
-                              url_for("tenant.scorecard_assess", card_id=card.id),
+                              _path(tenant_id, card, "self", period.id),
                               due.self_due, today > due.self_due))  # fmt: skip
         if cycle.stage == CycleStage.MANAGER:
             team = {p.id for p in team_people(me)}
@@ -96,12 +95,12 @@ def _mine(tenant_id: int, me: Person, today: date, rows) -> list[Item]:
                 items.append(Item(
                     _("Score %(n)d scorecards of your team for %(period)s", n=len(left),
                       period=period.label),
-                    url_for("tenant.scorecards_list", period_id=period.id),
+                    _path(tenant_id, None, "list", period.id),
                     due.manager_due, today > due.manager_due))  # fmt: skip
         if cycle.stage == CycleStage.PUBLISHED and card is not None and due.window_end:
             if today <= due.window_end:
                 items.append(Item(_("Your evaluation for %(period)s is published", period=period.label),
-                                  url_for("tenant.scorecard", card_id=card.id),
+                                  _path(tenant_id, card, "card", period.id),
                                   due.window_end, False))  # fmt: skip
     return items
 
@@ -109,7 +108,7 @@ def _mine(tenant_id: int, me: Person, today: date, rows) -> list[Item]:
 def _hr(tenant_id: int, today: date, rows) -> list[Item]:
     items = []
     for cycle, period, due in rows:
-        url = url_for("tenant.evaluation_cycle", period_id=period.id)
+        url = _path(tenant_id, None, "cycle", period.id)
         owed = len(pending(tenant_id, cycle, period))
         if cycle.stage == CycleStage.SELF and today > due.self_due:
             items.append(Item(_("Self-assessment for %(period)s is overdue: %(n)d not in",
@@ -147,17 +146,9 @@ def _path(tenant_id: int, card: Scorecard | None, page: str, period_id: int) -> 
         return f"/t/{slug}/scorecards/{card.id}/assess"
     if page == "card":
         return f"/t/{slug}/scorecards/{card.id}"
+    if page == "cycle":
+        return f"/t/{slug}/evaluation/cycle?period_id={period_id}"
     return f"/t/{slug}/scorecards?period_id={period_id}"
-
-
-def hr_user_ids(tenant_id: int) -> list[int]:
-    return list(
-        db.session.scalars(
-            select(Membership.user_id)
-            .where(Membership.tenant_id == tenant_id, Membership.role == Role.HR)
-            .order_by(Membership.user_id)
-        )
-    )
 
 
 def announce(tenant_id: int, cycle: EvaluationCycle) -> int:
@@ -188,12 +179,33 @@ def announce(tenant_id: int, cycle: EvaluationCycle) -> int:
 
 
 def _managers(tenant_id: int, cards: list[Scorecard]) -> dict[int, int]:
-    people = {p.id: p for p in db.session.scalars(select(Person).where(Person.tenant_id == tenant_id))}
+    """Who scores these cards: manager person id → how many of them. A manager is
+    a person others report to, or the person of a login with the manager role;
+    they score the people of their team subtree and their direct reports."""
+    wanted = {c.person_id for c in cards}
+    if not wanted:
+        return {}
+    heads = set(
+        db.session.scalars(
+            select(Person.manager_id).where(
+                Person.tenant_id == tenant_id, Person.manager_id.is_not(None)
+            )
+        )
+    )
+    heads |= set(
+        db.session.scalars(
+            select(Person.id)
+            .join(Membership, (Membership.user_id == Person.user_id)
+                  & (Membership.tenant_id == Person.tenant_id))  # fmt: skip
+            .where(Person.tenant_id == tenant_id, Membership.role == Role.MANAGER)
+        )
+    )
     out: dict[int, int] = {}
-    for card in cards:
-        person = people.get(card.person_id)
-        if person is not None and person.manager_id in people:
-            out[person.manager_id] = out.get(person.manager_id, 0) + 1
+    for head in sorted(heads):
+        manager = db.session.get(Person, head)
+        n = len(wanted & {p.id for p in team_people(manager)}) if manager else 0
+        if n:
+            out[head] = n
     return out
 
 

@@ -130,6 +130,7 @@ def _card_context(card: Scorecard, error: str | None = None) -> dict:
     cycle = cycles.get_cycle(g.tenant.id, card.period_id)
     return {
         "card": card,
+        "period": period,
         "cycle": cycle,
         "stage_label": cycles.STAGE_LABELS[cycle.stage.value] if cycle else "",
         "mine": mine,
