@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from jili.evaluation.models import CycleStage, LineAssessment
@@ -75,7 +76,7 @@ def test_deadlines_count_working_days_across_the_holiday_and_the_make_up_day(w):
         cycles.save_settings(w.t, {"self_days": 1, "manager_days": 6})
         due = cycles.deadlines(w.t, w.q3, None)
         assert (due.self_due, due.manager_due) == (date(2024, 10, 8), date(2024, 10, 14))
-        with pytest.raises(EvaluationError):
+        with force_locale("en"), pytest.raises(EvaluationError):
             cycles.save_settings(w.t, {"self_days": 61})
 
 
@@ -88,7 +89,7 @@ def test_the_publication_window_and_payout_count_working_days(w):
         assert due.appeals_due == date(2024, 10, 29)
         assert cycles.appeal_window_open(w.t, w.q3.id, date(2024, 10, 22))
         assert not cycles.appeal_window_open(w.t, w.q3.id, date(2024, 10, 23))
-        with pytest.raises(EvaluationError, match="window"):
+        with force_locale("en"), pytest.raises(EvaluationError, match="window"):
             cycles.finalise(cycle, date(2024, 10, 22))
         cycles.finalise(cycle, date(2024, 10, 23))
         assert cycles.deadlines(w.t, w.q3, cycle).payout_due == date(2024, 11, 6)
@@ -106,7 +107,7 @@ def test_a_self_assessment_after_its_deadline_is_late_but_accepted_until_hr_clos
         assert assessments.assessments(card)[line.id].self_late is True
         assert assessments.assessments(card)[line.id].self_actual == D(29)
         cycles.advance(_cycle(w), date(2024, 10, 11))
-        with pytest.raises(EvaluationError, match="closed"):
+        with force_locale("en"), pytest.raises(EvaluationError, match="closed"):
             assessments.self_assess(card, {line.id: (D(30), "again")}, date(2024, 10, 11))
         db.session.commit()
         assert _cycle(w).stage == CycleStage.MANAGER
@@ -123,7 +124,7 @@ def test_a_manager_score_unlike_the_self_assessment_needs_a_concrete_comment(w):
         )
         cycles.advance(_cycle(w), date(2024, 10, 10))
         db.session.commit()
-        with pytest.raises(EvaluationError, match="客户拜访"):
+        with force_locale("en"), pytest.raises(EvaluationError, match="客户拜访"):
             assessments.manager_score(card, {visits.id: (D(28), "少")}, date(2024, 10, 11), "陈经理")
         db.session.rollback()
         assert assessments.assessments(card)[visits.id].manager_on is None
@@ -261,7 +262,7 @@ def test_finalising_asks_the_finalise_checks(w, monkeypatch):
         cycle = cycles.start(w.t, w.q3, date(2024, 10, 8))
         cycle.stage, cycle.published_on = CycleStage.PUBLISHED, date(2024, 10, 17)
         monkeypatch.setattr(cycles, "FINALISE_CHECKS", [lambda t, p: "2 appeals are open."])
-        with pytest.raises(EvaluationError, match="appeals are open"):
+        with force_locale("en"), pytest.raises(EvaluationError, match="appeals are open"):
             cycles.finalise(cycle, date(2024, 11, 1))
         assert cycle.stage == CycleStage.PUBLISHED
 
@@ -279,7 +280,7 @@ def test_an_upheld_appeal_changes_the_score_of_an_open_period_only(w):
         assert entry.after["reason"] == "拜访记录已补齐"
         w.q3.status = w.q3.status.__class__("closed")
         db.session.commit()
-        with pytest.raises(EvaluationError, match="closed"):
+        with force_locale("en"), pytest.raises(EvaluationError, match="closed"):
             cycles.score_changed_after_appeal(visits, D(10), "x", None)
 
 
@@ -318,5 +319,5 @@ def test_a_cycle_needs_scorecards_and_an_open_period(w):
                        start_date=date(2024, 10, 1), end_date=date(2024, 12, 31))  # fmt: skip
         db.session.add(empty)
         db.session.flush()
-        with pytest.raises(EvaluationError, match="scorecards"):
+        with force_locale("en"), pytest.raises(EvaluationError, match="scorecards"):
             cycles.start(w.t, empty, date(2025, 1, 2))

@@ -34,6 +34,7 @@ from jili.models import (
 )
 from jili.tenancy import bound_tenant
 from jili_tiered_commission import TieredCommission
+from pay_cycle import CYCLE_PAGES, cycle_matrix
 from pay_letters import LETTER_NO_PAY, LETTER_PAGES, letter_matrix
 from test_runs_pages import EN, CalcWorld
 
@@ -213,14 +214,12 @@ PAY_PAGES = (
             "tenant.people",
             "tenant.scorecards_list",
             "tenant.scorecard",
-            "tenant.scorecard_assess",
-            "tenant.scorecard_review",
-            "tenant.scorecard_evidence",
             "tenant.alerts",
             "tenant.alert_detail",
         }
     )
     | LETTER_PAGES
+    | CYCLE_PAGES
 )
 REFUSED = (403, [])
 HIDDEN = (404, [])
@@ -321,55 +320,13 @@ def matrix(w: PayWorld) -> dict[str, list[tuple[str, dict]]]:
     }  # fmt: skip
 
 
-def _evidence(w: PayWorld) -> tuple[int, int]:
-    """An evidence file on 孙外队's card and one on 李娜's, each naming their actual."""
-    if not hasattr(w, "evidence_ids"):
-        from datetime import date
-
-        from jili.evaluation.models import EvidenceFile
-        from jili.evaluation.services import assessments
-
-        ids = []
-        with bound_tenant(w.t):
-            for person, text in ((w.out, "8765.43"), (w.a2, "2345.67")):
-                ((line, _k),) = eval_cards.lines(w.cards[person.id])
-                folder = assessments.upload_dir(w.t)
-                folder.mkdir(parents=True, exist_ok=True)
-                stored = f"pay-{w.t}-{person.id}"
-                (folder / stored).write_bytes(f"calls {text}".encode())
-                row = EvidenceFile(tenant_id=w.t, line_id=line.id, name="calls.txt",
-                                   content_type="text/plain", size=10, stored_name=stored,
-                                   uploaded_on=date(2024, 10, 8))  # fmt: skip
-                db.session.add(row)
-                db.session.flush()
-                ids.append(row.id)
-            db.session.commit()
-        w.evidence_ids = tuple(ids)
-    return w.evidence_ids
-
-
 def review_matrix(w: PayWorld) -> dict[str, list[tuple[str, dict]]]:
-    """The review pages' part of the matrix: scorecards, their assessment pages
-    and evidence, and alerts."""
+    """The review pages' part of the matrix: scorecards and alerts (the cycle's
+    assessment pages and evidence: pay_cycle.py)."""
     q3 = w.q3.id
     alert_out, alert_a2 = _alerts(w)
-    ev_out, ev_a2 = _evidence(w)
-    out_card, a2_card, a_card = (w.cards[p.id].id for p in (w.out, w.a2, w.a))
     return {
-        "tenant.scorecard_assess": [
-            (f"/scorecards/{out_card}/assess", case(REFUSED, HIDDEN, HIDDEN)),
-            (f"/scorecards/{a2_card}/assess", case(REFUSED, REFUSED, HIDDEN)),
-            (f"/scorecards/{a_card}/assess", case(REFUSED, REFUSED, (200, ["张伟"]))),
-        ],
-        "tenant.scorecard_review": [
-            (f"/scorecards/{out_card}/review", case(HIDDEN, HIDDEN, HIDDEN)),
-            (f"/scorecards/{a2_card}/review", case(HIDDEN, (200, ["李娜"]), HIDDEN)),
-        ],
-        "tenant.scorecard_evidence": [
-            (f"/scorecards/{out_card}/evidence/{ev_out}", case((200, ["8765.43"]), HIDDEN, HIDDEN)),
-            (f"/scorecards/{a2_card}/evidence/{ev_a2}", case((200, ["2345.67"]), (200, ["2345.67"]), HIDDEN)),
-            (f"/scorecards/{a2_card}/evidence/{ev_out}", case(HIDDEN, HIDDEN, HIDDEN)),
-        ],
+        **cycle_matrix(w, case),
         "tenant.scorecards_list": [
             (f"/scorecards?period_id={q3}", case((200, ["孙外队", "87.65", "23.46"]), (200, ["李娜", "23.46"]), (200, ["张伟"]))),
         ],

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from jili.evaluation.models import CycleStage
@@ -62,7 +63,7 @@ def test_a_company_on_the_default_deadlines_writes_no_deadlines(app):
 )
 def test_bad_deadlines_are_refused_naming_the_entry(app, bad, message):
     text = export_toml(_with_cycle()).replace("self_days = 2", bad)
-    with pytest.raises(TenantFileError) as exc:
+    with force_locale("en"), pytest.raises(TenantFileError) as exc:
         import_text(text, slug="shili-bad")
     assert any("evaluation_deadlines" in e and message in e for e in exc.value.errors)
     assert tenant_by_slug("shili-bad") is None
@@ -72,6 +73,6 @@ def test_a_bad_cycle_stage_or_date_is_refused(app):
     text = export_toml(_with_cycle())
     for old, new in (('stage = "manager"', 'stage = "done"'),
                      ('started_on = "2024-10-08"', 'started_on = "8 Oct"')):  # fmt: skip
-        with pytest.raises(TenantFileError) as exc:
+        with force_locale("en"), pytest.raises(TenantFileError) as exc:
             import_text(text.replace(old, new), slug="shili-bad")
         assert any("evaluation_cycles #1" in e for e in exc.value.errors)
