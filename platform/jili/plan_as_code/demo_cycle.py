@@ -79,8 +79,9 @@ def _finished(tenant: Tenant, period: Period) -> None:
         self_values[card.id] = _self_values(card, slug, period.label, no)
         assessments.self_assess(card, self_values[card.id], due.self_due)
     cycles.advance(cycle, due.self_due)
-    manager_name = "demo"
     for i, card in enumerate(sorted(cards, key=lambda c: people[c.person_id].employee_no)):
+        boss = db.session.get(Person, people[card.person_id].manager_id or card.person_id)
+        manager_name = boss.name if boss is not None else ""
         values, differ = {}, i == 0
         for line_id, (value, _e) in self_values[card.id].items():
             if differ and value is not None:  # one score differs, with a concrete case
