@@ -196,6 +196,7 @@ def _process_objects(tenant, person, period) -> dict:
         "rule_id": rule.id, "metric_id": metric.id, "kpi_id": kpi.id, "level": "b_only",
         "day_id": day.id, "card_id": card.id, "letter_id": letter.id,
         "request_id": request.id, "note_id": note.id, "alert_id": alert.id,
+        "evidence_id": card.id,  # the card is B's: any evidence id under it is a 404
     }  # fmt: skip
 
 

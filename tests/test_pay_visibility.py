@@ -35,6 +35,7 @@ from jili.models import (
 from jili.tenancy import bound_tenant
 from jili_tiered_commission import TieredCommission
 from pay_appeals import APPEAL_NO_PAY, APPEAL_PAGES, appeal_matrix
+from pay_cycle import CYCLE_PAGES, cycle_matrix
 from pay_letters import LETTER_NO_PAY, LETTER_PAGES, letter_matrix
 from test_runs_pages import EN, CalcWorld
 
@@ -220,6 +221,7 @@ PAY_PAGES = (
     )
     | LETTER_PAGES
     | APPEAL_PAGES
+    | CYCLE_PAGES
 )
 REFUSED = (403, [])
 HIDDEN = (404, [])
@@ -321,10 +323,12 @@ def matrix(w: PayWorld) -> dict[str, list[tuple[str, dict]]]:
 
 
 def review_matrix(w: PayWorld) -> dict[str, list[tuple[str, dict]]]:
-    """The review pages' part of the matrix: scorecards and alerts."""
+    """The review pages' part of the matrix: scorecards and alerts (the cycle's
+    assessment pages and evidence: pay_cycle.py)."""
     q3 = w.q3.id
     alert_out, alert_a2 = _alerts(w)
     return {
+        **cycle_matrix(w, case),
         "tenant.scorecards_list": [
             (f"/scorecards?period_id={q3}", case((200, ["孙外队", "87.65", "23.46"]), (200, ["李娜", "23.46"]), (200, ["张伟"]))),
         ],

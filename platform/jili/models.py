@@ -6,6 +6,10 @@ from jili.alerts.models import Alert, AlertRule, ImprovementPlan
 from jili.appeals.models import AppealCase, AppealFile, AppealMessage, AppealSetting, PayCorrection
 from jili.audit.models import AuditLog
 from jili.evaluation.models import (
+    CycleSettings,
+    EvaluationCycle,
+    EvidenceFile,
+    LineAssessment,
     EvaluationLevel,
     Kpi,
     KpiSet,
@@ -81,6 +85,10 @@ __all__ = [
     "RatingBand",
     "Scorecard",
     "ScorecardLine",
+    "CycleSettings",
+    "EvaluationCycle",
+    "EvidenceFile",
+    "LineAssessment",
     "FeedbackMessage",
     "FeedbackSetting",
     "FeedbackThread",

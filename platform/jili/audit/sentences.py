@@ -104,6 +104,21 @@ SENTENCES: dict[str, Any] = {
     "scorecards.generate": _l("%(who)s created or refreshed the scorecards of %(period_id)s"),
     "scorecard.enter": _l("%(who)s entered KPI values on the scorecard of %(person_id)s"),
     "rating.adjust": _l("%(who)s changed the rating of %(person_id)s"),
+    # the evaluation cycle
+    "evaluation_cycle.settings": _l("%(who)s changed the evaluation deadlines"),
+    "evaluation_cycle.start": _l("%(who)s started the evaluation cycle of %(period)s"),
+    "evaluation_cycle.advance": _l("%(who)s closed a step of the evaluation of %(period)s"),
+    "evaluation_cycle.publish": _l("%(who)s published the evaluation results of %(period)s"),
+    "evaluation_cycle.finalise": _l("%(who)s made the evaluation results of %(period)s final"),
+    "evaluation_cycle.reopen": _l(
+        "%(who)s reopened a step of the evaluation of %(period)s: %(reason)s"
+    ),
+    "scorecard.self_assess": _l("%(who)s submitted the self-assessment of %(person_id)s"),
+    "scorecard.manager_score": _l("%(who)s scored the scorecard of %(person_id)s"),
+    "scorecard.evidence": _l("%(who)s attached %(file)s to the scorecard of %(person_id)s"),
+    "scorecard.appeal_upheld": _l(
+        "%(who)s changed a score of %(person_id)s after an appeal: %(reason)s"
+    ),
     "target.change": _l("%(who)s set the %(metric)s target of %(period)s"),
     "target.delete": _l("%(who)s removed a %(metric)s target"),
     "targets.split": _l("%(who)s split the %(metric)s target of %(period)s"),

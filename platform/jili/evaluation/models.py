@@ -4,15 +4,18 @@ rating bands, and the scorecards of a period with one line per KPI."""
 from __future__ import annotations
 
 import enum
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import (
     Boolean,
+    Date,
     ForeignKeyConstraint,
     Index,
     Integer,
     Numeric,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy import Enum as SAEnum
@@ -150,6 +153,7 @@ class ScorecardLine(TenantScoped, db.Model):
 
     __tablename__ = "scorecard_line"
     __table_args__ = (
+        UniqueConstraint("tenant_id", "id"),
         UniqueConstraint("tenant_id", "scorecard_id", "kpi_id"),
         Index("ix_scorecard_line_tenant_period", "tenant_id", "period_id"),
         ForeignKeyConstraint(
@@ -168,3 +172,103 @@ class ScorecardLine(TenantScoped, db.Model):
     higher_is_better: Mapped[bool] = mapped_column(Boolean, default=True)
     cap: Mapped[Decimal] = mapped_column(Numeric(9, 4), default=DEFAULT_CAP)
     score: Mapped[Decimal | None] = mapped_column(Numeric(9, 4), nullable=True)
+
+
+# --- the evaluation cycle (self-assessment → manager scoring → hr → publication → final) ---
+
+
+class CycleStage(enum.StrEnum):
+    SELF = "self"  # people assess themselves
+    MANAGER = "manager"  # managers score their people
+    CALIBRATION = "calibration"  # hr calibrates and aggregates
+    PUBLISHED = "published"  # results shown; appeals during the window, then answered
+    FINAL = "final"
+
+
+#: Working-day deadlines after the period's end (seeds 001, 002), a tenant setting.
+DEFAULT_DEADLINES = {
+    "self_days": 3,
+    "manager_days": 5,
+    "publication_days": 3,
+    "appeal_days": 5,
+    "payout_days": 10,
+}
+
+
+class CycleSettings(TenantScoped, db.Model):
+    """A company's cycle deadlines in working days; no row = the seed's defaults."""
+
+    __tablename__ = "evaluation_cycle_settings"
+    __table_args__ = (UniqueConstraint("tenant_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    self_days: Mapped[int] = mapped_column(Integer, default=3)
+    manager_days: Mapped[int] = mapped_column(Integer, default=5)
+    publication_days: Mapped[int] = mapped_column(Integer, default=3)
+    appeal_days: Mapped[int] = mapped_column(Integer, default=5)
+    payout_days: Mapped[int] = mapped_column(Integer, default=10)
+
+
+class EvaluationCycle(TenantScoped, db.Model):
+    """A period's evaluation cycle: its stage and the days each step ended."""
+
+    __tablename__ = "evaluation_cycle"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "id"),
+        UniqueConstraint("tenant_id", "period_id"),
+        ForeignKeyConstraint(["tenant_id", "period_id"], ["period.tenant_id", "period.id"]),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period_id: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[CycleStage] = mapped_column(_enum(CycleStage), default=CycleStage.SELF)
+    started_on: Mapped[date] = mapped_column(Date)
+    self_closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    manager_closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    published_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    finalised_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    reminded_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class LineAssessment(TenantScoped, db.Model):
+    """The person's self-assessment and the manager's scoring of one scorecard line."""
+
+    __tablename__ = "scorecard_assessment"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "id"),
+        UniqueConstraint("tenant_id", "line_id"),
+        ForeignKeyConstraint(
+            ["tenant_id", "line_id"], ["scorecard_line.tenant_id", "scorecard_line.id"]
+        ),
+        ForeignKeyConstraint(["tenant_id", "period_id"], ["period.tenant_id", "period.id"]),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    line_id: Mapped[int] = mapped_column(Integer)
+    period_id: Mapped[int] = mapped_column(Integer)  # so closed periods refuse changes
+    self_actual: Mapped[Decimal | None] = mapped_column(Numeric(18, 4), nullable=True)
+    self_evidence: Mapped[str] = mapped_column(Text, default="")
+    self_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    self_late: Mapped[bool] = mapped_column(Boolean, default=False)
+    manager_actual: Mapped[Decimal | None] = mapped_column(Numeric(18, 4), nullable=True)
+    manager_comment: Mapped[str] = mapped_column(Text, default="")
+    manager_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    manager_late: Mapped[bool] = mapped_column(Boolean, default=False)
+    manager_name: Mapped[str] = mapped_column(String(200), default="")
+
+
+class EvidenceFile(TenantScoped, db.Model):
+    """A file attached to a self-assessment line; the bytes live under
+    instance/uploads/<tenant>/evaluation/ (``stored_name``)."""
+
+    __tablename__ = "scorecard_evidence"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "id"),
+        ForeignKeyConstraint(
+            ["tenant_id", "line_id"], ["scorecard_line.tenant_id", "scorecard_line.id"]
+        ),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    line_id: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    stored_name: Mapped[str] = mapped_column(String(80))
+    uploaded_on: Mapped[date] = mapped_column(Date)

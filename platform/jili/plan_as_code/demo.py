@@ -22,7 +22,7 @@ from jili.accounts.passwords import hash_password
 from jili.audit import services as audit
 from jili.extensions import db
 from jili.org.models import Person
-from jili.plan_as_code import demo_appeals, demo_letters
+from jili.plan_as_code import demo_appeals, demo_cycle, demo_letters
 from jili.plan_as_code.demo_alerts import add_alerts
 from jili.plan_as_code.demo_current import Outcome, bring_up_to_date
 from jili.plan_as_code.importer import import_tenant
@@ -115,6 +115,7 @@ def load_current(directory: Path, today: date | None = None) -> list[tuple[str, 
         out.append((slug, created, bring_up_to_date(tenant, day)))
         add_alerts(tenant, day)
         demo_letters.add_letters(tenant, day)
+        demo_cycle.add_cycles(tenant, day)
         demo_appeals.add_appeals(tenant, day)
     return out
 

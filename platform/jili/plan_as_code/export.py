@@ -40,7 +40,7 @@ from jili.inputs.models import (
 )
 from jili.org.models import Person, Team
 from jili.periods.models import Period, PeriodKind
-from jili.plan_as_code import evaluation, letters_io
+from jili.plan_as_code import evaluation, evaluation_cycle, letters_io
 from jili.plan_as_code.export_calendar_alerts import alert_rule_rows, calendar_rows
 from jili.plan_as_code.schema import (
     FORMAT,
@@ -141,6 +141,7 @@ class _Exporter:
         out.update(
             evaluation.export_sections(self.tid, self.person_no, self.label, self.period_rank)
         )
+        out.update(evaluation_cycle.export_sections(self.tid, self.label, self.period_rank))
         out.update(letters_io.export_sections(self.tid))
         transactions = self.transactions()
         if transactions:

@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from jili.accounts.models import Tenant
 from jili.audit import services as audit
 from jili.extensions import db
-from jili.plan_as_code import evaluation, letters_io
+from jili.plan_as_code import evaluation, evaluation_cycle, letters_io
 from jili.plan_as_code.import_calendar_alerts import make_alert_rules, make_calendar
 from jili.plan_as_code.import_inputs import (
     make_awards,
@@ -114,6 +114,8 @@ def _run(r: FileReader) -> Tenant:
         make_alert_rules(r)
         r.stop_if_errors()
         evaluation.make_scorecards(r)
+        evaluation_cycle.make_deadlines(r)
+        evaluation_cycle.make_cycles(r)
         r.stop_if_errors()
         make_transactions(r)
         r.stop_if_errors()

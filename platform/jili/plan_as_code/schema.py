@@ -42,6 +42,8 @@ TOP_LEVEL = (
     "kpi_sets",
     "rating_bands",
     "scorecards",
+    "evaluation_deadlines",
+    "evaluation_cycles",
     "transactions",
     "letter_template",
     "adjustments",

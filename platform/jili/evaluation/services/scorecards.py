@@ -14,7 +14,14 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from jili.audit.services import record
-from jili.evaluation.models import Kpi, KpiSource, Scorecard, ScorecardLine
+from jili.evaluation.models import (
+    EvidenceFile,
+    Kpi,
+    KpiSource,
+    LineAssessment,
+    Scorecard,
+    ScorecardLine,
+)
 from jili.evaluation.services import library, ratings, sources
 from jili.evaluation.services.library import EvaluationError
 from jili.extensions import db
@@ -97,6 +104,11 @@ def _fill(card: Scorecard, period: Period, items) -> None:
     wanted = {kpi.id for _i, kpi in items}
     for kpi_id, line in old.items():
         if kpi_id not in wanted:
+            for model in (LineAssessment, EvidenceFile):  # the cycle's rows of the line
+                for row in db.session.scalars(
+                    select(model).where(model.tenant_id == card.tenant_id, model.line_id == line.id)
+                ):
+                    db.session.delete(row)
             db.session.delete(line)
     for item, kpi in items:
         line = old.get(kpi.id)

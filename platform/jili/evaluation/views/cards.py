@@ -14,13 +14,14 @@ from sqlalchemy import select
 from jili.accounts.roles import can, require
 from jili.evaluation.forms import AdjustForm
 from jili.evaluation.models import KpiSource, Scorecard
-from jili.evaluation.services import library, ratings, scorecards
+from jili.evaluation.services import assessments, library, ratings, scorecards
+from jili.evaluation.services import cycle as cycles
 from jili.evaluation.services.library import EvaluationError
 from jili.evaluation.views._common import number
 from jili.extensions import db
 from jili.home.services import charts
 from jili.org.models import Person
-from jili.org.visibility import may_see, visible_person_ids
+from jili.org.visibility import may_see, team_people, viewer_person, visible_person_ids
 from jili.periods.models import Period
 from jili.schemes import fmt_number, quantize
 from jili.web import bp
@@ -67,9 +68,18 @@ def _list_context() -> dict:
     rows = scorecards.cards(g.tenant.id, period, visible_person_ids()) if period else []
     people = _people(c.person_id for c in rows)
     rows.sort(key=lambda c: people[c.person_id].employee_no)
+    me = viewer_person()
+    team = {p.id for p in team_people(me)} if me is not None else set()
+    cycle = cycles.get_cycle(g.tenant.id, period.id) if period else None
     return {
         "periods": periods,
         "period": period,
+        "cycle": cycle,
+        "cycle_label": cycles.STAGE_LABELS[cycle.stage.value] if cycle else "",
+        "me_id": me.id if me else None,
+        "hide_own": bool(period) and not can("scorecards.edit")
+        and not cycles.published(g.tenant.id, period.id),
+        "scorable": {c.id for c in rows if c.person_id in team} if me else set(),
         "rows": rows,
         "people": people,
         "levels": dict(library.levels(g.tenant.id)),
@@ -115,9 +125,22 @@ def _card_context(card: Scorecard, error: str | None = None) -> dict:
     adjust = AdjustForm(formdata=None)
     adjust.rating.choices = [(b[0], b[0]) for b in ratings.bands(g.tenant.id)]
     adjust.rating.data = card.final_rating
+    me = viewer_person()
+    mine = me is not None and me.id == card.person_id
+    cycle = cycles.get_cycle(g.tenant.id, card.period_id)
     return {
         "card": card,
         "period": period,
+        "cycle": cycle,
+        "stage_label": cycles.STAGE_LABELS[cycle.stage.value] if cycle else "",
+        "mine": mine,
+        "may_score": assessments.may_score(g.tenant.id, me, card),
+        # the person sees their total, rating and comments once the results are published
+        "results_shown": not mine
+        or can("scorecards.edit")
+        or cycles.published(g.tenant.id, card.period_id),
+        "done": assessments.assessments(card),
+        "files": assessments.evidence(card),
         "person": db.session.get(Person, card.person_id),
         "lines": scorecards.lines(card),
         "levels": dict(library.levels(g.tenant.id)),

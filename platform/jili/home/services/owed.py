@@ -21,6 +21,15 @@ Provider = Callable[[int, Any, str, date], list]
 PROVIDERS: list[Provider] = [appeals_items]
 
 
+def _evaluation(tenant_id: int, me, role: str, today: date) -> list:
+    from jili.evaluation.services.duties import home_items
+
+    return home_items(tenant_id, me, role, today)
+
+
+PROVIDERS.append(_evaluation)
+
+
 def owed_items(tenant_id: int, me, role: str, today: date) -> list:
     """Every provider's items, overdue first, then by due date (undated last)."""
     items = [item for provider in PROVIDERS for item in provider(tenant_id, me, role, today)]
