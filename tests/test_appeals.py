@@ -330,3 +330,27 @@ def test_the_demo_company_carries_an_upheld_a_rejected_and_an_open_case(app, tmp
     load_current(tmp_path, date(2026, 12, 1))  # a second load adds nothing
     with bound_tenant(tenant.id):
         assert db.session.scalar(select(func.count(AppealCase.id))) == 3
+
+
+def test_a_period_in_the_cycle_is_appealable_in_its_window_and_finalising_waits(world):
+    """With an evaluation cycle, scores are appealable only while the results are
+    published and the window is open; an open score appeal stops finalising."""
+    from flask_babel import force_locale
+
+    from jili.evaluation.models import CycleStage
+    from jili.evaluation.services import cycle as cycles
+    from jili.evaluation.services.cycle import EvaluationError
+
+    with bound_tenant(world.t):
+        cycle = cycles.start(world.t, world.q3, date(2024, 10, 8))
+        db.session.commit()
+        assert cases.score_choices(world.t, world.ex.id, TODAY) == []
+        with force_locale("en"), pytest.raises(rules.AppealError, match="rated KPI"):
+            world.raise_score()
+        cycle.stage, cycle.published_on = CycleStage.PUBLISHED, TODAY
+        db.session.commit()
+        assert [c.line.id for c in cases.score_choices(world.t, world.ex.id, TODAY)] != []
+        world.raise_score()
+        with force_locale("en"), pytest.raises(EvaluationError, match="still open"):
+            cycles.finalise(cycle, date(2024, 11, 1))
+        assert cycle.stage == CycleStage.PUBLISHED

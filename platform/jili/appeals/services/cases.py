@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 from decimal import Decimal
 from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from flask_babel import ngettext
+from sqlalchemy import func, select
 
 from jili.accounts.models import Membership, Tenant
 from jili.appeals.models import (
@@ -33,6 +35,7 @@ from jili.appeals.models import (
 from jili.appeals.services.rules import ANSWERERS, AppealError, due_date, manages
 from jili.audit import services as audit
 from jili.evaluation.models import Kpi, Scorecard, ScorecardLine
+from jili.evaluation.services import cycle
 from jili.extensions import db
 from jili.incentives.engine import latest_run, run_lines
 from jili.incentives.models import CalculationRun, PayoutLineRecord
@@ -63,7 +66,7 @@ class ScoreChoice:
     period: Period
 
 
-def score_choices(tenant_id: int, person_id: int) -> list[ScoreChoice]:
+def score_choices(tenant_id: int, person_id: int, today: date | None = None) -> list[ScoreChoice]:
     """The KPI lines of the person's rated scorecards, newest period first."""
     rows = db.session.execute(
         select(ScorecardLine, Kpi, Period)
@@ -80,7 +83,48 @@ def score_choices(tenant_id: int, person_id: int) -> list[ScoreChoice]:
         )
         .order_by(Period.start_date.desc(), Kpi.name)
     ).all()
-    return [ScoreChoice(line, kpi, period) for line, kpi, period in rows]
+    today = today or _today(tenant_id)
+    return [
+        ScoreChoice(line, kpi, period)
+        for line, kpi, period in rows
+        if _appealable(tenant_id, period.id, today)
+    ]
+
+
+def _today(tenant_id: int) -> date:
+    tenant = db.session.get(Tenant, tenant_id)
+    return datetime.now(ZoneInfo(tenant.timezone)).date()
+
+
+def _appealable(tenant_id: int, period_id: int, today: date) -> bool:
+    """A period evaluated through the cycle may be appealed only while its
+    publication window is open; one rated before cycles existed, whenever it is rated."""
+    if cycle.get_cycle(tenant_id, period_id) is None:
+        return True
+    return cycle.appeal_window_open(tenant_id, period_id, today)
+
+
+def open_score_appeals(tenant_id: int, period_id: int) -> str | None:
+    """The cycle's finalising check: score appeals of the period still open."""
+    count = db.session.scalar(
+        select(func.count(AppealCase.id)).where(
+            AppealCase.tenant_id == tenant_id,
+            AppealCase.case_period_id == period_id,
+            AppealCase.kind == CaseKind.SCORE,
+            AppealCase.status == CaseStatus.OPEN,
+        )
+    )
+    if not count:
+        return None
+    return ngettext(
+        "%(num)d score appeal of this period is still open: decide it before finalising.",
+        "%(num)d score appeals of this period are still open: decide them before finalising.",
+        count,
+    )
+
+
+if open_score_appeals not in cycle.FINALISE_CHECKS:
+    cycle.FINALISE_CHECKS.append(open_score_appeals)
 
 
 @dataclass(frozen=True)
@@ -116,8 +160,12 @@ def credit_periods(tenant_id: int) -> list[Period]:
 # --- raising -------------------------------------------------------------------------
 
 
-def _score_fields(tenant_id: int, person_id: int, line_id: int | None, claimed: Decimal | None):
-    choice = next((c for c in score_choices(tenant_id, person_id) if c.line.id == line_id), None)
+def _score_fields(
+    tenant_id: int, person_id: int, line_id: int | None, claimed: Decimal | None, today: date
+):
+    choice = next(
+        (c for c in score_choices(tenant_id, person_id, today) if c.line.id == line_id), None
+    )
     if choice is None:
         raise AppealError(_("Choose one of your rated KPI scores."))
     if claimed is None or claimed < 0:
@@ -189,7 +237,7 @@ def raise_case(
     """``person`` raises a case about their own pay or score. The caller commits."""
     reason = _text(reason, _("Say why you appeal: what is wrong and what you believe is right."))
     if kind == CaseKind.SCORE:
-        fields = _score_fields(tenant_id, person.id, line_id, claimed)
+        fields = _score_fields(tenant_id, person.id, line_id, claimed, today)
     elif kind == CaseKind.STATEMENT:
         fields = _statement_fields(tenant_id, person.id, line_id)
     else:
