@@ -115,7 +115,7 @@ def full_calculation(tenant_id: int, period) -> dict[int, dict[int, Decimal]]:
 
 def _people(tenant_id):
     from jili.extensions import db
-    from jili.org.models import Level, Person
+    from jili.org.models import Person
 
     return list(db.session.scalars(select(Person).where(Person.tenant_id == tenant_id)))
 
@@ -139,7 +139,9 @@ def _check_everyone(tenant, period) -> None:
                 person.employee_no,
             )
     names = {r.plan_id: r.plan_name for r in company.plans.values()}
-    for person in people[:: max(1, len(people) // 25)] + [p for p in people if p.level == "manager"]:
+    for person in people[:: max(1, len(people) // 25)] + [
+        p for p in people if p.level == "manager"
+    ]:
         got = {e.plan_id: e.amount for e in estimate(tenant.id, "CNY", person, period)}
         for plan_id, amount in got.items():
             assert amount == reference[plan_id].get(person.id, Decimal(0)), (
@@ -237,11 +239,13 @@ def _change_kpi(tenant_id, period):
     from jili.inputs.models import MetricValue
 
     for value in db.session.scalars(
-        select(MetricValue).where(
+        select(MetricValue)
+        .where(
             MetricValue.tenant_id == tenant_id,
             MetricValue.period_id == period.id,
             MetricValue.person_id.is_not(None),
-        ).limit(3)
+        )
+        .limit(3)
     ):
         value.actual = value.actual + 7
 
@@ -270,7 +274,7 @@ def _change_first_deal(tenant_id, period):
     """A newcomer's deal from before the period: their first deal moves earlier."""
     from jili.extensions import db
     from jili.inputs.models import SalesCredit, Transaction
-    from jili.org.models import Level, Person
+    from jili.org.models import Person
 
     newcomer = db.session.scalar(
         select(Person).where(Person.tenant_id == tenant_id, Person.mentor_id.is_not(None))

@@ -35,10 +35,9 @@ import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Integer, event, String, cast, func, literal, select, type_coerce
+from sqlalchemy import Integer, String, cast, event, func, literal, select, type_coerce
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
@@ -187,7 +186,9 @@ def _calculate(tenant_id, currency, period, entries, policy, once, stamp) -> Com
         try:
             lines = entry.scheme.calculate(scoped, entry.version.settings, context)
         except Exception as exc:  # noqa: BLE001  a plugin refusing today's inputs: say so
-            plans[entry.plan.id] = PlanResult(entry.plan.id, entry.plan.name, eligible, {}, str(exc))
+            plans[entry.plan.id] = PlanResult(
+                entry.plan.id, entry.plan.name, eligible, {}, str(exc)
+            )
             continue
         amounts: dict[int, Decimal] = defaultdict(lambda: ZERO)
         for line in lines:
@@ -240,13 +241,13 @@ def inputs_stamp(
     ]  # fmt: skip
     for text in texts:
         digest.update(b"\x1e" + (text or "").encode())
-    credits = [
+    sales = [
         *_credit_sums(SalesCredit.deal_date >= period.start_date,
                       SalesCredit.deal_date <= period.end_date, tenant_id=t),
         *_credit_sums(SalesCredit.deal_date < period.start_date,
                       SalesCredit.person_id.in_(_first_deal_candidates(t)), tenant_id=t),
     ]  # fmt: skip
-    digest.update(json.dumps(credits, default=str).encode())
+    digest.update(json.dumps(sales, default=str).encode())
     return digest.hexdigest()
 
 

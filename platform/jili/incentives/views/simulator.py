@@ -244,7 +244,9 @@ _CURVES_LOCK = threading.Lock()
 _CURVES_MAX = 128
 
 
-def _curve(scoped, entry, person_id: int, target: Decimal, attainment: Decimal, context, stamp=None):
+def _curve(
+    scoped, entry, person_id: int, target: Decimal, attainment: Decimal, context, stamp=None
+):
     settings = entry.version.settings
     key = (
         g.tenant.id,
@@ -252,9 +254,8 @@ def _curve(scoped, entry, person_id: int, target: Decimal, attainment: Decimal, 
         str(target),
         entry.plan.id,
         entry.version.id,
-        # The company's facts: the inputs stamp they were built for (cheap, and
-        # exact — see jili.incentives.services.estimates). One person's facts: the
-        # engine's fingerprint (ids are as good as natural keys inside one database).
+        # The company's facts: their inputs stamp (jili.incentives.services.estimates);
+        # one person's: the engine's fingerprint (ids serve as natural keys here).
         stamp
         or fingerprint(
             scoped, [entry], {"paid_once": sorted(context.paid_once_keys)}, NaturalKeys({}, {})
@@ -306,8 +307,7 @@ def _scoped_facts(person: Person, period: Period, entry):
             only=frozenset({person.id}),
         )
     else:
-        # The company's facts, read once per inputs stamp and shared with the
-        # home pages' estimates: the simulator then varies this one person.
+        # The company's facts once per inputs stamp (shared with the home pages).
         company = company_estimate(tid, g.tenant.currency, period)
         facts, unrolled, stamp = company.facts, company.unrolled, company.stamp
     if not scheme.manager_rollup:
