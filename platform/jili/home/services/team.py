@@ -150,19 +150,18 @@ def team_slices(
     """The team's credited revenue in the period by region and by product line:
     one grouped query over the credits of the manager's people (the visibility
     rule's condition, the manager excluded), largest first, then by name."""
+    team = select(Person.id).where(
+        Person.tenant_id == tenant_id, team_condition(manager), Person.id != manager.id
+    )
     rows = db.session.execute(
+        # The team's people first, then each one's credits by the person × date
+        # index: a small team reads its own credits, not the company's.
         select(SalesCredit.region, SalesCredit.product_line, func.sum(SalesCredit.amount))
-        .join(
-            Person,
-            (Person.tenant_id == SalesCredit.tenant_id) & (Person.id == SalesCredit.person_id),
-        )
         .where(
             SalesCredit.tenant_id == tenant_id,
+            SalesCredit.person_id.in_(team),
             SalesCredit.deal_date >= period.start_date,
             SalesCredit.deal_date <= period.end_date,
-            Person.tenant_id == tenant_id,
-            team_condition(manager),
-            Person.id != manager.id,
         )
         .group_by(SalesCredit.region, SalesCredit.product_line)
     ).all()
