@@ -332,3 +332,20 @@ def test_a_changed_plan_setting_changes_the_stamp(ctx):
     after = company_estimate(ctx.id, "CNY", period)
     assert after.stamp != before.stamp
     assert "Excess pool (renamed)" in [r.plan_name for r in after.plans.values()]
+
+
+def test_team_slices_from_the_cache_equal_the_grouped_query(ctx):
+    from jili.home.services.team import _cached_slices, team_slices
+    from jili.org.models import Level
+    from jili.org.visibility import team_people
+
+    period = _period(ctx.id)
+    managers = [p for p in _people(ctx.id) if p.level == Level.MANAGER]
+    assert managers
+    for manager in managers:
+        ids = frozenset(p.id for p in team_people(manager))
+        rows = _cached_slices(ctx.id, "CNY", period, ids)
+        assert rows is not None  # the tiered commission reads slices, so the cache has them
+        cached = team_slices(ctx.id, period, manager, Decimal(1000), rows)
+        assert cached == team_slices(ctx.id, period, manager, Decimal(1000))
+        assert cached[0] and cached[1]

@@ -137,34 +137,43 @@ def team_period(
         a = Attainment(person, row.booked_revenue if row else ZERO, target)
         (out.ranking if a.pct is not None else out.without_target).append(a)
     out.ranking.sort(key=lambda a: (-a.pct, a.person.employee_no))
-    out.by_region, out.by_product = team_slices(tenant_id, period, manager, out.team_target)
+    out.by_region, out.by_product = team_slices(
+        tenant_id,
+        period,
+        manager,
+        out.team_target,
+        _cached_slices(tenant_id, currency, period, ids),
+    )
     if company is not None:
         ceiling, revenue = company
         out.budget = BudgetShare(ceiling, revenue, out.team_revenue)
     return out
 
 
+def _cached_slices(tenant_id: int, currency: str, period: Period, ids: frozenset[int]):
+    """(region, product line, revenue) of each of ``ids`` from the estimate's cached
+    facts, when they carry slices (a plan reads them); None: read them in SQL."""
+    company = company_estimate(tenant_id, currency, period)
+    if company is None or not company.has_slices:
+        return None
+    people = company.facts.people
+    return [
+        (s.region, s.product_line, s.booked_revenue)
+        for pid in ids
+        if pid in people
+        for s in people[pid].slices
+    ]
+
+
 def team_slices(
-    tenant_id: int, period: Period, manager: Person, team_target: Decimal
+    tenant_id: int, period: Period, manager: Person, team_target: Decimal, rows=None
 ) -> tuple[list[Slice], list[Slice]]:
     """The team's credited revenue in the period by region and by product line:
     one grouped query over the credits of the manager's people (the visibility
-    rule's condition, the manager excluded), largest first, then by name."""
-    team = select(Person.id).where(
-        Person.tenant_id == tenant_id, team_condition(manager), Person.id != manager.id
-    )
-    rows = db.session.execute(
-        # The team's people first, then each one's credits by the person × date
-        # index: a small team reads its own credits, not the company's.
-        select(SalesCredit.region, SalesCredit.product_line, func.sum(SalesCredit.amount))
-        .where(
-            SalesCredit.tenant_id == tenant_id,
-            SalesCredit.person_id.in_(team),
-            SalesCredit.deal_date >= period.start_date,
-            SalesCredit.deal_date <= period.end_date,
-        )
-        .group_by(SalesCredit.region, SalesCredit.product_line)
-    ).all()
+    rule's condition, the manager excluded), largest first, then by name — or the
+    same sums from ``rows`` (:func:`_cached_slices`), each person's own."""
+    if rows is None:
+        rows = _slice_rows(tenant_id, period, manager)
     regions: dict[str, Decimal] = {}
     products: dict[str, Decimal] = {}
     for region, product, amount in rows:
@@ -180,6 +189,24 @@ def team_slices(
         return sorted(out, key=lambda s: (-s.revenue, s.name))
 
     return slices(regions), slices(products)
+
+
+def _slice_rows(tenant_id: int, period: Period, manager: Person) -> list:
+    team = select(Person.id).where(
+        Person.tenant_id == tenant_id, team_condition(manager), Person.id != manager.id
+    )
+    return db.session.execute(
+        # The team's people first, then each one's credits by the person × date
+        # index: a small team reads its own credits, not the company's.
+        select(SalesCredit.region, SalesCredit.product_line, func.sum(SalesCredit.amount))
+        .where(
+            SalesCredit.tenant_id == tenant_id,
+            SalesCredit.person_id.in_(team),
+            SalesCredit.deal_date >= period.start_date,
+            SalesCredit.deal_date <= period.end_date,
+        )
+        .group_by(SalesCredit.region, SalesCredit.product_line)
+    ).all()
 
 
 def team_estimate(

@@ -19,7 +19,8 @@ ids and id-weighted sums of every value the facts read. An insert, a deletion or
 edit of any of them changes the stamp, so a stale result is never served.
 
 **Where it is kept**: in process, an LRU of :data:`CACHE_SIZE` entries keyed by
-tenant, period, currency and stamp. With several gunicorn workers each worker
+tenant, period, currency and stamp (and the app, as one process may serve several
+databases in tests and tools). With several gunicorn workers each worker
 calculates a stamp once (the stamp in the key keeps every worker right without any
 invalidation message); a table shared by the workers would save the other workers'
 first calculation but the simulator needs the facts themselves in memory, and
@@ -32,11 +33,13 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import uuid
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import Integer, String, cast, event, func, literal, select, type_coerce
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
@@ -85,6 +88,8 @@ class CompanyEstimate:
     plans: dict[int, PlanResult]  # plan id → its result, in the plans' order
     ceiling: Decimal | None  # the budget ceiling on today's facts (None: none)
     revenue: Decimal  # the company's credited revenue to date
+    has_slices: bool = False  # the facts carry each person's region × product line sums
+    key: tuple = ()  # its key in the cache: app, tenant, period, currency, stamp
 
     def own(self, person_id: int) -> PersonFacts | None:
         """A person's facts with their own sales (no manager roll-up)."""
@@ -123,7 +128,9 @@ def _company_estimate(tenant_id, currency, period, entries) -> CompanyEstimate:
     policy = budget_policy(tenant_id, entries, period.kind.value)
     once = paid_once_keys(tenant_id, period.id)
     stamp = inputs_stamp(tenant_id, period, entries, policy_dict(policy), once)
-    key = (tenant_id, period.id, currency, stamp)
+    # The app in the key: one process may serve several databases (tests, tools).
+    key = (current_app.extensions.setdefault(_APP_KEY, uuid.uuid4().hex), tenant_id, period.id)
+    key += (currency, stamp)
     with _LOCK:
         found = _CACHE.get(key)
         if found is not None:
@@ -134,7 +141,7 @@ def _company_estimate(tenant_id, currency, period, entries) -> CompanyEstimate:
         with _LOCK:
             found = _CACHE.get(key)
         if found is None:
-            found = _calculate(tenant_id, currency, period, entries, policy, once, stamp)
+            found = _calculate(tenant_id, currency, period, entries, policy, once, key)
             with _LOCK:
                 _CACHE[key] = found
                 while len(_CACHE) > CACHE_SIZE:
@@ -145,6 +152,7 @@ def _company_estimate(tenant_id, currency, period, entries) -> CompanyEstimate:
 
 
 _MEMO = "jili.estimates.memo"
+_APP_KEY = "jili.estimates"
 
 
 def _forget(session, *_args) -> None:
@@ -167,7 +175,7 @@ def clear_cache() -> None:
     _forget(db.session)
 
 
-def _calculate(tenant_id, currency, period, entries, policy, once, stamp) -> CompanyEstimate:
+def _calculate(tenant_id, currency, period, entries, policy, once, key) -> CompanyEstimate:
     needed = frozenset().union(*(e.scheme.facts_needed for e in entries))
     facts, unrolled = build_facts_and_own(tenant_id, period, needed | {Fact.SALES, Fact.TARGETS})
     subtree = load_subtree(tenant_id)
@@ -197,7 +205,8 @@ def _calculate(tenant_id, currency, period, entries, policy, once, stamp) -> Com
     revenue, target = company_revenue_and_target(facts, unrolled)
     attainment = revenue / target if target and target > 0 else None
     ceiling = policy.ceiling(revenue, attainment, places)
-    return CompanyEstimate(stamp, facts, unrolled, plans, ceiling, revenue)
+    has_slices = Fact.SALES_SLICES in needed
+    return CompanyEstimate(key[-1], facts, unrolled, plans, ceiling, revenue, has_slices, key)
 
 
 # -- the stamp ---------------------------------------------------------------------

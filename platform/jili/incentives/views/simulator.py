@@ -309,7 +309,7 @@ def _scoped_facts(person: Person, period: Period, entry):
     else:
         # The company's facts once per inputs stamp (shared with the home pages).
         company = company_estimate(tid, g.tenant.currency, period)
-        facts, unrolled, stamp = company.facts, company.unrolled, company.stamp
+        facts, unrolled, stamp = company.facts, company.unrolled, company.key
     if not scheme.manager_rollup:
         facts = without_rollup(facts, unrolled)
     subtree = load_subtree(tid)
