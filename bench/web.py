@@ -51,6 +51,7 @@ _BENCH_RUN = _bench_run()
 _pg_admin, machine = _BENCH_RUN._pg_admin, _BENCH_RUN.machine  # the same machine description
 
 TARGET_SECONDS = 1.0
+SIM_TARGET_SECONDS = 0.3
 PASSWORD = "bench-home-pages-9"
 ROLES = (
     # (key, words for the report, membership role)
@@ -163,8 +164,11 @@ def measure(url: str, repeat: int, *, warm_up: bool = True, profile: bool = True
     for key, _words, _role in ROLES:
         client = app.test_client()
         _login(client, f"{key}@bench.example")
-        if warm_up:
-            client.get("/t/bench/")  # warm-up: caches, first queries
+        first = None
+        if warm_up:  # the first request: a new inputs stamp calculates the company part
+            started = time.perf_counter()
+            client.get("/t/bench/")
+            first = time.perf_counter() - started
         times, size = [], 0
         for _ in range(repeat):
             statements[0] = 0
@@ -180,9 +184,11 @@ def measure(url: str, repeat: int, *, warm_up: bool = True, profile: bool = True
             "statements": statements[0],
             "bytes": size,
             "charts": resp.get_data(as_text=True).count("<svg"),
+            "first": first,
         }
         if statistics.median(times) > slowest[0]:
             slowest = (statistics.median(times), (key, client))
+    out["simulator"] = _simulator(app, repeat, statements)
     key, client = slowest[1]
     out["profile_of"], out["profile"] = key, "(not profiled)"
     if not profile:
@@ -192,8 +198,45 @@ def measure(url: str, repeat: int, *, warm_up: bool = True, profile: bool = True
     client.get("/t/bench/", headers={"Accept-Language": "zh-CN"})
     profiler.disable()
     buf = io.StringIO()
-    pstats.Stats(profiler, stream=buf).sort_stats("cumulative").print_stats(25)
+    # our own frames only: the framework's wrappers would fill the top 25
+    pstats.Stats(profiler, stream=buf).sort_stats("cumulative").print_stats("jili|templates", 25)
     out["profile"] = "\n".join(line for line in buf.getvalue().splitlines() if line.strip())
+    return out
+
+
+#: The simulator requests measured: (key, words, query). The salesperson's own
+#: simulator (every plan of theirs stacked), after the home pages have calculated
+#: the company part of the period: the first request draws this person's curves;
+#: then the slider moves along the 10 % steps (curves cached per inputs stamp);
+#: then to a value off the steps (one more point per plan, once).
+SIMULATOR = (
+    ("sim_first", "simulator: a person's first request", ""),
+    ("sim_step", "simulator: slider on a 10 % step", "?attainment=120"),
+    ("sim_off", "simulator: slider off the steps, first time", "?attainment=87"),
+)
+
+
+def _simulator(app, repeat: int, statements: list[int]) -> dict:
+    client = app.test_client()
+    _login(client, "staff@bench.example")
+    out = {}
+    for key, _words, query in SIMULATOR:
+        runs = 1 if key != "sim_step" else repeat
+        times = []
+        for _ in range(runs):
+            statements[0] = 0
+            started = time.perf_counter()
+            resp = client.get(f"/t/bench/simulator{query}", headers={"Accept-Language": "zh-CN"})
+            times.append(time.perf_counter() - started)
+            if resp.status_code != 200:
+                raise SystemExit(f"{key}: simulator answered {resp.status_code}")
+        out[key] = {
+            "best": min(times),
+            "median": statistics.median(times),
+            "statements": statements[0],
+            "bytes": len(resp.data),
+            "charts": resp.get_data(as_text=True).count("<svg"),
+        }
     return out
 
 
@@ -205,37 +248,85 @@ def _count(box: list[int]) -> None:
 
 ANALYSIS = """## Where the time goes
 
-- The owner's home (checklist, due, cost against revenue) is counts and one
-  aggregate per quarter: it does not grow with the number of people.
-- A staff or manager home estimates pay on today's facts. Pool schemes (excess pool,
-  profit sharing) and mentor awards need the whole company's facts, so the estimate
-  builds the company's facts (people, sales by person × region × product line,
-  targets, KPIs) and runs every plan: the cost of a provisional calculation of the
-  whole company, per period shown (the open month and quarter), per page view.
-- A manager's page does that once for the team's payout (``home.services.team``) and,
-  as a person with their own numbers, once more for their own estimate
-  (``home.services.progress``); the team's ranking reuses the team estimate's
-  facts, and attainment by region and product line is one grouped query.
-- Levers left: a per-worker cache of the whole-company estimate keyed by the inputs
-  (as the simulator caches its curves), estimating per-person schemes on the team's
-  facts only, and reading a finished calculation instead when the period has one."""
+- **The company part of the estimate, once per inputs stamp.** Pools (excess pool,
+  profit sharing), the mentor award and a manager's roll-up pay one person according to
+  everyone else, so an estimate needs every active plan calculated over the company.
+  ``jili.incentives.services.estimates`` does that once per *inputs stamp* and keeps it
+  in the worker's memory (an LRU of 8 tenant-periods); a staff home reads one person's
+  amounts from it, a manager home sums the team's, and the simulator varies one person
+  on its facts. The **first** column is that calculation: building the facts (about
+  3 s at 10,000 people on a quiet machine) and the six plans (0.1 s excess pool, 0.2 s
+  mentor award, 0.5 s performance bonus, 0.4 s profit sharing, 0.4 s special awards,
+  1.3 s tiered commission). Each gunicorn worker pays it once per change of the inputs.
+- **The stamp is the floor of every later request.** It is read on each request so a
+  changed input is never served stale: one string aggregate each over the people,
+  teams and the period's targets, KPI values, profit and awards, and a count / highest
+  id / id sum over the period's credits (one pass over the covering index, 210,000
+  entries) — roughly 0.2–0.3 s on a quiet machine, several times that under load. To
+  go below it, the inputs need a version that writes maintain (a per-tenant counter
+  bumped by triggers on the input tables), making the stamp one row read.
+- **Manager views.** The team's payout is a sum over the cached per-person amounts,
+  the ranking reads the cached facts (own sales, no roll-up), and revenue by region
+  and product line is one grouped query that reads the team's people first and then
+  only their credits (the person × date index), not the company's. A region manager's
+  page also renders every one of 2,500 names in the under-80 % / under-70 % lists
+  (one ``url_for`` for the page, not per name).
+- **Simulator.** After the first request of a period the company's facts come from the
+  same cache; a person's curve (21 points) is then cached per inputs stamp, so moving
+  the slider along the 10 % steps costs the stamp and the rendering, and a value off
+  the steps one more calculation per plan, once. A person's **first** curve of a pool
+  plan still calculates that plan 21 times over 10,000 people (about 0.7 s a point for
+  the three pool plans together): that is where the 0.3 s target is missed. Meeting it
+  needs an optional hook in the scheme API letting a pool plugin prepare the rest of
+  the company once and pay one changed person (the team's pool and the other members'
+  excess; the sum of KPI weights; a mentee's first deal) — plugins and the scheme API,
+  not done here."""
 
 
-def report(data: dict, made: dict, dialect: str, repeat: int) -> str:
+def _rows_and_verdicts(data: dict, made: dict) -> tuple[list[str], list[str]]:
+    owner = data["pages"]["owner"]["median"]
     rows, verdicts = [], []
     for key, words, _role in ROLES:
         p = data["pages"][key]
         ok = p["median"] <= TARGET_SECONDS
+        first = f"{p['first']:.3f} s" if p.get("first") is not None else "–"
         rows.append(
-            f"| {words} | {made['seen'][key]:,} | {p['best']:.3f} s | {p['median']:.3f} s "
-            f"| {p['statements']} | {p['charts']} | {p['bytes'] / 1024:.0f} KB |"
+            f"| {words} | {made['seen'][key]:,} | {first} | {p['best']:.3f} s "
+            f"| {p['median']:.3f} s | {p['median'] / owner:.1f}× | {p['statements']} "
+            f"| {p['charts']} | {p['bytes'] / 1024:.0f} KB |"
         )
         verdicts.append(
-            f"- {words}: " + ("**met**" if ok else "**missed**") + f" ({p['median']:.3f} s)"
+            f"- {words}: "
+            + ("**met**" if ok else "**missed**")
+            + f" ({p['median']:.3f} s"
+            + ("" if ok else f", {p['median'] / TARGET_SECONDS:.1f}× the target")
+            + ")"
         )
+    for key, words, _query in SIMULATOR:
+        p = data.get("simulator", {}).get(key)
+        if p is None:
+            continue
+        ok = p["median"] <= SIM_TARGET_SECONDS
+        rows.append(
+            f"| {words} | 1 | – | {p['best']:.3f} s | {p['median']:.3f} s "
+            f"| {p['median'] / owner:.1f}× | {p['statements']} | {p['charts']} "
+            f"| {p['bytes'] / 1024:.0f} KB |"
+        )
+        verdicts.append(
+            f"- {words}: "
+            + ("**met**" if ok else "**missed**")
+            + f" against {SIM_TARGET_SECONDS} s ({p['median']:.3f} s"
+            + ("" if ok else f", {p['median'] / SIM_TARGET_SECONDS:.1f}× the target")
+            + ")"
+        )
+    return rows, verdicts
+
+
+def report(data: dict, made: dict, dialect: str, repeat: int) -> str:
+    rows, verdicts = _rows_and_verdicts(data, made)
     return "\n".join(
         [
-            "# Benchmark: the home pages at 10,000 people",
+            "# Benchmark: the home pages and the simulator at 10,000 people",
             "",
             f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `make bench` (`python bench/web.py`).",
             "",
@@ -243,6 +334,7 @@ def report(data: dict, made: dict, dialect: str, repeat: int) -> str:
             "",
             *(f"- {k}: {v}" for k, v in machine().items()),
             f"- database: {dialect}",
+            f"- load average when measured: {_load()}",
             "",
             "## Data",
             "",
@@ -254,22 +346,28 @@ def report(data: dict, made: dict, dialect: str, repeat: int) -> str:
             "",
             "## Results",
             "",
-            f"Each page once to warm up, then {repeat} times; the Flask test client in one "
-            "process (no network, no gunicorn), as the logged-in member.",
+            "Each home page once first (**first**: a new inputs stamp, so the company part of "
+            f"the estimate is calculated), then {repeat} times; the Flask test client in one "
+            "process (no network, no gunicorn), as the logged-in member. **× owner** is the "
+            "median over the owner home's median in the same run. The simulator rows are the "
+            "salesperson's own simulator (every plan stacked) after the home pages ran.",
             "",
-            "| home page of | people seen | best | median | SQL statements | charts | size |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+            "| request | people seen | first | best | median | × owner | SQL statements "
+            "| charts | size |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
             *rows,
             "",
             "## Verdict",
             "",
-            f"Target: the median answer within {TARGET_SECONDS:.1f} s.",
+            f"Target: the median answer within {TARGET_SECONDS:.1f} s (home pages) and "
+            f"{SIM_TARGET_SECONDS} s (simulator, after the first request of a period); the web "
+            "benchmark's p95 < 50 ms is the direction.",
             "",
             *verdicts,
             "",
             ANALYSIS,
             "",
-            f"## Profile of the slowest page ({data['profile_of']}; cProfile, cumulative, top 25)",
+            f"## Profile of the slowest page ({data['profile_of']}; cProfile, cumulative, top 25 of Jili's own frames)",
             "",
             "```",
             data["profile"].strip(),
@@ -277,6 +375,13 @@ def report(data: dict, made: dict, dialect: str, repeat: int) -> str:
             "",
         ]
     )
+
+
+def _load() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:

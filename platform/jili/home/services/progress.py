@@ -16,11 +16,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 
 from jili.extensions import db
-from jili.incentives.engine import PlanStatus, latest_run, load_subtree, narrow, plans_for_period
+from jili.incentives.engine import latest_run, load_subtree, narrow
 from jili.incentives.engine import run_lines as engine_run_lines
-from jili.incentives.engine.facts import build_facts_and_own, without_rollup
+from jili.incentives.engine.facts import build_facts_and_own
 from jili.incentives.engine.runs import paid_once_keys
 from jili.incentives.models import CalculationRun, PayoutLineRecord, RunKind
+from jili.incentives.services.estimates import active_entries, company_estimate
 from jili.incentives.services.simulator import payout_for
 from jili.inputs.models import SalesTarget
 from jili.money import CURRENCIES
@@ -161,36 +162,43 @@ def person_progress(
 def estimate(tenant_id: int, currency: str, person: Person, period: Period) -> list[PlanEstimate]:
     """What ``person`` would earn from each active plan of ``period`` on today's facts.
 
-    Per-person schemes read that person's facts alone; a scheme that pools a team
-    (or a manager's roll-up) reads the period's facts for everyone, as a run would.
-    Nothing is stored."""
-    entries = [e for e in plans_for_period(tenant_id, period) if e.status == PlanStatus.ACTIVE]
+    When every plan is per person (and the person is not a manager, whose row
+    rolls up their teams'), only that person's facts are read. Otherwise a pool,
+    a ranking or a mentor award needs the company: the period's plans are
+    calculated once per inputs stamp (:mod:`jili.incentives.services.estimates`)
+    and this person's amounts read from that. Nothing is stored."""
+    entries = active_entries(tenant_id, period)
     if not entries:
         return []
+    if person.level != Level.MANAGER and all(e.scheme.per_person for e in entries):
+        return _estimate_alone(tenant_id, currency, person, period, entries)
+    company = company_estimate(tenant_id, currency, period, entries)
+    out = []
+    for entry in entries:
+        result = company.plans[entry.plan.id]
+        if person.id not in result.eligible:
+            continue  # not eligible: this plan pays them nothing, so it is not listed
+        if result.problem:
+            out.append(PlanEstimate(entry.plan.id, entry.plan.name, None, result.problem))
+        else:
+            out.append(PlanEstimate(entry.plan.id, entry.plan.name, result.amount(person.id)))
+    return out
+
+
+def _estimate_alone(tenant_id, currency, person, period, entries) -> list[PlanEstimate]:
+    """Per-person plans on this person's facts alone (a few indexed reads)."""
+    needed = frozenset().union(*(e.scheme.facts_needed for e in entries))
+    facts, _unrolled = build_facts_and_own(
+        tenant_id, period, needed | {Fact.SALES, Fact.TARGETS}, only=frozenset({person.id})
+    )
     subtree = load_subtree(tenant_id)
     once = paid_once_keys(tenant_id, period.id)
     places = CURRENCIES.get(currency, 2)
-    cache: dict[bool, tuple] = {}
     out = []
     for entry in entries:
-        scheme = entry.scheme
-        alone = scheme.per_person and person.level != Level.MANAGER
-        if alone not in cache:
-            needed = frozenset().union(*(e.scheme.facts_needed for e in entries))
-            cache[alone] = build_facts_and_own(
-                tenant_id,
-                period,
-                needed | {Fact.SALES, Fact.TARGETS},
-                only=frozenset({person.id}) if alone else None,
-            )
-        facts, unrolled = cache[alone]
-        if not scheme.manager_rollup:
-            facts = without_rollup(facts, unrolled)
         scoped = narrow(facts, entry.version.eligibility, subtree)
         if person.id not in scoped.people:
             continue  # not eligible: this plan pays them nothing, so it is not listed
-        if scheme.per_person:
-            scoped = narrow(scoped, {"person_ids": [person.id]}, subtree)
         context = CalculationContext(
             plan_key=entry.plan_key,
             places=places,
@@ -198,7 +206,7 @@ def estimate(tenant_id: int, currency: str, person: Person, period: Period) -> l
             paid_once_keys=once.get(entry.plan.id, frozenset()),
         )
         try:
-            amount = payout_for(scheme, entry.version.settings, scoped, person.id, context)
+            amount = payout_for(entry.scheme, entry.version.settings, scoped, person.id, context)
         except Exception as exc:  # a plugin refusing today's inputs: say so, plainly
             out.append(PlanEstimate(entry.plan.id, entry.plan.name, None, str(exc)))
             continue

@@ -19,16 +19,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import func, select
 
 from jili.extensions import db
-from jili.incentives.engine import PlanStatus, load_subtree, narrow, plans_for_period
-from jili.incentives.engine.budget import budget_policy, company_revenue_and_target
-from jili.incentives.engine.facts import build_facts_and_own, without_rollup
-from jili.incentives.engine.runs import paid_once_keys
+from jili.incentives.engine.facts import build_facts_and_own
+from jili.incentives.services.estimates import company_estimate
 from jili.inputs.models import SalesCredit
 from jili.money import CURRENCIES
 from jili.org.models import Person
 from jili.org.visibility import team_condition
 from jili.periods.models import Period
-from jili.schemes import CalculationContext, Fact, PersonFacts
+from jili.schemes import Fact, PersonFacts
 from jili.targets.services import is_published
 
 ZERO = Decimal(0)
@@ -139,35 +137,43 @@ def team_period(
         a = Attainment(person, row.booked_revenue if row else ZERO, target)
         (out.ranking if a.pct is not None else out.without_target).append(a)
     out.ranking.sort(key=lambda a: (-a.pct, a.person.employee_no))
-    out.by_region, out.by_product = team_slices(tenant_id, period, manager, out.team_target)
+    out.by_region, out.by_product = team_slices(
+        tenant_id,
+        period,
+        manager,
+        out.team_target,
+        _cached_slices(tenant_id, currency, period, ids),
+    )
     if company is not None:
         ceiling, revenue = company
         out.budget = BudgetShare(ceiling, revenue, out.team_revenue)
     return out
 
 
+def _cached_slices(tenant_id: int, currency: str, period: Period, ids: frozenset[int]):
+    """(region, product line, revenue) of each of ``ids`` from the estimate's cached
+    facts, when they carry slices (a plan reads them); None: read them in SQL."""
+    company = company_estimate(tenant_id, currency, period)
+    if company is None or not company.has_slices:
+        return None
+    people = company.facts.people
+    return [
+        (s.region, s.product_line, s.booked_revenue)
+        for pid in ids
+        if pid in people
+        for s in people[pid].slices
+    ]
+
+
 def team_slices(
-    tenant_id: int, period: Period, manager: Person, team_target: Decimal
+    tenant_id: int, period: Period, manager: Person, team_target: Decimal, rows=None
 ) -> tuple[list[Slice], list[Slice]]:
     """The team's credited revenue in the period by region and by product line:
     one grouped query over the credits of the manager's people (the visibility
-    rule's condition, the manager excluded), largest first, then by name."""
-    rows = db.session.execute(
-        select(SalesCredit.region, SalesCredit.product_line, func.sum(SalesCredit.amount))
-        .join(
-            Person,
-            (Person.tenant_id == SalesCredit.tenant_id) & (Person.id == SalesCredit.person_id),
-        )
-        .where(
-            SalesCredit.tenant_id == tenant_id,
-            SalesCredit.deal_date >= period.start_date,
-            SalesCredit.deal_date <= period.end_date,
-            Person.tenant_id == tenant_id,
-            team_condition(manager),
-            Person.id != manager.id,
-        )
-        .group_by(SalesCredit.region, SalesCredit.product_line)
-    ).all()
+    rule's condition, the manager excluded), largest first, then by name — or the
+    same sums from ``rows`` (:func:`_cached_slices`), each person's own."""
+    if rows is None:
+        rows = _slice_rows(tenant_id, period, manager)
     regions: dict[str, Decimal] = {}
     products: dict[str, Decimal] = {}
     for region, product, amount in rows:
@@ -185,6 +191,24 @@ def team_slices(
     return slices(regions), slices(products)
 
 
+def _slice_rows(tenant_id: int, period: Period, manager: Person) -> list:
+    team = select(Person.id).where(
+        Person.tenant_id == tenant_id, team_condition(manager), Person.id != manager.id
+    )
+    return db.session.execute(
+        # The team's people first, then each one's credits by the person × date
+        # index: a small team reads its own credits, not the company's.
+        select(SalesCredit.region, SalesCredit.product_line, func.sum(SalesCredit.amount))
+        .where(
+            SalesCredit.tenant_id == tenant_id,
+            SalesCredit.person_id.in_(team),
+            SalesCredit.deal_date >= period.start_date,
+            SalesCredit.deal_date <= period.end_date,
+        )
+        .group_by(SalesCredit.region, SalesCredit.product_line)
+    ).all()
+
+
 def team_estimate(
     tenant_id: int, currency: str, period: Period, person_ids: frozenset[int]
 ) -> tuple[
@@ -193,39 +217,21 @@ def team_estimate(
     dict[int, PersonFacts] | None,
 ]:
     """plan name → what ``person_ids`` would earn from it on today's facts: every
-    active plan calculated once over the period's facts, as a run would (pools need
-    the whole team), summed for these people. Before any budget ceiling; not stored.
+    active plan calculated over the period's facts, as a run would (pools need
+    the whole company), summed for these people — calculated once per inputs
+    stamp (:func:`jili.incentives.services.estimates.company_estimate`), so a
+    page view reads sums. Before any budget ceiling; not stored.
     Also the company's ceiling on today's facts and its credited revenue, and each
     person's facts with their own sales (no manager roll-up) — None when no plan is
     active, and nothing is read."""
-    entries = [e for e in plans_for_period(tenant_id, period) if e.status == PlanStatus.ACTIVE]
-    if not entries:
+    company = company_estimate(tenant_id, currency, period)
+    if company is None:
         return [], None, None
-    needed = frozenset().union(*(e.scheme.facts_needed for e in entries))
-    facts, unrolled = build_facts_and_own(tenant_id, period, needed | {Fact.SALES, Fact.TARGETS})
-    subtree = load_subtree(tenant_id)
-    once = paid_once_keys(tenant_id, period.id)
-    places = CURRENCIES.get(currency, 2)
     out = []
-    for entry in entries:
-        base = facts if entry.scheme.manager_rollup else without_rollup(facts, unrolled)
-        scoped = narrow(base, entry.version.eligibility, subtree)
-        context = CalculationContext(
-            plan_key=entry.plan_key,
-            places=places,
-            currency=currency,
-            paid_once_keys=once.get(entry.plan.id, frozenset()),
-        )
-        try:
-            lines = entry.scheme.calculate(scoped, entry.version.settings, context)
-        except Exception:  # noqa: BLE001  a plan refusing today's inputs: shown as unavailable
-            out.append((entry.plan.name, None))
-            continue
-        total = sum((ln.amount for ln in lines if ln.person_id in person_ids), ZERO)
-        out.append((entry.plan.name, total))
-    revenue, target = company_revenue_and_target(facts, unrolled)
-    attainment = revenue / target if target and target > 0 else None
-    policy = budget_policy(tenant_id, entries, period.kind.value)  # that kind's ceiling
-    ceiling = policy.ceiling(revenue, attainment, places)
-    own = {pid: unrolled.get(pid, p) for pid, p in facts.people.items() if pid in person_ids}
-    return out, (ceiling, revenue), own
+    for result in company.plans.values():
+        if result.problem:
+            out.append((result.plan_name, None))  # a plan refusing today's inputs
+        else:
+            out.append((result.plan_name, result.total(person_ids)))
+    own = {pid: p for pid in person_ids if (p := company.own(pid)) is not None}
+    return out, (company.ceiling, company.revenue), own

@@ -107,9 +107,9 @@ def build_facts_and_own(
     if Fact.FIRST_DEALS in needed:
         read.first_deals = _first_deals(tenant_id, period, people_rows)
     if needed & {Fact.TARGETS, Fact.TEAMS}:
-        read.person_targets, read.team_targets = _targets(tenant_id, period, basis)
+        read.person_targets, read.team_targets = _targets(tenant_id, period, basis, only)
     if needed & {Fact.KPI_SCORES, Fact.TEAMS}:
-        read.kpi, read.collaboration = _metrics(tenant_id, period)
+        read.kpi, read.collaboration = _metrics(tenant_id, period, only)
     profit = _profit(tenant_id, period) if Fact.PROFIT in needed else None
     awards = _awards(tenant_id, period, only) if Fact.ONE_OFF_AWARDS in needed else ()
     members = _members(people_rows, teams)
@@ -244,7 +244,7 @@ TARGET_METRICS = ("revenue", "collected", "margin")
 
 
 def _targets(
-    tenant_id: int, period: Period, basis: str = "baseline"
+    tenant_id: int, period: Period, basis: str = "baseline", only: frozenset[int] | None = None
 ) -> tuple[dict[int, tuple], dict[int, Decimal | None]]:
     """person id → (revenue, collected, margin) targets; team id → revenue target.
 
@@ -264,6 +264,7 @@ def _targets(
             SalesTarget.tenant_id == tenant_id,
             SalesTarget.period_id == period.id,
             SalesTarget.metric.in_(TARGET_METRICS),
+            *([_only(SalesTarget.person_id, only)] if only else []),
         )
     ).all()
     for r in rows:
@@ -277,7 +278,14 @@ def _targets(
     return {pid: tuple(v) for pid, v in person.items()}, team_targets
 
 
-def _metrics(tenant_id: int, period: Period) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
+def _only(person_id, only: frozenset[int]):
+    """These people's rows and the teams' (no person): what ``only`` reads."""
+    return person_id.in_(only) | person_id.is_(None)
+
+
+def _metrics(
+    tenant_id: int, period: Period, only: frozenset[int] | None = None
+) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
     """person id → KPI total score; team id → collaboration score."""
     collaboration: dict[int, Decimal] = {}
     rows = db.session.execute(
@@ -291,7 +299,11 @@ def _metrics(tenant_id: int, period: Period) -> tuple[dict[int, Decimal], dict[i
             MetricValue.higher_is_better,
             MetricValue.cap,
         )
-        .where(MetricValue.tenant_id == tenant_id, MetricValue.period_id == period.id)
+        .where(
+            MetricValue.tenant_id == tenant_id,
+            MetricValue.period_id == period.id,
+            *([_only(MetricValue.person_id, only)] if only else []),
+        )
         .order_by(MetricValue.person_id, MetricValue.metric)
     ).all()
     results: dict[int, list[KpiResult]] = defaultdict(list)

@@ -27,6 +27,7 @@ from jili.incentives.engine.natural import NaturalKeys
 from jili.incentives.engine.runs import paid_once_keys
 from jili.incentives.engine.storage import fingerprint
 from jili.incentives.models import Plan
+from jili.incentives.services.estimates import company_estimate
 from jili.incentives.services.sim_stack import PlanCurve, Stack, stacked_svg
 from jili.incentives.services.simulator import (
     DEFAULT_STEPS,
@@ -243,17 +244,23 @@ _CURVES_LOCK = threading.Lock()
 _CURVES_MAX = 128
 
 
-def _curve(scoped, entry, person_id: int, target: Decimal, attainment: Decimal, context):
+def _curve(
+    scoped, entry, person_id: int, target: Decimal, attainment: Decimal, context, stamp=None
+):
     settings = entry.version.settings
     key = (
         g.tenant.id,
         person_id,
         str(target),
         entry.plan.id,
-        # Ids are as good as natural keys for a cache inside one database.
-        fingerprint(
+        entry.version.id,
+        # The company's facts: their inputs stamp (jili.incentives.services.estimates);
+        # one person's: the engine's fingerprint (ids serve as natural keys here).
+        stamp
+        or fingerprint(
             scoped, [entry], {"paid_once": sorted(context.paid_once_keys)}, NaturalKeys({}, {})
         ),
+        tuple(sorted(context.paid_once_keys)),
     )
     with _CURVES_LOCK:
         steps = _CURVES.get(key)
@@ -269,23 +276,40 @@ def _curve(scoped, entry, person_id: int, target: Decimal, attainment: Decimal, 
                 _CURVES.popitem(last=False)
     if attainment in DEFAULT_STEPS:
         return list(steps)
-    extra = simulate(entry.scheme, settings, scoped, person_id, target, [attainment], context)
+    extra_key = (*key, str(attainment))  # the slider's own point, cached the same way
+    with _CURVES_LOCK:
+        extra = _CURVES.get(extra_key)
+    if extra is None:
+        extra = tuple(
+            simulate(entry.scheme, settings, scoped, person_id, target, [attainment], context)
+        )
+        with _CURVES_LOCK:
+            _CURVES[extra_key] = extra
+            while len(_CURVES) > _CURVES_MAX:
+                _CURVES.popitem(last=False)
     return sorted([*steps, *extra], key=lambda p: p.attainment_pct)
 
 
 def _scoped_facts(person: Person, period: Period, entry):
-    """The person's own facts and the facts the plan is calculated on for them."""
+    """The person's own facts, the facts the plan is calculated on for them, and
+    the inputs stamp when those are the company's (None: this person's alone)."""
     tid = g.tenant.id
     scheme = entry.scheme
     # A per-person scheme needs only this person's facts (a manager's roll-up
     # needs their teams', so a manager gets the whole company).
     alone = scheme.per_person and person.level != Level.MANAGER
-    facts, unrolled = build_facts_and_own(
-        tid,
-        period,
-        frozenset(scheme.facts_needed) | {Fact.SALES, Fact.TARGETS},
-        only=frozenset({person.id}) if alone else None,
-    )
+    stamp = None
+    if alone:
+        facts, unrolled = build_facts_and_own(
+            tid,
+            period,
+            frozenset(scheme.facts_needed) | {Fact.SALES, Fact.TARGETS},
+            only=frozenset({person.id}),
+        )
+    else:
+        # The company's facts once per inputs stamp (shared with the home pages).
+        company = company_estimate(tid, g.tenant.currency, period)
+        facts, unrolled, stamp = company.facts, company.unrolled, company.key
     if not scheme.manager_rollup:
         facts = without_rollup(facts, unrolled)
     subtree = load_subtree(tid)
@@ -293,7 +317,8 @@ def _scoped_facts(person: Person, period: Period, entry):
     if scheme.per_person and person.id in scoped.people:
         # This scheme pays each person on their own facts: calculate them alone.
         scoped = narrow(scoped, {"person_ids": [person.id]}, subtree)
-    return facts.people.get(person.id), scoped
+        stamp = None  # one person's facts: their own fingerprint is cheap
+    return facts.people.get(person.id), scoped, stamp
 
 
 def _simulate(person, period, entry, attainment, typed_target) -> dict:
@@ -308,7 +333,7 @@ def _simulate(person, period, entry, attainment, typed_target) -> dict:
         return {"problem": _("There are no periods yet.")}
     if entry is None:
         return {"problem": _("No plan is calculated in %(period)s.", period=period.label)}
-    actual, scoped = _scoped_facts(person, period, entry)
+    actual, scoped, stamp = _scoped_facts(person, period, entry)
     out: dict = {
         "actual_sales": actual.booked_revenue if actual else ZERO,
         "actual_target": actual.target if actual else None,
@@ -335,7 +360,7 @@ def _simulate(person, period, entry, attainment, typed_target) -> dict:
         attainment = min(max(current, ZERO), Decimal(200)).quantize(Decimal(1)).normalize()
     context = _plan_context(entry, paid_once_keys(g.tenant.id, period.id))
     try:
-        points = _curve(scoped, entry, person.id, target, attainment, context)
+        points = _curve(scoped, entry, person.id, target, attainment, context, stamp)
     except Exception as exc:  # a plugin refusing its inputs: say so, plainly
         out["problem"] = _(
             "Plan %(plan)s could not be calculated: %(error)s", plan=entry.plan.name, error=exc
@@ -361,7 +386,7 @@ def _simulate_all(person, period, entries, attainment, typed_target) -> dict:
     curves, out = [], {}
     paid = paid_once_keys(g.tenant.id, period.id)  # one read for every plan
     for entry in entries:
-        actual, scoped = _scoped_facts(person, period, entry)
+        actual, scoped, stamp = _scoped_facts(person, period, entry)
         if not out:
             out = {
                 "actual_sales": actual.booked_revenue if actual else ZERO,
@@ -381,7 +406,7 @@ def _simulate_all(person, period, entries, attainment, typed_target) -> dict:
                 attainment = min(max(current, ZERO), Decimal(200)).quantize(Decimal(1)).normalize()
         context = _plan_context(entry, paid)
         try:
-            points = _curve(scoped, entry, person.id, target, attainment, context)
+            points = _curve(scoped, entry, person.id, target, attainment, context, stamp)
         except Exception as exc:  # a plugin refusing its inputs: say so, plainly
             out["problem"] = _(
                 "Plan %(plan)s could not be calculated: %(error)s", plan=entry.plan.name, error=exc
