@@ -69,6 +69,19 @@ def pg_rls_statements(table: str) -> list[str]:
     ]
 
 
+def pg_tenant_primary_key_statements(table: str, pk_name: str | None = None) -> list[str]:
+    """Make ``(tenant_id, id)`` the primary key of ``table`` on PostgreSQL, as Citus
+    needs of a table distributed by ``tenant_id``. The models keep ``id`` as the ORM
+    identity (SQLite can only autoincrement a one-column key); ``id`` still comes from
+    its own sequence, and ``UniqueConstraint(tenant_id, id)`` stays for the composite
+    foreign keys that refer to it."""
+    name = pk_name or f"pk_{table}"
+    return [
+        f"ALTER TABLE {table} DROP CONSTRAINT {name}",
+        f"ALTER TABLE {table} ADD CONSTRAINT {name} PRIMARY KEY (tenant_id, id)",
+    ]
+
+
 def tenant_tables(metadata) -> list[str]:
     """Every table of ``metadata`` with a ``tenant_id`` column."""
     return sorted(t.name for t in metadata.sorted_tables if "tenant_id" in t.c)
@@ -89,6 +102,11 @@ def statements_for(
     if dialect_name == "postgresql":
         for table in names:
             out += pg_rls_statements(table)
+        if metadata is not None:
+            for table in names:
+                pk = [c.name for c in metadata.tables[table].primary_key.columns]
+                if pk == ["id"]:
+                    out += pg_tenant_primary_key_statements(table)
     return out
 
 
