@@ -179,8 +179,8 @@ def routes(made: dict) -> list[tuple[str, str, str | None]]:
     return [
         ("trivial: /healthz", "/healthz", None),
         ("staff home", "/t/bench/", "staff"),
-        ("statement (a salesperson's, opened by their manager)",
-         f"/t/bench/periods/{made['period_id']}/statements/{made['staff_person_id']}", "manager"),
+        ("statement (a salesperson's, opened by the owner)",
+         f"/t/bench/periods/{made['period_id']}/statements/{made['staff_person_id']}", "owner"),
         ("manager home (a group of about 100)", "/t/bench/", "manager"),
         ("run page (owner)", f"/t/bench/runs/{made['run_id']}", "owner"),
     ]  # fmt: skip
@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--port", type=int, default=int(os.environ.get("JILI_BENCH_PORT", 5150)))
     parser.add_argument("--cache-dir", default="/tmp/jili-bench-load")
-    parser.add_argument("--out", default="bench/RESULTS-load.md")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS-load.md"))
     args = parser.parse_args(argv)
 
     import load_report

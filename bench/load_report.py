@@ -57,48 +57,50 @@ def report(outcomes, made: dict, args) -> str:
              else f"built in {made['build_seconds']} s")  # fmt: skip
     gunicorn = (f"{os.environ.get('JILI_WORKERS', '2')} workers × "
                 f"{os.environ.get('JILI_THREADS', '4')} threads (gthread)")  # fmt: skip
-    return "\n".join([
-        "# Benchmark: the pages under load, 1,000 tenants, through gunicorn",
-        "",
-        f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `make bench` (`python bench/load.py`).",
-        "",
-        "## Machine",
-        "",
-        *(f"- {k}: {v}" for k, v in web.machine().items()),
-        "- database: sqlite (one file, WAL)",
-        f"- server: gunicorn -c deploy/gunicorn.conf.py, {gunicorn}, on 127.0.0.1:{args.port}",
-        "- load: bench/loadgen.py on the same machine (closed loops over keep-alive "
-        f"connections), {args.concurrency} connections, {args.duration:g} s per route, "
-        "one warm-up request first",
-        "",
-        "## Data",
-        "",
-        f"- {small['tenants'] + 1:,} tenants: the largest with {made['people']:,} people and "
-        f"{made['transactions']:,} transactions ({made['credits']:,} credits) in {made['quarter']}, "
-        f"six plans, its quarter calculated (in {made['calc_seconds']} s); {small['tenants']:,} "
-        f"small ones with {small['people']} people, {small['deals']} deals and six plans each",
-        f"- database {build}; cached under {args.cache_dir} keyed by generator version, "
-        "sizes and quarter",
-        "",
-        "## Results",
-        "",
-        "| route | requests | errors | p50 | p95 | throughput | of trivial | p50 vs trivial | size |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-        *rows,
-        "",
-        "## Verdict",
-        "",
-        f"Targets: p95 under {_ms(TARGET_P95)}, at least {TARGET_SHARE:.0%} of the trivial "
-        "route's throughput, no errors.",
-        "",
-        *_verdicts(outcomes, trivial),
-        "",
-        "## Reading it",
-        "",
-        "- A route that answers in more than `--duration` seconds is measured on the few "
-        "requests that fit; its throughput is then requests ÷ the wall time until the last "
-        "one answered. The pages' cost is the per-request estimate of the whole company "
-        "described in bench/RESULTS-web.md (profile there): the load only multiplies it.",
-        "- Errors are any answer but 200 (a 5xx, or no answer within 300 s).",
-        "",
-    ])
+    return "\n".join(
+        [
+            "# Benchmark: the pages under load, 1,000 tenants, through gunicorn",
+            "",
+            f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `make bench` (`python bench/load.py`).",
+            "",
+            "## Machine",
+            "",
+            *(f"- {k}: {v}" for k, v in web.machine().items()),
+            "- database: sqlite (one file, WAL)",
+            f"- server: gunicorn -c deploy/gunicorn.conf.py, {gunicorn}, on 127.0.0.1:{args.port}",
+            "- load: bench/loadgen.py on the same machine (closed loops over keep-alive "
+            f"connections), {args.concurrency} connections, {args.duration:g} s per route, "
+            "one warm-up request first",
+            "",
+            "## Data",
+            "",
+            f"- {small['tenants'] + 1:,} tenants: the largest with {made['people']:,} people and "
+            f"{made['transactions']:,} transactions ({made['credits']:,} credits) in {made['quarter']}, "
+            f"six plans, its quarter calculated (in {made['calc_seconds']} s); {small['tenants']:,} "
+            f"small ones with {small['people']} people, {small['deals']} deals and six plans each",
+            f"- database {build}; cached under {args.cache_dir} keyed by generator version, "
+            "sizes and quarter",
+            "",
+            "## Results",
+            "",
+            "| route | requests | errors | p50 | p95 | throughput | of trivial | p50 vs trivial | size |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+            *rows,
+            "",
+            "## Verdict",
+            "",
+            f"Targets: p95 under {_ms(TARGET_P95)}, at least {TARGET_SHARE:.0%} of the trivial "
+            "route's throughput, no errors.",
+            "",
+            *_verdicts(outcomes, trivial),
+            "",
+            "## Reading it",
+            "",
+            "- A route that answers in more than `--duration` seconds is measured on the few "
+            "requests that fit; its throughput is then requests ÷ the wall time until the last "
+            "one answered. The pages' cost is the per-request estimate of the whole company "
+            "described in bench/RESULTS-web.md (profile there): the load only multiplies it.",
+            "- Errors are any answer but 200 (a 5xx, or no answer within 300 s).",
+            "",
+        ]
+    )

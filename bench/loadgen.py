@@ -63,8 +63,17 @@ def login(base: str, email: str, password: str) -> str:
     return cookies
 
 
-def drive(host: str, port: int, name: str, path: str, cookie: str | None, *,
-          concurrency: int, duration: float, timeout: float = 300.0) -> Outcome:
+def drive(
+    host: str,
+    port: int,
+    name: str,
+    path: str,
+    cookie: str | None,
+    *,
+    concurrency: int,
+    duration: float,
+    timeout: float = 300.0,
+) -> Outcome:
     """``concurrency`` closed loops against ``path`` for ``duration`` seconds."""
     out = Outcome(name, path)
     lock = threading.Lock()

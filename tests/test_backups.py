@@ -12,7 +12,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
@@ -22,9 +21,10 @@ from jili.audit import services as audit
 from jili.cli import init_app  # noqa: F401  (the commands are on app.cli)
 from jili.extensions import db
 from jili.feedback.models import Category, FeedbackMessage, FeedbackThread
+from jili.health.services import script_heads
 from jili.models import Person, Tenant
 from jili.plan_as_code.importer import import_tenant, read_toml
-from jili.tenancy import all_tenants, bind_tenant, bound_tenant
+from jili.tenancy import bind_tenant, bound_tenant
 
 PG_URL = os.environ.get("JILI_TEST_DATABASE_URL")
 APP_ROLE = "jili_backup_app"
@@ -32,8 +32,11 @@ APP_PASSWORD = "backup-pw-" + "x" * 8
 
 
 def _stamp_head(app) -> None:
-    with app.app_context():
-        command.stamp(app.extensions["migrate"].migrate.get_config(), "head")
+    """As ``flask db stamp head`` (without migrations/env.py, which reconfigures logging)."""
+    [head] = script_heads()
+    with app.app_context(), db.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)"))
+        conn.execute(text("INSERT INTO alembic_version VALUES (:v)"), {"v": head})
 
 
 def _make_app(uri: str, instance: Path, engine_options: dict | None = None):
@@ -124,8 +127,13 @@ def _seed(app) -> None:
             db.session.add(thread)
             db.session.flush()
             db.session.add(
-                FeedbackMessage(tenant_id=tenant.id, thread_id=thread.id, seq=1,
-                                day=date(2026, 1, 5), body="食堂太吵")
+                FeedbackMessage(
+                    tenant_id=tenant.id,
+                    thread_id=thread.id,
+                    seq=1,
+                    day=date(2026, 1, 5),
+                    body="食堂太吵",
+                )
             )
             db.session.commit()
         bind_tenant(None)
@@ -141,10 +149,18 @@ def _change(app) -> None:
             audit.record("person.update", person, tenant_id=tenant.id, after={"name": "x"})
             thread = db.session.scalar(select(FeedbackThread))
             db.session.add(
-                FeedbackMessage(tenant_id=tenant.id, thread_id=thread.id, seq=2,
-                                day=date(2026, 1, 6), body="回复", from_staff=True)
+                FeedbackMessage(
+                    tenant_id=tenant.id,
+                    thread_id=thread.id,
+                    seq=2,
+                    day=date(2026, 1, 6),
+                    body="回复",
+                    from_staff=True,
+                )
             )
-            db.session.delete(db.session.scalar(select(FeedbackMessage).where(FeedbackMessage.seq == 1)))
+            db.session.delete(
+                db.session.scalar(select(FeedbackMessage).where(FeedbackMessage.seq == 1))
+            )
             db.session.commit()
         tenant.name = "换了名字"
         db.session.commit()
@@ -192,8 +208,10 @@ def _assert_guards_hold(app) -> None:
             assert "audit_log_no_update" in names
             return
         policies = conn.scalar(
-            text("select count(*) from pg_policies where schemaname = current_schema() "
-                 "and policyname = 'tenant_isolation'")
+            text(
+                "select count(*) from pg_policies where schemaname = current_schema() "
+                "and policyname = 'tenant_isolation'"
+            )
         )
         assert policies == len(dbobjects.tenant_tables(db.metadata))
         # No tenant bound, no bypass: the app role sees no person at all.

@@ -31,7 +31,9 @@ def _free_port() -> int:
 def test_the_load_benchmark_runs_at_a_tiny_size(tmp_path, monkeypatch):
     import load
 
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT / "platform"), str(ROOT / "plugins")]))
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join([str(ROOT / "platform"), str(ROOT / "plugins")])
+    )
     out = tmp_path / "RESULTS-load.md"
     args = ["--tenants", "3", "--people", "30", "--transactions", "300", "--duration", "0.3",
             "--concurrency", "2", "--port", str(_free_port()), "--cache-dir", str(tmp_path / "cache"),

@@ -48,7 +48,9 @@ def problems(metadata: MetaData, *, pk_on_database: dict[str, list[str]] | None 
         ] + [tuple(c.name for c in ix.columns) for ix in table.indexes if ix.unique]
         if pk_on_database is not None:
             if "tenant_id" not in pk_on_database.get(table.name, []):
-                out.append((table.name, f"primary key ({', '.join(pk_on_database.get(table.name, []))})"))
+                out.append(
+                    (table.name, f"primary key ({', '.join(pk_on_database.get(table.name, []))})")
+                )
         elif "tenant_id" not in pk and pk != ["id"]:
             out.append((table.name, f"primary key ({', '.join(pk)})"))
         for cols in uniques:
@@ -99,7 +101,10 @@ def test_the_check_finds_what_citus_would_refuse():
     found = problems(md)
     assert {t for t, _ in found} == {"bad"}
     assert sorted(w for _, w in found) == [
-        "foreign key (parent_id) → parent", "primary key (code)", "unique (ref)"]
+        "foreign key (parent_id) → parent",
+        "primary key (code)",
+        "unique (ref)",
+    ]
     assert problems(md, pk_on_database={"parent": ["id"], "good": ["tenant_id", "id"],
                                         "bad": ["tenant_id", "id"]})[0] == ("parent", "primary key (id)")  # fmt: skip
 

@@ -167,7 +167,9 @@ def _pg_schema() -> str:
 
 
 def _pg_revision(path: Path) -> str | None:
-    out = _run([_pg_tool("pg_restore"), "--data-only", "--table=alembic_version", "-f", "-", str(path)])
+    out = _run(
+        [_pg_tool("pg_restore"), "--data-only", "--table=alembic_version", "-f", "-", str(path)]
+    )
     lines = out.splitlines()
     for i, line in enumerate(lines):
         if line.startswith("COPY ") and "alembic_version" in line:
@@ -229,8 +231,16 @@ def take_backup(path: Path) -> Backup:
         if kind == "sqlite":
             _sqlite_copy(_sqlite_file(), partial)
         else:
-            _run([_pg_tool("pg_dump"), "--format=custom", f"--schema={_pg_schema()}",
-                  "--enable-row-security", "-f", str(partial)])
+            _run(
+                [
+                    _pg_tool("pg_dump"),
+                    "--format=custom",
+                    f"--schema={_pg_schema()}",
+                    "--enable-row-security",
+                    "-f",
+                    str(partial),
+                ]
+            )
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
