@@ -203,6 +203,32 @@ def measure(port: int, made: dict, concurrency: int, duration: float) -> list[lo
     return outcomes
 
 
+def profile(db_path: Path, made: dict, outcomes: list[loadgen.Outcome], top: int = 2) -> dict:
+    """cProfile of one request to each of the ``top`` slowest routes (by p50), in this
+    process through the Flask test client on the same database, after the load."""
+    import cProfile
+    import io
+    import pstats
+
+    app = company.app_for(f"sqlite:///{db_path}")
+    who = {name: login for name, _path, login in routes(made)}
+    out = {}
+    slowest = sorted(outcomes[1:], key=lambda o: o.quantile(0.5), reverse=True)[:top]
+    for o in slowest:
+        client = app.test_client()
+        web._login(client, f"{who[o.name]}@bench.example")
+        profiler = cProfile.Profile()
+        profiler.enable()
+        client.get(o.path, headers={"Accept-Language": "zh-CN"})
+        profiler.disable()
+        buf = io.StringIO()
+        stats = pstats.Stats(profiler, stream=buf).sort_stats("cumulative")
+        stats.print_stats(r"/jili/|/jili_|templates/", 22)  # Jili's own code and templates
+        text = buf.getvalue().replace(f"{ROOT}/", "")
+        out[o.name] = "\n".join(line for line in text.splitlines() if line.strip())
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/load.py", description=__doc__.split("\n")[0])
     parser.add_argument("--tenants", type=int, default=1000)
@@ -214,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--port", type=int, default=int(os.environ.get("JILI_BENCH_PORT", 5150)))
     parser.add_argument("--cache-dir", default="/tmp/jili-bench-load")
+    parser.add_argument("--profile", type=int, default=2, help="profile the N slowest routes")
     parser.add_argument("--out", default=str(ROOT / "bench" / "RESULTS-load.md"))
     args = parser.parse_args(argv)
 
@@ -234,7 +261,8 @@ def main(argv: list[str] | None = None) -> int:
         outcomes = measure(args.port, made, args.concurrency, args.duration)
     finally:
         stop(proc)
-    text = load_report.report(outcomes, made, args)
+    profiles = profile(path, made, outcomes, args.profile) if args.profile else {}
+    text = load_report.report(outcomes, made, args, profiles)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")

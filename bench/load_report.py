@@ -40,7 +40,7 @@ def _statuses(o) -> str:
     return ", ".join(f"{'no answer' if s == 0 else s} × {n}" for s, n in sorted(o.statuses.items()))
 
 
-def report(outcomes, made: dict, args) -> str:
+def report(outcomes, made: dict, args, profiles: dict | None = None) -> str:
     trivial = outcomes[0]
     rows = []
     for o in outcomes:
@@ -95,12 +95,22 @@ def report(outcomes, made: dict, args) -> str:
             *_verdicts(outcomes, trivial),
             "",
             "## Reading it",
-            "",
-            "- A route that answers in more than `--duration` seconds is measured on the few "
-            "requests that fit; its throughput is then requests ÷ the wall time until the last "
-            "one answered. The pages' cost is the per-request estimate of the whole company "
-            "described in bench/RESULTS-web.md (profile there): the load only multiplies it.",
-            "- Errors are any answer but 200 (a 5xx, or no answer within 300 s).",
-            "",
-        ]
-    )
+        "",
+        "- The largest tenant's quarter is calculated here (bench/RESULTS-web.md measures "
+        "the homes on an open quarter, where each view estimates the whole company's pay): "
+        "these figures are for the pages people open once the month's run exists.",
+        "- A route slower than `--duration` is measured on the few requests that fit; its "
+        "throughput is requests ÷ the wall time until the last one answered.",
+        "- Errors are any answer but 200 (a 4xx or 5xx, or no answer within 300 s).",
+        "- Scaling out (docs/SCALING.md) multiplies throughput; it does not shorten a page.",
+        "",
+        *_profiles(profiles or {}),
+    ])
+
+
+def _profiles(profiles: dict) -> list[str]:
+    out = []
+    for name, text in profiles.items():
+        out += [f"## Profile: {name} (one request after the load; cProfile, cumulative, Jili's code, top 22)",
+                "", "```", text.strip(), "```", ""]  # fmt: skip
+    return out
