@@ -8,6 +8,24 @@ from datetime import UTC, datetime
 import web
 from load import TARGET_P95, TARGET_SHARE
 
+ANALYSIS = """## Where the time goes (the profiles below, at the time of writing)
+
+- **Run page**: one page lists every payout line of the run — about 60,000 for 10,000
+  people, 5 MB of HTML. A single request takes about two minutes even alone: most of it
+  is the template (390,000 rendering steps) and `i18n.format_money`, about 1 ms for
+  each of its 61,000 amounts (a Babel number format per call). Under load four such
+  requests hold the workers' threads. Levers: page the lines (per person, 50 a page)
+  with the totals by plan and the budget at the top, and format money with a cached
+  formatter per locale and currency.
+- **Statement**: `statements._names()` reads all 10,000 names of the company to label
+  one person's statement, and the page renders each line's explanation; about 1 s
+  alone, 1.2 s p50 under load.
+- **Staff and manager homes**: with the quarter calculated they are 0.3–0.7 s alone and
+  0.5–1 s p95 under load; bench/RESULTS-web.md has the open-quarter case (an estimate of
+  the whole company per view), which is far slower.
+- `/healthz` is the floor of this setup: gunicorn gthread plus Flask plus the load
+  generator on the same two cores, about 150 requests/s."""
+
 
 def _ms(seconds: float) -> str:
     return f"{seconds * 1000:,.0f} ms" if seconds >= 0.01 else f"{seconds * 1000:.1f} ms"
@@ -94,7 +112,9 @@ def report(outcomes, made: dict, args, profiles: dict | None = None) -> str:
             "",
             *_verdicts(outcomes, trivial),
             "",
-            "## Reading it",
+            ANALYSIS,
+        "",
+        "## Reading it",
         "",
         "- The largest tenant's quarter is calculated here (bench/RESULTS-web.md measures "
         "the homes on an open quarter, where each view estimates the whole company's pay): "
