@@ -61,8 +61,8 @@ def upgrade():
         )
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
-        for table, name, _cols in _primary_keys(bind, ["id"]):
-            for stmt in dbobjects.pg_tenant_primary_key_statements(table, name):
+        for table, _name, _cols in _primary_keys(bind, ["id"]):
+            for stmt in dbobjects.pg_tenant_primary_key_statements(table):
                 op.execute(stmt)
 
 

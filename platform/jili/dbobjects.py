@@ -69,16 +69,22 @@ def pg_rls_statements(table: str) -> list[str]:
     ]
 
 
-def pg_tenant_primary_key_statements(table: str, pk_name: str | None = None) -> list[str]:
+def pg_tenant_primary_key_statements(table: str) -> list[str]:
     """Make ``(tenant_id, id)`` the primary key of ``table`` on PostgreSQL, as Citus
     needs of a table distributed by ``tenant_id``. The models keep ``id`` as the ORM
     identity (SQLite can only autoincrement a one-column key); ``id`` still comes from
     its own sequence, and ``UniqueConstraint(tenant_id, id)`` stays for the composite
-    foreign keys that refer to it."""
-    name = pk_name or f"pk_{table}"
+    foreign keys that refer to it. Whatever the key's name, running it twice is safe."""
     return [
-        f"ALTER TABLE {table} DROP CONSTRAINT {name}",
-        f"ALTER TABLE {table} ADD CONSTRAINT {name} PRIMARY KEY (tenant_id, id)",
+        f"""DO $$ DECLARE pk text; BEGIN
+  SELECT conname INTO pk FROM pg_constraint
+   WHERE conrelid = to_regclass('{table}') AND contype = 'p';
+  IF pk IS NOT NULL THEN
+    EXECUTE 'ALTER TABLE {table} DROP CONSTRAINT ' || quote_ident(pk);
+  END IF;
+  EXECUTE 'ALTER TABLE {table} ADD CONSTRAINT '
+    || quote_ident(coalesce(pk, 'pk_{table}')) || ' PRIMARY KEY (tenant_id, id)';
+END $$"""
     ]
 
 

@@ -18,6 +18,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -182,8 +183,9 @@ def _pg_restore(path: Path) -> None:
     """Everything in the archive but the schema itself (it is the app's, and exists)."""
     listing = _run([_pg_tool("pg_restore"), "--list", str(path)])
     keep = [line for line in listing.splitlines() if " SCHEMA - " not in line]
-    list_file = path.with_name(path.name + ".list")
-    list_file.write_text("\n".join(keep) + "\n", encoding="utf-8")
+    with tempfile.NamedTemporaryFile("w", suffix=".list", delete=False) as fh:
+        fh.write("\n".join(keep) + "\n")  # beside nothing: the backup may be read-only
+    list_file = Path(fh.name)
     try:
         _run(
             [
