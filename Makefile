@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export FLASK_APP := jili.wsgi:app
 
-.PHONY: run dev test lint bench bench-web install translations db demo clean browser-deps
+.PHONY: run dev test lint bench bench-web bench-load install translations db demo clean browser-deps
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=..."; exit 1; }
@@ -76,10 +76,17 @@ bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/run.py --postgresql $(BENCH_POSTGRESQL) --out bench/RESULTS-postgresql.md
 	$(MAKE) bench-web
+	$(MAKE) bench-load
 
 bench-web: install
 	$(BIN)/python bench/web.py
 	$(BIN)/python bench/web.py --postgresql $(BENCH_POSTGRESQL) --out bench/RESULTS-web-postgresql.md
+
+# The pages under load through gunicorn (deploy/gunicorn.conf.py) with 1,000 tenants, the
+# largest of 10,000 people, beside /healthz: bench/RESULTS-load.md. The database is built
+# once (a few minutes) and cached under /tmp/jili-bench-load.
+bench-load: install
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3

@@ -156,6 +156,13 @@ def _assert_database_objects(app) -> None:
             "tenant tables without forced row-level security after `flask db upgrade`: "
             f"{missing} (see jili.dbobjects.pg_rls_statements)"
         )
+        inspector = inspect(conn)
+        keys = {t: inspector.get_pk_constraint(t)["constrained_columns"] for t in
+                dbobjects.tenant_tables(db.metadata)}  # fmt: skip
+        assert all(k == ["tenant_id", "id"] for k in keys.values()), (
+            f"tenant tables whose primary key is not (tenant_id, id) (Citus, migration 0022): "
+            f"{ {t: k for t, k in keys.items() if k != ['tenant_id', 'id']} }"
+        )
 
 
 # --- data survives upgrades ---------------------------------------------------------

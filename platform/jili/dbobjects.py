@@ -69,6 +69,25 @@ def pg_rls_statements(table: str) -> list[str]:
     ]
 
 
+def pg_tenant_primary_key_statements(table: str) -> list[str]:
+    """Make ``(tenant_id, id)`` the primary key of ``table`` on PostgreSQL, as Citus
+    needs of a table distributed by ``tenant_id``. The models keep ``id`` as the ORM
+    identity (SQLite can only autoincrement a one-column key); ``id`` still comes from
+    its own sequence, and ``UniqueConstraint(tenant_id, id)`` stays for the composite
+    foreign keys that refer to it. Whatever the key's name, running it twice is safe."""
+    return [
+        f"""DO $$ DECLARE pk text; BEGIN
+  SELECT conname INTO pk FROM pg_constraint
+   WHERE conrelid = to_regclass('{table}') AND contype = 'p';
+  IF pk IS NOT NULL THEN
+    EXECUTE 'ALTER TABLE {table} DROP CONSTRAINT ' || quote_ident(pk);
+  END IF;
+  EXECUTE 'ALTER TABLE {table} ADD CONSTRAINT '
+    || quote_ident(coalesce(pk, 'pk_{table}')) || ' PRIMARY KEY (tenant_id, id)';
+END $$"""
+    ]
+
+
 def tenant_tables(metadata) -> list[str]:
     """Every table of ``metadata`` with a ``tenant_id`` column."""
     return sorted(t.name for t in metadata.sorted_tables if "tenant_id" in t.c)
@@ -89,6 +108,11 @@ def statements_for(
     if dialect_name == "postgresql":
         for table in names:
             out += pg_rls_statements(table)
+        if metadata is not None:
+            for table in names:
+                pk = [c.name for c in metadata.tables[table].primary_key.columns]
+                if pk == ["id"]:
+                    out += pg_tenant_primary_key_statements(table)
     return out
 
 

@@ -5,7 +5,15 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -110,7 +118,12 @@ class Invitation(TenantScoped, db.Model):
     """An e-mailed link to join a tenant: stored as a hash, expires, works once."""
 
     __tablename__ = "invitation"
-    __table_args__ = (Index("ix_invitation_tenant_email", "tenant_id", "email"),)
+    __table_args__ = (
+        Index("ix_invitation_tenant_email", "tenant_id", "email"),
+        # The person is of the same tenant (and, on Citus, on the same shard). People
+        # are never deleted (they leave), so no ON DELETE action is needed.
+        ForeignKeyConstraint(["tenant_id", "person_id"], ["person.tenant_id", "person.id"]),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254))
     role: Mapped[Role] = mapped_column(
@@ -121,9 +134,7 @@ class Invitation(TenantScoped, db.Model):
         ForeignKey("user_account.id", ondelete="SET NULL"), nullable=True
     )
     # The person the new login is for: accepting links the login to this person.
-    person_id: Mapped[int | None] = mapped_column(
-        ForeignKey("person.id", ondelete="SET NULL"), nullable=True
-    )
+    person_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
