@@ -32,6 +32,7 @@ from jili.inputs.models import (
     SalesTarget,
     Transaction,
 )
+from jili.jobs.models import Job, JobStatus
 from jili.letters.models import LetterTemplate, ResponsibilityLetter
 from jili.notifications.models import Notification, NotificationPreference, OutboxMail
 from jili.org.models import Level, Person, Team
@@ -40,6 +41,8 @@ from jili.targets.models import TargetMetric, TargetPublication
 from jili.workdays.models import CalendarDay
 
 __all__ = [
+    "Job",
+    "JobStatus",
     "AdjustmentRequest",
     "AdjustmentSetting",
     "LetterTemplate",
