@@ -22,9 +22,6 @@ from jili.evaluation.models import Kpi, KpiSource
 from jili.evaluation.services import library as eval_library
 from jili.evaluation.services import scorecards as eval_cards
 from jili.extensions import db
-from jili.jobs.models import Job
-from jili.jobs.services import runners as job_runners
-from jili.jobs.services.tracking import start as start_job
 from jili.models import (
     Alert,
     AlertRule,
@@ -37,6 +34,7 @@ from jili.models import (
 )
 from jili.tenancy import bound_tenant
 from jili_tiered_commission import TieredCommission
+from pay_jobs import job_matrix
 from pay_letters import LETTER_NO_PAY, LETTER_PAGES, letter_matrix
 from test_runs_pages import EN, CalcWorld
 
@@ -317,39 +315,9 @@ def matrix(w: PayWorld) -> dict[str, list[tuple[str, dict]]]:
         "tenant.profit": [
             ("/profit", case((200, ["555,444.33"]), REFUSED, REFUSED)),
         ],
-        **job_matrix(w),
+        **job_matrix(w, case),
         "tenant.people": [
             ("/people", case((200, ["98,765.43", "22,222.22"]), (200, ["22,222.22", "12,345.67", "孙外队"]), REFUSED)),
-        ],
-    }  # fmt: skip
-
-
-def _jobs(w: PayWorld) -> tuple[int, int]:
-    """The job that calculated run 2, and a payroll export of run 2 run as a job."""
-    if not hasattr(w, "job_ids"):
-        with bound_tenant(w.t):
-            calc = db.session.scalars(select(Job).where(Job.kind == "calculate")).all()
-            (calc_id,) = [j.id for j in calc if j.result.get("run_id") == w.run2.id]
-            export = start_job(
-                w.t, "export_payroll", period_id=w.q3.id, params={"run_id": w.run2.id, "format": "csv"}
-            )
-            export_id = export.id
-        job_runners.run(w.t, export_id)
-        w.job_ids = (calc_id, export_id)
-    return w.job_ids
-
-
-def job_matrix(w: PayWorld) -> dict[str, list[tuple[str, dict]]]:
-    """Background jobs: a calculation's page shows the run's company total, an
-    export's download the whole payroll — only to roles that see everyone."""
-    calc, export = _jobs(w)
-    return {
-        "tenant.job_detail": [
-            (f"/jobs/{calc}", case((200, ["36,417.04"]), REFUSED, REFUSED)),
-            (f"/jobs/{export}", case((200, []), REFUSED, REFUSED, consultant=HIDDEN)),
-        ],
-        "tenant.job_download": [
-            (f"/jobs/{export}/download", case((200, ["11851.85", "孙外队"]), REFUSED, REFUSED, consultant=HIDDEN)),
         ],
     }  # fmt: skip
 
