@@ -25,7 +25,7 @@ from jili.jobs import tasks
 from jili.jobs.models import Job, JobStatus
 from jili.jobs.services import runners
 from jili.jobs.services.tracking import JobBusy, start
-from jili.models import AuditLog, CalculationRun, IncentiveSetting, PayoutLineRecord, Transaction
+from jili.models import AuditLog, IncentiveSetting, PayoutLineRecord
 from jili.tenancy import bound_tenant
 from test_runs_pages import EN, CalcWorld
 
