@@ -153,6 +153,10 @@ def test_two_calculations_of_one_period_never_run_at_once(world, browser, held):
     resp = w.calculate(b)
     assert resp.status_code == 409
     assert "already running for this period" in resp.text
+    (job,) = jobs(w)
+    assert f'href="/t/{w.slug}/jobs/{job.id}"' in resp.text  # the running job's page
+    page = b.get(w.url(f"/periods/{w.q3.id}/runs"), headers=EN).text
+    assert "A calculation of this period is running (0 %)" in page
     assert len(jobs(w)) == 1
     with bound_tenant(w.t), pytest.raises(JobBusy):
         start(w.t, "calculate", period_id=w.q3.id)

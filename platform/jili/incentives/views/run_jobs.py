@@ -13,7 +13,7 @@ from flask_login import current_user
 from jili.extensions import db
 from jili.i18n import format_any_date
 from jili.jobs.models import Job, JobStatus
-from jili.jobs.services.tracking import JobBusy, start
+from jili.jobs.services.tracking import JobBusy, running, start
 from jili.jobs.services.words import message_text
 from jili.jobs.tasks import enqueue
 from jili.periods.models import Period
@@ -54,6 +54,13 @@ def still_running(job: Job):
         response.headers["HX-Redirect"] = url
         return response
     return redirect(url, code=303)
+
+
+def running_jobs(period: Period) -> list[Job]:
+    """The period's calculation and pilot jobs still queued or running (their page
+    shows how far they are)."""
+    jobs = [running(g.tenant.id, kind, period.id) for kind in ("calculate", "pilot")]
+    return [j for j in jobs if j is not None]
 
 
 def ended(job: Job) -> bool:

@@ -138,6 +138,7 @@ def _period_context(period: Period, error: str | None = None) -> dict:
         "latest": latest,
         "locked": period.status in LOCKED,
         "pilots": _pilot_versions(entries),
+        "running_jobs": run_jobs.running_jobs(period),
         "error": error,
         "active_count": sum(1 for e in entries if e.status == PlanStatus.ACTIVE),
         "plan_url": _plan_url,
