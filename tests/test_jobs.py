@@ -11,6 +11,7 @@ worker process, is tests/test_jobs_worker_kill.py.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -126,7 +127,8 @@ def test_htmx_calculate_of_a_queued_job_sends_the_browser_to_the_job_page(world,
         w.url(f"/periods/{w.q3.id}/runs/calculate"), headers={**EN, "HX-Request": "true"}
     )
     (job,) = jobs(w)
-    assert resp.headers["HX-Redirect"].endswith(f"/jobs/{job.id}")
+    location = json.loads(resp.headers["HX-Location"])
+    assert location["path"].endswith(f"/jobs/{job.id}") and location["target"] == "#content"
 
 
 def test_a_running_job_shows_its_phase_and_percentage(world, browser, held):

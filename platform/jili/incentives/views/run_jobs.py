@@ -6,6 +6,8 @@ for its phase and percentage and then links to the run."""
 
 from __future__ import annotations
 
+import json
+
 from flask import g, make_response, redirect, url_for
 from flask_babel import get_locale
 from flask_login import current_user
@@ -49,9 +51,10 @@ def failure(job: Job) -> tuple[str, int]:
 def still_running(job: Job):
     """Send the person to the job's page (it polls for progress)."""
     url = url_for("tenant.job_detail", job_id=job.id)
-    if g.htmx:  # htmx follows HX-Redirect with a full page load
+    if g.htmx:
+        # htmx fetches the job's page into #content (no reload) and shows its address
         response = make_response("", 200)
-        response.headers["HX-Redirect"] = url
+        response.headers["HX-Location"] = json.dumps({"path": url, "target": "#content"})
         return response
     return redirect(url, code=303)
 

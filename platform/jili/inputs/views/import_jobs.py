@@ -7,6 +7,8 @@ inline."""
 
 from __future__ import annotations
 
+import json
+
 from flask import current_app, g, make_response, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_login import current_user
@@ -42,7 +44,8 @@ def start_import(kind: str, filename: str, data: bytes):
     enqueue(job)
     url = url_for("tenant.job_detail", job_id=job.id)
     if g.htmx:
+        # htmx fetches the job's page into #content (no reload) and shows its address
         response = make_response("", 200)
-        response.headers["HX-Redirect"] = url
+        response.headers["HX-Location"] = json.dumps({"path": url, "target": "#content"})
         return response
     return redirect(url, code=303)
