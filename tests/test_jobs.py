@@ -286,3 +286,19 @@ def test_the_confirmation_still_answers_inline_in_immediate_mode(world, browser)
     resp = w.calculate(browser(w.tenant.owner))
     assert resp.status_code == 200 and 'id="confirm-budget-cut"' in resp.text
     assert w.runs() == []
+
+
+def test_a_queue_that_does_not_answer_fails_the_job_with_words(world, browser, monkeypatch):
+    w = world
+
+    def down(*_args):
+        raise ConnectionError("redis: connection refused")
+
+    monkeypatch.setattr(tasks, "run_job", down)
+    b = browser(w.tenant.owner)
+    resp = w.calculate(b)
+    assert resp.status_code == 422 and "The job queue did not answer" in resp.text
+    (job,) = jobs(w)
+    assert job.status == JobStatus.FAILED and job.active_key is None and w.runs() == []
+    monkeypatch.undo()
+    assert w.calculate(b).status_code == 302 and len(w.runs()) == 1  # nothing held it

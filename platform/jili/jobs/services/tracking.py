@@ -111,6 +111,16 @@ def reap_stale(tenant_id: int | None) -> int:
     return len(stale)
 
 
+def not_queued(job: Job) -> None:
+    """The queue refused the job: fail it now (its lock is released)."""
+    db.session.rollback()
+    job.status = JobStatus.FAILED
+    job.active_key = None
+    job.finished_at = utcnow()
+    job.message, job.message_args = "queue_unreachable", {}
+    db.session.commit()
+
+
 def _side_write(tenant_id: int, job_id: int, values: dict) -> bool:
     """Update the job row in its own short transaction (not the job's); False when
     SQLite's write lock is held by the job's own transaction."""

@@ -50,6 +50,10 @@ MESSAGES = {
     ),
     "pilot_closed": _l("%(label)s is closed: not even a pilot can run on it."),
     "plan_failed": _l("Plan %(plan)s could not be calculated: %(error)s. Nothing was saved."),
+    "queue_unreachable": _l(
+        "The job queue did not answer, so nothing was started. Try again in a moment; "
+        "if it keeps happening, tell your administrator."
+    ),
     "not_found": _l("What this job was about no longer exists. Nothing was saved."),
     "file_missing": _l("The uploaded file is no longer there. Upload it again."),
     "import_clash": _l(
