@@ -41,6 +41,7 @@ def _config(tmp_path) -> dict:
         "SQLALCHEMY_DATABASE_URI": PG_URL or f"sqlite:///{tmp_path / 'test.sqlite3'}",
         "RATELIMIT_ENABLED": False,
         "SERVER_NAME": "localhost",
+        "JOB_FILES_DIR": str(tmp_path / "job-files"),  # job uploads/exports, not instance/
     }
     if _pg is not None:
         config["SQLALCHEMY_ENGINE_OPTIONS"] = _pg.app_engine_options()

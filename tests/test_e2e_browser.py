@@ -59,6 +59,10 @@ def server(tmp_path_factory):
         JILI_WORKERS="1",
         # every demo login signs in, several times: the limit is tested in test_accounts.py
         JILI_LOGIN_RATE_LIMIT="1000 per minute",
+        # calculations are jobs: run them in the web process, as the tests' queue does
+        # (tests/test_jobs_worker_kill.py drives a real worker)
+        JILI_HUEY_IMMEDIATE="true",
+        JILI_HUEY_PATH=str(tmp / "huey.sqlite3"),
     )
     bindir = Path(sys.executable).parent
     subprocess.run(

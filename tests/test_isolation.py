@@ -136,7 +136,17 @@ def _incentive_objects(tenant_id, person, period) -> dict:
     )
     db.session.add_all([version, txn, award, run])
     db.session.flush()
+    from jili.jobs.models import Job, JobStatus
+
+    job = Job(  # a finished calculation job of B's, with its file (an export's)
+        tenant_id=tenant_id, kind="calculate", about_period_id=period.id,
+        status=JobStatus.FAILED, message="worker_lost", params={}, message_args={},
+        result={"run_id": run.id, "file": "b.csv"},
+    )  # fmt: skip
+    db.session.add(job)
+    db.session.flush()
     return {
+        "job_id": job.id,
         "plan_id": plan.id,
         "version_id": version.id,
         "transaction_id": txn.id,

@@ -36,6 +36,7 @@ from jili.tenancy import bound_tenant
 from jili_tiered_commission import TieredCommission
 from pay_appeals import APPEAL_NO_PAY, APPEAL_PAGES, appeal_matrix
 from pay_cycle import CYCLE_PAGES, cycle_matrix
+from pay_jobs import job_matrix
 from pay_letters import LETTER_NO_PAY, LETTER_PAGES, letter_matrix
 from test_runs_pages import EN, CalcWorld
 
@@ -217,6 +218,8 @@ PAY_PAGES = (
             "tenant.scorecard",
             "tenant.alerts",
             "tenant.alert_detail",
+            "tenant.job_detail",
+            "tenant.job_download",
         }
     )
     | LETTER_PAGES
@@ -316,6 +319,7 @@ def matrix(w: PayWorld) -> dict[str, list[tuple[str, dict]]]:
         "tenant.profit": [
             ("/profit", case((200, ["555,444.33"]), REFUSED, REFUSED)),
         ],
+        **job_matrix(w, case),
         "tenant.people": [
             ("/people", case((200, ["98,765.43", "22,222.22"]), (200, ["22,222.22", "12,345.67", "孙外队"]), REFUSED)),
         ],

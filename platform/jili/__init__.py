@@ -94,6 +94,7 @@ def _register_pages(app: Flask) -> None:
         statements,
     )
     from jili.inputs.views import awards, profit, targets, transactions  # noqa: F401
+    from jili.jobs import views as job_pages  # noqa: F401
     from jili.letters import views as letter_pages  # noqa: F401
     from jili.notifications import views as notification_pages  # noqa: F401
     from jili.org import views as org_pages  # noqa: F401

@@ -41,6 +41,18 @@ BASE_URL = None
 # Background jobs: JILI_REDIS_URL for a Redis queue (default: instance/huey.sqlite3);
 # JILI_HUEY_IMMEDIATE=true runs tasks inline (tests do).
 HUEY_IMMEDIATE = False
+# Jobs (calculations, pilot runs, large imports and exports): a running job whose
+# heartbeat is older than JOB_STALE_SECONDS is taken as dead (its worker was killed)
+# and marked failed; a queued job nobody picked up within JOB_QUEUED_STALE_SECONDS too.
+JOB_STALE_SECONDS = 120
+JOB_QUEUED_STALE_SECONDS = 6 * 3600
+# An import runs as a job from this many data rows or bytes on (smaller ones inline);
+# a payroll export from this many lines. Uploaded files wait in JOB_FILES_DIR
+# (default instance/uploads/<tenant>/<job>/, exports in instance/exports/<tenant>/).
+JOB_IMPORT_MIN_ROWS = 5_000
+JOB_IMPORT_MIN_BYTES = 2 * 1024 * 1024
+JOB_EXPORT_MIN_LINES = 20_000
+JOB_FILES_DIR = None
 
 BABEL_DEFAULT_LOCALE = "zh_Hans"
 BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

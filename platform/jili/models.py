@@ -37,6 +37,7 @@ from jili.inputs.models import (
     SalesTarget,
     Transaction,
 )
+from jili.jobs.models import Job, JobStatus
 from jili.letters.models import LetterTemplate, ResponsibilityLetter
 from jili.notifications.models import Notification, NotificationPreference, OutboxMail
 from jili.org.models import Level, Person, Team
@@ -45,6 +46,8 @@ from jili.targets.models import TargetMetric, TargetPublication
 from jili.workdays.models import CalendarDay
 
 __all__ = [
+    "Job",
+    "JobStatus",
     "AdjustmentRequest",
     "AppealCase",
     "AppealFile",

@@ -45,6 +45,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "runs.calculate": frozenset({O, A, C, H}),
     "runs.publish": frozenset({O, A}),
     "runs.export": frozenset({O, A, H}),
+    # Background jobs (calculations, imports, exports): each job page also needs the
+    # permission its kind needs (jili.jobs.views.KIND_PERMISSION).
+    "jobs.view": frozenset({O, A, C, H}),
     # Whose pay one sees, on every page that shows money or pay inputs (statements,
     # runs, transactions, targets, KPI values, awards, salaries, the simulator, home):
     # jili.org.visibility applies these two. Without either: one's own only.

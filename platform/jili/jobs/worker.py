@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from jili.alerts import tasks as alert_tasks  # noqa: F401  (registers tasks)
 from jili.evaluation import tasks as evaluation_tasks  # noqa: F401  (registers tasks)
+from jili.jobs import tasks as job_tasks  # noqa: F401  (registers tasks)
 from jili.jobs.queue import huey
 from jili.notifications import tasks as notification_tasks  # noqa: F401  (registers tasks)
 

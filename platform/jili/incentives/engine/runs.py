@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -71,6 +71,14 @@ __all__ = [
 ]
 
 ZERO = Decimal(0)
+
+#: ``progress(phase, percent)``: told as a calculation moves through its phases
+#: (facts, schemes, budget, storing, committing); a background job shows it.
+Progress = Callable[[str, int], None]
+
+
+def _silent(_phase: str, _percent: int) -> None:
+    """No one is listening (the command line, tests)."""
 
 
 class PeriodLocked(Exception):
@@ -154,12 +162,14 @@ def _calculate(
     subtree: dict[int, list[int]],
     once: dict[int, frozenset[str]],
     unrolled: dict | None = None,
+    progress: Progress = _silent,
 ) -> list[Calculated]:
     places = CURRENCIES.get(tenant.currency, 2)
     own_only = None  # the facts without managers' roll-up, built when first needed
     challenge: tuple | None = None  # the facts on challenge targets, when a plan asks
     out = []
-    for entry, version, eligibility in runs:
+    for done, (entry, version, eligibility) in enumerate(runs):
+        progress("schemes", 30 + 40 * done // max(1, len(runs)))
         base, base_unrolled = facts, unrolled
         if getattr(entry.plan, "target_basis", "baseline") == "challenge":
             if challenge is None:
@@ -206,7 +216,12 @@ def load_subtree(tenant_id: int) -> dict[int, list[int]]:
 
 
 def calculate_period(
-    tenant: Tenant, period: Period, *, actor=None, confirm: bool | str = False
+    tenant: Tenant,
+    period: Period,
+    *,
+    actor=None,
+    confirm: bool | str = False,
+    progress: Progress = _silent,
 ) -> CalculationRun:
     """Calculate ``period`` with every active plan and store a final run.
 
@@ -215,14 +230,15 @@ def calculate_period(
     budget ceiling removes more than half of the payouts, nothing is stored
     and :class:`BudgetCutUnconfirmed` is raised unless ``confirm`` is True or
     the inputs fingerprint the person saw when asked (so a confirmation never
-    covers inputs that changed since).
+    covers inputs that changed since). ``progress`` hears the phases.
     """
     if period.tenant_id != tenant.id:
         raise ValueError("period of another tenant")
     if period.status in (PeriodStatus.PUBLISHED, PeriodStatus.CLOSED):
         raise PeriodLocked(period)
     try:
-        run = _store_final_run(tenant, period, actor, confirm)
+        run = _store_final_run(tenant, period, actor, confirm, progress)
+        progress("committing", 95)
         started = time.perf_counter()
         db.session.commit()
         phase("commit", started)
@@ -233,9 +249,10 @@ def calculate_period(
 
 
 def _store_final_run(
-    tenant: Tenant, period: Period, actor, confirm: bool | str = False
+    tenant: Tenant, period: Period, actor, confirm: bool | str = False, progress=_silent
 ) -> CalculationRun:
     LAST_TIMINGS.clear()
+    progress("facts", 5)
     t = time.perf_counter()
     entries = plans_for_period(tenant.id, period)
     active = [e for e in entries if e.status == PlanStatus.ACTIVE]
@@ -247,6 +264,7 @@ def _store_final_run(
     subtree = load_subtree(tenant.id)
     once = paid_once_keys(tenant.id, period.id)
     t = phase("once-only keys, team tree", t)
+    progress("schemes", 30)
     calculated = _calculate(
         tenant,
         period,
@@ -255,7 +273,9 @@ def _store_final_run(
         subtree,
         once,
         unrolled,
+        progress,
     )
+    progress("budget", 70)
     t = time.perf_counter()
     places = CURRENCIES.get(tenant.currency, 2)
     calculated, before, outcome, detail = apply_policy(policy, calculated, facts, unrolled, places)
@@ -277,12 +297,15 @@ def _store_final_run(
     calculated, before, outcome = corrections.include(
         tenant.id, period.id, calculated, before, outcome
     )
+    progress("storing", 80)
     return store_final_run(
         tenant, period, entries, policy, facts, calculated, before, outcome, actor, t, detail
     )
 
 
-def pilot_run(tenant: Tenant, period: Period, pilot: PlanVersion, *, actor=None) -> CalculationRun:
+def pilot_run(
+    tenant: Tenant, period: Period, pilot: PlanVersion, *, actor=None, progress=_silent
+) -> CalculationRun:
     """Calculate ``pilot`` beside the version in force of the same plan, for the
     same people; store both sides in a pilot run that never pays and leaves the
     period's status alone. ``pilot`` is a pilot version (run for its teams) or a
@@ -290,7 +313,8 @@ def pilot_run(tenant: Tenant, period: Period, pilot: PlanVersion, *, actor=None)
     if not is_pilotable(pilot) or pilot.tenant_id != tenant.id or period.tenant_id != tenant.id:
         raise ValueError("not a pilot version or proposal of this tenant")
     try:
-        run = _store_pilot_run(tenant, period, pilot, actor)
+        run = _store_pilot_run(tenant, period, pilot, actor, progress)
+        progress("committing", 95)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -303,7 +327,10 @@ def is_pilotable(version: PlanVersion) -> bool:
     return version.is_pilot or version.status == ApprovalStatus.PROPOSED
 
 
-def _store_pilot_run(tenant: Tenant, period: Period, pilot: PlanVersion, actor) -> CalculationRun:
+def _store_pilot_run(
+    tenant: Tenant, period: Period, pilot: PlanVersion, actor, progress: Progress = _silent
+) -> CalculationRun:
+    progress("facts", 5)
     entries = {e.plan.id: e for e in plans_for_period(tenant.id, period)}
     entry = entries.get(pilot.plan_id)
     if entry is None or entry.scheme is None:
@@ -320,7 +347,9 @@ def _store_pilot_run(tenant: Tenant, period: Period, pilot: PlanVersion, actor) 
     )
     if not entry.scheme.manager_rollup:
         facts = without_rollup(facts, unrolled)
+    progress("schemes", 30)
     sides = _pilot_sides(tenant, period, entry, pilot, facts)
+    progress("storing", 80)
     return store_pilot_run(tenant, period, entry, pilot, facts, sides, actor)
 
 

@@ -10,23 +10,17 @@ from decimal import Decimal
 from flask import flash, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from jili.accounts.roles import require
 from jili.extensions import db
 from jili.i18n import STATUS_LABELS
 from jili.incentives.engine import (
-    BudgetCutUnconfirmed,
-    CalculationFailed,
-    PeriodLocked,
     PlanStatus,
-    calculate_period,
     corrections,
     diff_runs,
     is_pilotable,
     latest_run,
-    pilot_run,
     plans_for_period,
     previous_run,
 )
@@ -44,11 +38,12 @@ from jili.incentives.services.budget_words import (
     ceiling_sentences,
     confirmation_sentences,
 )
+from jili.incentives.views import run_jobs
 from jili.incentives.views.statements import _plan_url
+from jili.jobs.models import JobStatus
 from jili.org.models import Person, Team
 from jili.org.visibility import person_condition, visible_person_ids
 from jili.periods.models import Period, PeriodStatus
-from jili.periods.services import PeriodClosed
 from jili.schemes.lines import fmt_number
 from jili.tenancy import get_scoped_or_404
 from jili.web import bp
@@ -144,6 +139,7 @@ def _period_context(period: Period, error: str | None = None) -> dict:
         "latest": latest,
         "locked": period.status in LOCKED,
         "pilots": _pilot_versions(entries),
+        "running_jobs": run_jobs.running_jobs(period),
         "error": error,
         "active_count": sum(1 for e in entries if e.status == PlanStatus.ACTIVE),
         "plan_url": _plan_url,
@@ -206,32 +202,27 @@ def runs_calculate(period_id: int):
     # A deep cut is stored only once confirmed for the very inputs shown (their
     # fingerprint): inputs changed since the question make it ask again.
     confirm = (request.form.get("confirm_budget_cut") or "").strip()
-    try:
-        run = calculate_period(g.tenant, period, actor=current_user, confirm=confirm or False)
-    except BudgetCutUnconfirmed as exc:
+    if period.status in LOCKED:
+        return _period_page(period, _locked_message(period), 409)
+    # -- runs as a background job (run_jobs): progress on the job's page --
+    job, refused = run_jobs.start_job(period, "calculate", {"confirm": confirm})
+    if job is None:
+        return _period_page(period, refused, 409)
+    if not run_jobs.ended(job):
+        return run_jobs.still_running(job)
+    if job.status == JobStatus.NEEDS_CONFIRMATION:
+        result = job.result or {}
         return _period_page(
             period,
             confirm={
-                "sentences": confirmation_sentences(exc.budget),
-                "fingerprint": exc.fingerprint,
-                "again": bool(confirm),
+                "sentences": confirmation_sentences(result.get("budget") or {}),
+                "fingerprint": result.get("fingerprint", ""),
+                "again": bool(result.get("again")),
             },
         )
-    except PeriodLocked:
-        return _period_page(period, _locked_message(period), 409)
-    except PeriodClosed:
-        db.session.rollback()
-        return _period_page(period, _locked_message(period), 409)
-    except CalculationFailed as exc:
-        return _period_page(
-            period,
-            _(
-                "Plan %(plan)s could not be calculated: %(error)s. Nothing was saved.",
-                plan=exc.plan_name,
-                error=str(exc.error) or type(exc.error).__name__,
-            ),
-            422,
-        )
+    if job.status == JobStatus.FAILED:
+        return _period_page(period, *run_jobs.failure(job))
+    run = get_scoped_or_404(CalculationRun, job.result["run_id"], g.tenant.id)
     flash(
         _(
             "Run %(n)d of %(label)s calculated: %(total)s in %(lines)d lines.",
@@ -269,21 +260,15 @@ def runs_pilot(period_id: int):
             _("%(label)s is closed: not even a pilot can run on it.", label=period.label),
             409,
         )
-    try:
-        run = pilot_run(g.tenant, period, version, actor=current_user)
-    except CalculationFailed as exc:
-        return _period_page(
-            period,
-            _(
-                "Plan %(plan)s could not be calculated: %(error)s. Nothing was saved.",
-                plan=exc.plan_name,
-                error=str(exc.error) or type(exc.error).__name__,
-            ),
-            422,
-        )
-    except PeriodClosed:
-        db.session.rollback()
-        return _period_page(period, _locked_message(period), 409)
+    # -- runs as a background job (run_jobs): progress on the job's page --
+    job, refused = run_jobs.start_job(period, "pilot", {"version_id": version.id})
+    if job is None:
+        return _period_page(period, refused, 409)
+    if not run_jobs.ended(job):
+        return run_jobs.still_running(job)
+    if job.status != JobStatus.DONE:
+        return _period_page(period, *run_jobs.failure(job))
+    run = get_scoped_or_404(CalculationRun, job.result["run_id"], g.tenant.id)
     flash(_("Pilot run %(n)d calculated. It is never paid.", n=run.number), "success")
     return saved(
         url_for("tenant.run_detail", run_id=run.id),

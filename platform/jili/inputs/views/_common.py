@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from jili.accounts.roles import can
 from jili.extensions import db
 from jili.i18n import KIND_LABELS
+from jili.inputs.views import import_jobs
 from jili.org.models import Person
 from jili.org.visibility import person_condition
 from jili.periods.models import Period, PeriodKind
@@ -104,6 +105,13 @@ def import_page(kind: str, importer, **context):
     if request.method == "POST":
         if not can("inputs.edit"):
             abort(403)
+        # -- a large file is imported by a background job (jili.jobs) --
+        upload = request.files.get("file")
+        if upload is not None and upload.filename:
+            data = upload.read()
+            if import_jobs.is_large(upload.filename, data):
+                return import_jobs.start_import(kind, upload.filename, data)
+            upload.stream.seek(0)
         outcome, errors = _upload_and_import(importer)
     total_errors = len(outcome.errors) if outcome is not None and outcome.errors else len(errors)
     status = 422 if errors else 200

@@ -1,0 +1,1 @@
+"""Starting, tracking and running background jobs (see :mod:`jili.jobs.models`)."""
