@@ -148,7 +148,7 @@ def _incentive_objects(tenant_id, person, period) -> dict:
 def _process_objects(tenant, person, period) -> dict:
     """One of each target, review and notification object in tenant B."""
     from jili.adjustments.models import AdjustmentRequest
-    from jili.alerts.models import Alert, AlertRule
+    from jili.alerts.models import Alert, AlertRule, ImprovementPlan
     from jili.evaluation.models import EvaluationLevel, Kpi, Scorecard
     from jili.letters.models import ResponsibilityLetter
     from jili.notifications.models import Notification
@@ -178,10 +178,16 @@ def _process_objects(tenant, person, period) -> dict:
     )  # fmt: skip
     db.session.add(alert)
     db.session.flush()
+    plan = ImprovementPlan(  # a C rating's plan (issue 14 item 6)
+        tenant_id=t, scorecard_id=card.id, person_id=person.id, due_date=date(2024, 10, 8)
+    )
+    db.session.add(plan)
+    db.session.flush()
     return {
         "rule_id": rule.id, "metric_id": metric.id, "kpi_id": kpi.id, "level": "b_only",
         "day_id": day.id, "card_id": card.id, "letter_id": letter.id,
         "request_id": request.id, "note_id": note.id, "alert_id": alert.id,
+        "improvement_id": plan.id,
     }  # fmt: skip
 
 

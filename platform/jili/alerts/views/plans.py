@@ -31,8 +31,8 @@ from jili.web import bp
 from jili.web._helpers import saved
 
 
-def _visible_plan(plan_id: int) -> tuple[ImprovementPlan, Person]:
-    plan = get_scoped_or_404(ImprovementPlan, plan_id, g.tenant.id)
+def _visible_plan(improvement_id: int) -> tuple[ImprovementPlan, Person]:
+    plan = get_scoped_or_404(ImprovementPlan, improvement_id, g.tenant.id)
     if not visibility.may_see(plan.person_id):
         abort(404)
     return plan, get_scoped_or_404(Person, plan.person_id, g.tenant.id)
@@ -60,10 +60,10 @@ def _context(plan: ImprovementPlan, person: Person) -> dict:
     }
 
 
-@bp.route("/improvement-plans/<int:plan_id>")
+@bp.route("/improvement-plans/<int:improvement_id>")
 @require("alerts.view")
-def improvement_plan(plan_id: int):
-    plan, person = _visible_plan(plan_id)
+def improvement_plan(improvement_id: int):
+    plan, person = _visible_plan(improvement_id)
     if plan.alert_id is not None:
         return redirect(url_for("tenant.alert_detail", alert_id=plan.alert_id))
     return render_template("alerts/plan.html", **_context(plan, person))
@@ -83,10 +83,10 @@ def _day(raw: str) -> date | None:
         return None
 
 
-@bp.route("/improvement-plans/<int:plan_id>", methods=["POST"])
+@bp.route("/improvement-plans/<int:improvement_id>", methods=["POST"])
 @require("alerts.plan")
-def improvement_plan_save(plan_id: int):
-    plan, person = _visible_plan(plan_id)
+def improvement_plan_save(improvement_id: int):
+    plan, person = _visible_plan(improvement_id)
     ctx = _context(plan, person)
     if plan.alert_id is not None:
         abort(404)
@@ -103,14 +103,14 @@ def improvement_plan_save(plan_id: int):
         return _refuse(plan, person, str(exc))
     db.session.commit()
     flash(_("The improvement plan is saved."), "success")
-    url = url_for("tenant.improvement_plan", plan_id=plan.id)
+    url = url_for("tenant.improvement_plan", improvement_id=plan.id)
     return saved(url, "alerts/plan.html", **_context(plan, person))
 
 
-@bp.route("/improvement-plans/<int:plan_id>/second", methods=["POST"])
+@bp.route("/improvement-plans/<int:improvement_id>/second", methods=["POST"])
 @require("alerts.plan")
-def improvement_plan_second(plan_id: int):
-    plan, person = _visible_plan(plan_id)
+def improvement_plan_second(improvement_id: int):
+    plan, person = _visible_plan(improvement_id)
     if plan.alert_id is not None:
         abort(404)
     if not _context(plan, person)["may_evaluate"]:
@@ -128,5 +128,5 @@ def improvement_plan_second(plan_id: int):
         return _refuse(plan, person, str(exc))
     db.session.commit()
     flash(_("The second evaluation is saved."), "success")
-    url = url_for("tenant.improvement_plan", plan_id=plan.id)
+    url = url_for("tenant.improvement_plan", improvement_id=plan.id)
     return saved(url, "alerts/plan.html", **_context(plan, person))

@@ -216,8 +216,8 @@ def roi(inp: Inputs) -> Section:
           cost=fmt_money(cost, inp.places), revenue=fmt_money(base, inp.places)),  # fmt: skip
         _chart("roi", bars, words, lambda v: f"{fmt_number(_q(v, 2))} %"),
         [
-            Table(_("Per plan"), [_("Plan"), *headers], plan_rows, money=(1, 2), pct=(3,)),
-            Table(_("Per team"), [_("Team"), *headers], team_rows, money=(1, 2), pct=(3,)),
+            Table(_("Cost and revenue per plan"), [_("Plan"), *headers], plan_rows, money=(1, 2), pct=(3,)),
+            Table(_("Cost and revenue per team"), [_("Team"), *headers], team_rows, money=(1, 2), pct=(3,)),
         ],
     )
 

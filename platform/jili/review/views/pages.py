@@ -56,8 +56,8 @@ def review_export():
     ctx = _context()
     span = ctx["span"] or abort(404)
     sheets = [
-        Sheet(f"{section.title} · {table.title}" if len(section.tables) > 1 else table.title,
-              table.headers, table.rows, money_cols=table.money, number_cols=table.pct)
+        Sheet(table.title, table.headers, table.rows, money_cols=table.money,
+              number_cols=table.pct)
         for section in ctx["sections"]
         for table in section.tables
     ]  # fmt: skip
