@@ -17,7 +17,7 @@ from jili.evaluation.models import Scorecard
 from jili.evaluation.services import results
 from jili.extensions import db
 from jili.incentives.engine.facts import build_facts
-from jili.models import TenantScheme, AuditLog, MetricValue, Notification, PayoutLineRecord, Period
+from jili.models import AuditLog, MetricValue, Notification, PayoutLineRecord, Period, TenantScheme
 from jili.periods.models import PeriodKind
 from jili.plan_as_code.demo import tenant_today
 from jili.review.services.figures import distribution, quantile
@@ -125,7 +125,9 @@ def test_the_results_page_offers_the_plan_and_the_person_writes_it_then_hr_evalu
     resp = hr.post(world.url(f"/evaluation/results/plans?period_id={world.q3.id}"), headers=EN)
     assert resp.status_code == 302
     with bound_tenant(world.t):
-        plan = db.session.scalar(select(ImprovementPlan).where(ImprovementPlan.person_id == world.b.id))
+        plan = db.session.scalar(
+            select(ImprovementPlan).where(ImprovementPlan.person_id == world.b.id)
+        )
     url = world.url(f"/improvement-plans/{plan.id}")
     # 王芳 herself (other_staff_user) writes the actions; the follow-up is today
     staff = browser(world.other_staff_user)
@@ -136,7 +138,9 @@ def test_the_results_page_offers_the_plan_and_the_person_writes_it_then_hr_evalu
     ok = staff.post(url, data={"actions": "每周两次陪访", "follow_up_date": today}, headers=EN)
     assert ok.status_code == 302
     # she may not evaluate herself; hr does, on the follow-up date
-    assert staff.post(url + "/second", data={"rating": "B", "outcome": "improved"}).status_code == 403
+    assert (
+        staff.post(url + "/second", data={"rating": "B", "outcome": "improved"}).status_code == 403
+    )
     refused = hr.post(url + "/second", data={"rating": "Z", "outcome": "improved"}, headers=EN)
     assert refused.status_code == 422 and "Choose a rating" in refused.get_data(as_text=True)
     done = hr.post(url + "/second", data={"rating": "B", "outcome": "improved", "note": "好转"},
@@ -144,7 +148,11 @@ def test_the_results_page_offers_the_plan_and_the_person_writes_it_then_hr_evalu
     assert done.status_code == 302
     with bound_tenant(world.t):
         db.session.refresh(plan)
-        assert (plan.actions, plan.second_rating, plan.second_outcome) == ("每周两次陪访", "B", "improved")
+        assert (plan.actions, plan.second_rating, plan.second_outcome) == (
+            "每周两次陪访",
+            "B",
+            "improved",
+        )
     shown = hr.get(url, headers=EN).get_data(as_text=True)
     assert "Rated B on" in shown and "Improved" in shown
     # another staff member does not see it at all
@@ -195,7 +203,9 @@ def test_the_engine_reads_final_ratings_and_a_minimum_rating_pays_an_explained_z
         facts = build_facts(world.t, world.q3, frozenset({Fact.RATINGS}))
         assert facts.rating_labels == ("S", "A", "B", "C")
         assert {pid: facts.people[pid].rating for pid in (world.a.id, world.a2.id, world.b.id)} == {
-            world.a.id: "S", world.a2.id: "B", world.b.id: "C"
+            world.a.id: "S",
+            world.a2.id: "B",
+            world.b.id: "C",
         }
         assert facts.people[world.direct.id].rating is None
         for person in (world.a, world.b):  # a KPI total of 93.2 for both

@@ -11,8 +11,9 @@ follow-up (rating, outcome, note, day, by whom). ``tenant.promotion_streak`` is
 how many consecutive ratings of A or better put a person on the promotion list
 (default 2). The table keeps its row-level-security policy from 0009.
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0020"
 down_revision = "0014"
@@ -40,7 +41,9 @@ def upgrade():
         )
         batch_op.create_foreign_key(
             batch_op.f("fk_improvement_plan_tenant_id_scorecard_id_scorecard"),
-            "scorecard", ["tenant_id", "scorecard_id"], ["tenant_id", "id"],
+            "scorecard",
+            ["tenant_id", "scorecard_id"],
+            ["tenant_id", "id"],
         )
     # A plain ADD COLUMN (no table copy on SQLite: the audit log refers to tenant).
     op.add_column(

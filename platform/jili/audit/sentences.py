@@ -120,6 +120,13 @@ SENTENCES: dict[str, Any] = {
     "improvement_plan.update": _l("%(who)s changed an improvement plan"),
     "improvement_plan.late": _l("%(who)s reported a late improvement plan of %(person_id)s"),
     "notifications.email": _l("%(who)s changed their e-mail notifications"),
+    "improvement_plan.open": _l("%(who)s opened an improvement plan for %(person_id)s"),
+    "improvement_plan.second_evaluation": _l(
+        "%(who)s recorded the second evaluation of the improvement plan of %(person_id)s"
+    ),
+    "promotion_streak.update": _l("%(who)s changed how many ratings make a promotion"),
+    "promotion_list.export": _l("%(who)s downloaded the promotion list"),
+    "review.export": _l("%(who)s downloaded the period review of %(span)s"),
 }
 
 #: Stored field name → what a person calls it.
@@ -243,6 +250,15 @@ FIELD_LABELS: dict[str, Any] = {
     "follow_up_date": _l("Follow-up date"),
     "due": _l("Due"),
     "late": _l("Late"),
+    "second_rating": _l("Rating at the second evaluation"),
+    "second_outcome": _l("Outcome"),
+    "second_note": _l("Note"),
+    "second_evaluated_on": _l("Second evaluation on"),
+    "promotion_streak": _l("Consecutive ratings for promotion"),
+    "streak": _l("Consecutive ratings for promotion"),
+    "span": _l("Quarter or half-year"),
+    "sheets": _l("Sheets"),
+    "rows": _l("Rows"),
 }
 
 #: Data kept for machines, never shown.
@@ -272,6 +288,7 @@ CODE_WORDS: dict[str, Mapping[str, Any]] = {
     "level": LEVEL_LABELS,
     "locale": LANGUAGES,
     "category": {"result": _l("Result"), "process": _l("Process")},
+    "second_outcome": {"improved": _l("Improved"), "not_improved": _l("Not improved")},
     "data_source": {
         "transactions": _l("From transactions (credited revenue)"),
         "targets": _l("From the published target and its actual"),

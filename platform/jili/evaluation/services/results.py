@@ -42,7 +42,7 @@ def lowest_label(tenant_id: int) -> str:
 
 
 def promotion_label(tenant_id: int) -> str:
-    """"A or better": A when the company rates with an A, else its second band."""
+    """ "A or better": A when the company rates with an A, else its second band."""
     labels = [label for label, _m, _s in bands(tenant_id)]
     return "A" if "A" in labels else labels[min(1, len(labels) - 1)]
 

@@ -27,9 +27,9 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from jili.extensions import db
 from jili.incentives.models import CalculationRun, PayoutLineRecord, Plan, RunKind
 from jili.inputs.models import SalesCredit, SalesTarget
-from jili.extensions import db
 from jili.org.models import Person
 from jili.periods.models import Period, PeriodKind
 
@@ -52,7 +52,9 @@ def spans(tenant_id: int) -> list[Span]:
     """Every quarter, and each half-year of every fiscal year, latest first."""
     periods = db.session.scalars(
         select(Period)
-        .where(Period.tenant_id == tenant_id, Period.kind.in_([PeriodKind.QUARTER, PeriodKind.YEAR]))
+        .where(
+            Period.tenant_id == tenant_id, Period.kind.in_([PeriodKind.QUARTER, PeriodKind.YEAR])
+        )
         .order_by(Period.start_date)
     ).all()
     quarters = [p for p in periods if p.kind == PeriodKind.QUARTER]
@@ -62,8 +64,12 @@ def spans(tenant_id: int) -> list[Span]:
         for half, pair in ((1, inside[0:2]), (2, inside[2:4])):
             if len(pair) == 2:
                 out.append(
-                    Span(f"{year.label}-H{half}", pair[0].start_date, pair[1].end_date,
-                         f"{year.id}-h{half}")  # fmt: skip
+                    Span(
+                        f"{year.label}-H{half}",
+                        pair[0].start_date,
+                        pair[1].end_date,
+                        f"{year.id}-h{half}",
+                    )  # fmt: skip
                 )
     return sorted(out, key=lambda s: (s.end, s.start), reverse=True)
 
@@ -126,8 +132,9 @@ def pay(tenant_id: int, runs: list[CalculationRun]) -> Pay:
     plan_people: dict[int, set[int]] = defaultdict(set)
     if runs:
         rows = db.session.execute(
-            select(PayoutLineRecord.person_id, PayoutLineRecord.plan_id, PayoutLineRecord.amount)
-            .where(
+            select(
+                PayoutLineRecord.person_id, PayoutLineRecord.plan_id, PayoutLineRecord.amount
+            ).where(
                 PayoutLineRecord.tenant_id == tenant_id,
                 PayoutLineRecord.run_id.in_([r.id for r in runs]),
             )
@@ -185,7 +192,9 @@ def targets(tenant_id: int, periods: list[Period]) -> dict[int, Decimal]:
 
 
 def people(tenant_id: int) -> dict[int, Person]:
-    return {p.id: p for p in db.session.scalars(select(Person).where(Person.tenant_id == tenant_id))}
+    return {
+        p.id: p for p in db.session.scalars(select(Person).where(Person.tenant_id == tenant_id))
+    }
 
 
 # -- statistics ---------------------------------------------------------------------

@@ -17,6 +17,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from jili.evaluation.models import Scorecard
 from jili.evaluation.services.ratings import bands
@@ -27,7 +28,6 @@ from jili.home.services.charts import Bar, Words, hbar_chart
 from jili.review.services import figures
 from jili.review.services.figures import BUCKETS, Span
 from jili.schemes import fmt_money, fmt_number
-from sqlalchemy import select
 
 Provider = Callable[[int, Span], "Section | None"]
 PROVIDERS: list[Provider] = []
@@ -144,8 +144,14 @@ def attainment(inp: Inputs) -> Section:
             Table(_("Attainment buckets"), [_("Attainment"), _("People")], buckets),
             Table(
                 _("Attainment per person"),
-                [_("Employee number"), _("Name"), _("Team"), _("Target"), _("Actual"),
-                 _("Attainment")],  # fmt: skip
+                [
+                    _("Employee number"),
+                    _("Name"),
+                    _("Team"),
+                    _("Target"),
+                    _("Actual"),
+                    _("Attainment"),
+                ],  # fmt: skip
                 rows,
                 money=(3, 4),
                 pct=(5,),
@@ -162,8 +168,9 @@ def _key(inp: Inputs, pid: int) -> tuple:
 def ratings(inp: Inputs) -> Section:
     ids = [p.id for p in inp.periods]
     cards = db.session.scalars(
-        select(Scorecard).where(Scorecard.tenant_id == inp.tenant_id,
-                                Scorecard.period_id.in_(ids or [-1]))  # fmt: skip
+        select(Scorecard).where(
+            Scorecard.tenant_id == inp.tenant_id, Scorecard.period_id.in_(ids or [-1])
+        )  # fmt: skip
     ).all()
     counts = Counter(c.final_rating for c in cards if c.final_rating)
     labels = [label for label, _m, _s in bands(inp.tenant_id)]
@@ -178,8 +185,11 @@ def ratings(inp: Inputs) -> Section:
         _("Ratings"),
         _("Final ratings (after calibration) of the scorecards of the span's periods."),
         _chart("ratings", bars, words),
-        [Table(_("Rating distribution"), [_("Rating"), _("Scorecards"), _("Share")], rows,
-               pct=(2,))],  # fmt: skip
+        [
+            Table(
+                _("Rating distribution"), [_("Rating"), _("Scorecards"), _("Share of scorecards")], rows, pct=(2,)
+            )
+        ],  # fmt: skip
     )
 
 
@@ -202,22 +212,37 @@ def roi(inp: Inputs) -> Section:
                   base / cost if cost > 0 else None]
                  for name, (cost, base) in sorted(teams.items())]  # fmt: skip
     cost, base = sum(pay.per_plan.values(), figures.ZERO), sum(inp.revenue.values(), figures.ZERO)
-    headers = [_("Incentive cost"), _("Revenue"), _("Cost as % of revenue"),
+    headers = [_("Incentive cost"), _("Revenue"), _("Cost share of revenue"),
                _("Revenue per 1 of incentive")]  # fmt: skip
     words = Words(_("Incentive cost as a share of revenue, per plan"),
                   _("Each plan's cost divided by the revenue of the people it paid."),
-                  _("Cost as % of revenue"), _("Plan"))  # fmt: skip
+                  _("Cost share of revenue"), _("Plan"))  # fmt: skip
     bars = [Bar(r[0], r[3]) for r in plan_rows if r[3] is not None]
     return Section(
         "roi",
         _("Incentive cost and revenue"),
-        _("Cost is what the latest final runs pay; a plan's revenue is the credited sales "
-          "of the people it has a line for. Company: cost %(cost)s, revenue %(revenue)s.",
-          cost=fmt_money(cost, inp.places), revenue=fmt_money(base, inp.places)),  # fmt: skip
+        _(
+            "Cost is what the latest final runs pay; a plan's revenue is the credited sales "
+            "of the people it has a line for. Company: cost %(cost)s, revenue %(revenue)s.",
+            cost=fmt_money(cost, inp.places),
+            revenue=fmt_money(base, inp.places),
+        ),  # fmt: skip
         _chart("roi", bars, words, lambda v: f"{fmt_number(_q(v, 2))} %"),
         [
-            Table(_("Cost and revenue per plan"), [_("Plan"), *headers], plan_rows, money=(1, 2), pct=(3,)),
-            Table(_("Cost and revenue per team"), [_("Team"), *headers], team_rows, money=(1, 2), pct=(3,)),
+            Table(
+                _("Cost and revenue per plan"),
+                [_("Plan"), *headers],
+                plan_rows,
+                money=(1, 2),
+                pct=(3,),
+            ),
+            Table(
+                _("Cost and revenue per team"),
+                [_("Team"), *headers],
+                team_rows,
+                money=(1, 2),
+                pct=(3,),
+            ),
         ],
     )
 
@@ -258,13 +283,22 @@ def payouts(inp: Inputs) -> Section:
         intro,
         _chart("payouts", bars, words, money, format_tick=lambda v: fmt_number(v), right=110),
         [
-            Table(_("Payout statistics"), [_("Statistic"), _("Amount"), _("Share of the total")],
-                  [[label, value, None] for label, value in stats[1:-1]]
-                  + [[stats[-1][0], stats[-1][1], share]] if stats else [],
-                  money=(1,), pct=(2,)),  # fmt: skip
-            Table(_("Payout per person"),
-                  [_("Employee number"), _("Name"), _("Team"), _("Payout"), _("Revenue")],
-                  rows, money=(3, 4)),  # fmt: skip
+            Table(
+                _("Payout statistics"),
+                [_("Statistic"), _("Amount"), _("Share of the total")],
+                [[label, value, None] for label, value in stats[1:-1]]
+                + [[stats[-1][0], stats[-1][1], share]]
+                if stats
+                else [],
+                money=(1,),
+                pct=(2,),
+            ),  # fmt: skip
+            Table(
+                _("Payout per person"),
+                [_("Employee number"), _("Name"), _("Team"), _("Payout"), _("Revenue")],
+                rows,
+                money=(3, 4),
+            ),  # fmt: skip
         ],
     )
 
@@ -289,12 +323,18 @@ def feedback_volume(inp: Inputs, today: date) -> Section | None:
     return Section(
         "feedback",
         _("Anonymous feedback"),
-        _("Counts below %(n)d are withheld, so no one can be singled out.",
-          n=setting.aggregate_threshold),  # fmt: skip
+        _(
+            "Counts below %(n)d are withheld, so no one can be singled out.",
+            n=setting.aggregate_threshold,
+        ),  # fmt: skip
         _chart("feedback", bars, words),
-        [Table(_("Feedback by month"),
-               [_("Month"), _("Submissions"), *[str(CATEGORY_LABELS[c]) for c in Category]],
-               rows)],  # fmt: skip
+        [
+            Table(
+                _("Feedback by month"),
+                [_("Month"), _("Submissions"), *[str(CATEGORY_LABELS[c]) for c in Category]],
+                rows,
+            )
+        ],  # fmt: skip
     )
 
 

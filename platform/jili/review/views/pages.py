@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from flask import Response, abort, g, render_template, request
 
-from jili.audit.services import record
 from jili.accounts.roles import require
+from jili.audit.services import record
 from jili.extensions import db
 from jili.feedback import service as feedback
 from jili.plan_as_code.demo import tenant_today
@@ -36,8 +36,9 @@ def _context() -> dict:
         span = next((s for s in spans if s.end < today), None) or (spans[0] if spans else None)
     places = places_of(g.tenant.currency)
     built = (
-        sections.build(g.tenant.id, span, places, tenant_today(g.tenant),
-                       feedback_ok=_feedback_ok())  # fmt: skip
+        sections.build(
+            g.tenant.id, span, places, tenant_today(g.tenant), feedback_ok=_feedback_ok()
+        )  # fmt: skip
         if span
         else []
     )
