@@ -25,6 +25,7 @@ from jili.org.models import Person
 from jili.plan_as_code import demo_letters
 from jili.plan_as_code.demo_alerts import add_alerts
 from jili.plan_as_code.demo_current import Outcome, bring_up_to_date
+from jili.plan_as_code.demo_results import add_ratings
 from jili.plan_as_code.importer import import_tenant
 from jili.plan_as_code.schema import TenantFileError
 from jili.tenancy import bound_tenant
@@ -115,6 +116,7 @@ def load_current(directory: Path, today: date | None = None) -> list[tuple[str, 
         out.append((slug, created, bring_up_to_date(tenant, day)))
         add_alerts(tenant, day)
         demo_letters.add_letters(tenant, day)
+        add_ratings(tenant, day)
     return out
 
 
