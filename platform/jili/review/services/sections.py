@@ -53,8 +53,8 @@ class Table:
                     cells.append(fmt_money(value, places))
                 elif i in self.pct:
                     cells.append(f"{fmt_number(_q(value, 2))} %")
-                elif isinstance(value, Decimal):
-                    cells.append(fmt_number(value))
+                elif isinstance(value, Decimal):  # counts, and ratios shown to 0.01
+                    cells.append(fmt_number(_q(value, 2)))
                 else:
                     cells.append(str(value))
             out.append(cells)
