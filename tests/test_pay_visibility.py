@@ -35,6 +35,7 @@ from jili.models import (
 from jili.tenancy import bound_tenant
 from jili_tiered_commission import TieredCommission
 from pay_letters import LETTER_NO_PAY, LETTER_PAGES, letter_matrix
+from pay_results import RESULTS_NO_PAY, RESULTS_PAGES, results_matrix
 from test_runs_pages import EN, CalcWorld
 
 D = Decimal
@@ -215,14 +216,10 @@ PAY_PAGES = (
             "tenant.scorecard",
             "tenant.alerts",
             "tenant.alert_detail",
-            "tenant.improvement_plan",
-            "tenant.evaluation_results",
-            "tenant.evaluation_promotion_xlsx",
-            "tenant.review",
-            "tenant.review_export",
         }
     )
     | LETTER_PAGES
+    | RESULTS_PAGES
 )
 REFUSED = (403, [])
 HIDDEN = (404, [])
@@ -343,54 +340,7 @@ def review_matrix(w: PayWorld) -> dict[str, list[tuple[str, dict]]]:
             (f"/alerts/{alert_out}", case((200, ["4321.98"]), HIDDEN, HIDDEN)),
             (f"/alerts/{alert_a2}", case((200, ["1234.56"]), (200, ["1234.56"]), HIDDEN)),
         ],
-        **results_matrix(w),
-    }  # fmt: skip
-
-
-def _improvement_plans(w: PayWorld) -> tuple[int, int]:
-    """Improvement plans on the Q3 scorecards of 孙外队 (another team, score 87.65)
-    and of 李娜 (the manager's sub-team, 23.46: a C)."""
-    if not hasattr(w, "plan_ids"):
-        from datetime import date
-
-        from jili.alerts.models import ImprovementPlan
-
-        with bound_tenant(w.t):
-            ids = []
-            for person in (w.out, w.a2):
-                plan = ImprovementPlan(tenant_id=w.t, person_id=person.id, due_date=date(2024, 10, 9),
-                                       scorecard_id=w.cards[person.id].id)  # fmt: skip
-                db.session.add(plan)
-                db.session.flush()
-                ids.append(plan.id)
-            db.session.commit()
-        w.plan_ids = tuple(ids)
-    return w.plan_ids
-
-
-def results_matrix(w: PayWorld) -> dict[str, list[tuple[str, dict]]]:
-    """Using the results and the period review (issue 14 items 6 and 8): the review
-    shows every team's pay, so only the roles that see everyone's open it."""
-    q3 = w.q3.id
-    plan_out, plan_a2 = _improvement_plans(w)
-    hr_only = {"consultant": REFUSED}
-    return {
-        "tenant.improvement_plan": [
-            (f"/improvement-plans/{plan_out}", case((200, ["孙外队", "87.65"]), HIDDEN, HIDDEN)),
-            (f"/improvement-plans/{plan_a2}", case((200, ["李娜", "23.46"]), (200, ["李娜", "23.46"]), HIDDEN)),
-        ],
-        "tenant.evaluation_results": [
-            (f"/evaluation/results?period_id={q3}", case((200, ["李娜"]), REFUSED, REFUSED, **hr_only)),
-        ],
-        "tenant.evaluation_promotion_xlsx": [
-            ("/evaluation/promotion.xlsx", case((200, []), REFUSED, REFUSED, **hr_only)),
-        ],
-        "tenant.review": [
-            (f"/review?span={q3}", case((200, ["36,417.04", "孙外队", "11,851.85"]), REFUSED, REFUSED)),
-        ],
-        "tenant.review_export": [
-            ("/review/export.xlsx", case((200, []), REFUSED, REFUSED)),
-        ],
+        **results_matrix(w, case),
     }  # fmt: skip
 
 
@@ -420,8 +370,7 @@ NO_PAY = {
     "tenant.feedback.summary": "anonymous feedback counts",
     **LETTER_NO_PAY,
     "tenant.alert_plan": "an action (the alert's own visibility applies)",
-    "tenant.improvement_plan_save": "an action (the plan's own visibility applies)",
-    "tenant.improvement_plan_second": "an action (the plan's own visibility applies)",
+    **RESULTS_NO_PAY,
     "tenant.alert_rules": "the company's alert rules, no one's figures",
     "tenant.calendar": "the company's holidays",
     "tenant.notifications": "one's own notifications",

@@ -187,7 +187,10 @@ def ratings(inp: Inputs) -> Section:
         _chart("ratings", bars, words),
         [
             Table(
-                _("Rating distribution"), [_("Rating"), _("Scorecards"), _("Share of scorecards")], rows, pct=(2,)
+                _("Rating distribution"),
+                [_("Rating"), _("Scorecards"), _("Share of scorecards")],
+                rows,
+                pct=(2,),
             )
         ],  # fmt: skip
     )
