@@ -158,7 +158,7 @@ def _incentive_objects(tenant_id, person, period) -> dict:
 def _process_objects(tenant, person, period) -> dict:
     """One of each target, review and notification object in tenant B."""
     from jili.adjustments.models import AdjustmentRequest
-    from jili.alerts.models import Alert, AlertRule
+    from jili.alerts.models import Alert, AlertRule, ImprovementPlan
     from jili.evaluation.models import EvaluationLevel, Kpi, Scorecard
     from jili.letters.models import ResponsibilityLetter
     from jili.notifications.models import Notification
@@ -200,6 +200,10 @@ def _process_objects(tenant, person, period) -> dict:
     evidence = AppealFile(tenant_id=t, case_id=appeal.id, name="b.pdf",
                           content_type="application/pdf", size=1, stored_as="b")  # fmt: skip
     db.session.add(evidence)
+    plan = ImprovementPlan(  # a C rating's plan (issue 14 item 6)
+        tenant_id=t, scorecard_id=card.id, person_id=person.id, due_date=date(2024, 10, 8)
+    )
+    db.session.add(plan)
     db.session.flush()
     return {
         "case_id": appeal.id, "file_id": evidence.id,
@@ -207,6 +211,7 @@ def _process_objects(tenant, person, period) -> dict:
         "day_id": day.id, "card_id": card.id, "letter_id": letter.id,
         "request_id": request.id, "note_id": note.id, "alert_id": alert.id,
         "evidence_id": card.id,  # the card is B's: any evidence id under it is a 404
+        "improvement_id": plan.id,
     }  # fmt: skip
 
 

@@ -38,6 +38,7 @@ from pay_appeals import APPEAL_NO_PAY, APPEAL_PAGES, appeal_matrix
 from pay_cycle import CYCLE_PAGES, cycle_matrix
 from pay_jobs import job_matrix
 from pay_letters import LETTER_NO_PAY, LETTER_PAGES, letter_matrix
+from pay_results import RESULTS_NO_PAY, RESULTS_PAGES, results_matrix
 from test_runs_pages import EN, CalcWorld
 
 D = Decimal
@@ -225,6 +226,7 @@ PAY_PAGES = (
     | LETTER_PAGES
     | APPEAL_PAGES
     | CYCLE_PAGES
+    | RESULTS_PAGES
 )
 REFUSED = (403, [])
 HIDDEN = (404, [])
@@ -349,6 +351,7 @@ def review_matrix(w: PayWorld) -> dict[str, list[tuple[str, dict]]]:
             (f"/alerts/{alert_out}", case((200, ["4321.98"]), HIDDEN, HIDDEN)),
             (f"/alerts/{alert_a2}", case((200, ["1234.56"]), (200, ["1234.56"]), HIDDEN)),
         ],
+        **results_matrix(w, case),
     }  # fmt: skip
 
 
@@ -378,6 +381,7 @@ NO_PAY = {
     "tenant.feedback.summary": "anonymous feedback counts",
     **LETTER_NO_PAY,
     "tenant.alert_plan": "an action (the alert's own visibility applies)",
+    **RESULTS_NO_PAY,
     "tenant.alert_rules": "the company's alert rules, no one's figures",
     "tenant.calendar": "the company's holidays",
     "tenant.notifications": "one's own notifications",

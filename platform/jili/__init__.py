@@ -99,6 +99,7 @@ def _register_pages(app: Flask) -> None:
     from jili.notifications import views as notification_pages  # noqa: F401
     from jili.org import views as org_pages  # noqa: F401
     from jili.periods import views as period_pages
+    from jili.review import views as review_pages  # noqa: F401
     from jili.targets.views import grid as target_grid  # noqa: F401
     from jili.targets.views import metrics as target_metrics  # noqa: F401
     from jili.targets.views import person as target_person  # noqa: F401

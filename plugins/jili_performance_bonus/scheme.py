@@ -6,6 +6,9 @@ below 0. Default bases: newcomer 5,000, core 8,000; default coefficients:
 score ≥ 90 → 1.2, [80, 90) → 1.0, [70, 80) → 0.8, < 70 → 0 (bands are
 tenant settings; a band from 90 means ≥ 90).
 
+A plan may ask for a minimum rating (e.g. "B"): a person whose final rating of
+the period is below it, or who has none, gets a 0.00 line that says so.
+
 Examples (DOMAIN.md): core, score 93.2, attainment 96 % → 8,000 × 1.2 × 96 %
 = 9,216.00; newcomer, score 85.6, 90 % → 5,000 × 1.0 × 90 % = 4,500.00.
 
@@ -30,6 +33,7 @@ from jili.schemes import (
     Explanation,
     Fact,
     OptionalDecimalField,
+    OptionalTextField,
     PeriodFacts,
     PersonFacts,
     SchemeType,
@@ -56,7 +60,7 @@ class PerformanceBonus(SchemeType):
     key = "performance_bonus"
     label = _l("Performance bonus")
     description = _l("Base by level × coefficient by evaluation score × attainment (绩效奖金).")
-    facts_needed = frozenset({Fact.SALES, Fact.TARGETS, Fact.KPI_SCORES})
+    facts_needed = frozenset({Fact.SALES, Fact.TARGETS, Fact.KPI_SCORES, Fact.RATINGS})
     per_person = True
     settings_fields = (
         DecimalMapField(
@@ -88,6 +92,16 @@ class PerformanceBonus(SchemeType):
             default="150",
             help_text=_l("Empty: no cap."),
         ),
+        OptionalTextField(
+            "minimum_rating",
+            _l("Minimum rating"),
+            max_length=8,
+            default="",
+            help_text=_l(
+                "A rating label such as B: people rated below it (or not rated) get nothing. "
+                "Empty: ratings do not matter."
+            ),
+        ),
     )
 
     @classmethod
@@ -100,6 +114,10 @@ class PerformanceBonus(SchemeType):
             base = s.level_bases.get(person.level)
             if base is None:
                 continue  # a level the plan does not cover
+            minimum = s.minimum_rating
+            if minimum and not facts.rating_at_least(person.rating, minimum):
+                lines.append(cls._below_minimum(person, base, minimum, context))
+                continue
             if person.kpi_score is None or not person.target or person.target <= 0:
                 lines.append(cls._nothing(person, base, context))
                 continue
@@ -120,6 +138,31 @@ class PerformanceBonus(SchemeType):
         explanation = Explanation(
             message,
             {"base": fmt_money(base, context.places)},
+            {"level": person.level},
+            (fmt_money(ZERO, context.places),),
+        )
+        return cls.line(context, person.person_id, ZERO, explanation)
+
+    @classmethod
+    def _below_minimum(cls, person: PersonFacts, base, minimum: str, context):
+        """The 0.00 line of a person rated below the plan's minimum, or not rated."""
+        if person.rating is None:
+            message = N_(
+                "Level %(level)s base %(base)s; the plan asks for a rating of at least "
+                "%(minimum)s and there is no rating for the period: nothing to pay."
+            )
+        else:
+            message = N_(
+                "Level %(level)s base %(base)s; rating %(rating)s is below the plan's "
+                "minimum rating %(minimum)s: nothing to pay."
+            )
+        explanation = Explanation(
+            message,
+            {
+                "base": fmt_money(base, context.places),
+                "rating": person.rating or "",
+                "minimum": minimum,
+            },
             {"level": person.level},
             (fmt_money(ZERO, context.places),),
         )

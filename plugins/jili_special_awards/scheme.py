@@ -29,6 +29,7 @@ from jili.schemes import (
     Explanation,
     Fact,
     OneOffAward,
+    OptionalTextField,
     PercentField,
     PeriodFacts,
     PersonFacts,
@@ -58,7 +59,7 @@ class SpecialAwards(SchemeType):
     description = _l(
         "Over-target bonus, one-off awards with a reason, attainment award (专项奖励)."
     )
-    facts_needed = frozenset({Fact.SALES, Fact.TARGETS, Fact.ONE_OFF_AWARDS})
+    facts_needed = frozenset({Fact.SALES, Fact.TARGETS, Fact.ONE_OFF_AWARDS, Fact.RATINGS})
     per_person = True
     settings_fields = (
         BoolField("over_target_enabled", _l("Over-target bonus"), default=True),
@@ -106,6 +107,16 @@ class SpecialAwards(SchemeType):
             minimum=ZERO,
             default="10",
         ),
+        OptionalTextField(
+            "minimum_rating",
+            _l("Minimum rating"),
+            max_length=8,
+            default="",
+            help_text=_l(
+                "A rating label such as B: people rated below it (or not rated) get nothing. "
+                "Empty: ratings do not matter."
+            ),
+        ),
     )
 
     @classmethod
@@ -133,6 +144,10 @@ class SpecialAwards(SchemeType):
         lines = []
         for person in facts.people_sorted():
             own = []
+            if s.minimum_rating and not facts.rating_at_least(person.rating, s.minimum_rating):
+                if s.over_target_enabled or s.attainment_award_enabled:
+                    lines.append(cls._below_minimum(person, s.minimum_rating, context))
+                continue
             if s.over_target_enabled:
                 own.extend(cls._over_target(person, s, context))
             if s.attainment_award_enabled:
@@ -145,6 +160,28 @@ class SpecialAwards(SchemeType):
         # A one-off award says enough: no 0.00 line beside it.
         lines = [line for line in lines if line.amount or line.person_id not in awarded]
         return sorted(lines, key=lambda line: (facts.person_key(line.person_id), line.component))
+
+    @classmethod
+    def _below_minimum(cls, person: PersonFacts, minimum: str, context):
+        """The 0.00 line of a person rated below the plan's minimum (or not rated):
+        no over-target or attainment award; an approver's one-off award still pays."""
+        if person.rating is None:
+            message = N_(
+                "The plan asks for a rating of at least %(minimum)s and there is no rating "
+                "for the period: no award, nothing to pay."
+            )
+        else:
+            message = N_(
+                "Rating %(rating)s is below the plan's minimum rating %(minimum)s: "
+                "no award, nothing to pay."
+            )
+        explanation = Explanation(
+            message,
+            {"rating": person.rating or "", "minimum": minimum},
+            {},
+            (fmt_money(ZERO, context.places),),
+        )
+        return cls.line(context, person.person_id, ZERO, explanation)
 
     @classmethod
     def _nothing(cls, person: PersonFacts, s, context):

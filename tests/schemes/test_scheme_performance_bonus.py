@@ -11,6 +11,8 @@ from jili.schemes import KpiResult, kpi_score, kpi_total_score
 from jili_mentor_award import MentorAward
 from jili_performance_bonus import PerformanceBonus
 
+D = Decimal
+
 ZHANG = person(1, level="core", kpi_score="93.2", target=500_000, booked_revenue=480_000)
 
 
@@ -100,3 +102,43 @@ def test_lower_is_better_kpis_score_target_over_actual():
     assert kpi_score(Decimal(1), Decimal(2), higher_is_better=False) == 100
     assert kpi_score(Decimal(0), Decimal(2), higher_is_better=False) == 100
     assert kpi_score(Decimal(150), Decimal(100), cap=Decimal(120)) == 120
+
+
+# -- minimum rating (issue 14 item 6: ratings feed award eligibility) -------------
+
+
+def _rated(minimum: str, *people):
+    period = facts(*people, rating_labels=("S", "A", "B", "C"))
+    lines = PerformanceBonus.calculate(
+        period, settings_for(PerformanceBonus, minimum_rating=minimum), context()
+    )
+    return amounts(lines), why_zero(lines)
+
+
+def test_a_minimum_rating_pays_those_at_or_above_it_and_explains_the_zero_below_it():
+    rated_a = person(1, level="core", kpi_score="93.2", target=500_000, booked_revenue=480_000,
+                     rating="A")  # fmt: skip
+    rated_b = person(2, level="core", kpi_score="93.2", target=500_000, booked_revenue=480_000,
+                     rating="B")  # fmt: skip
+    rated_c = person(3, level="core", kpi_score="93.2", target=500_000, booked_revenue=480_000,
+                     rating="C")  # fmt: skip
+    unrated = person(4, level="core", kpi_score="93.2", target=500_000, booked_revenue=480_000)
+    paid_out, why = _rated("B", rated_a, rated_b, rated_c, unrated)
+    assert paid_out == {1: D("9216.00"), 2: D("9216.00"), 3: D("0.00"), 4: D("0.00")}
+    assert set(why) == {3, 4}
+    assert "rating C is below the plan's minimum rating B" in why[3]
+    assert "0.00" in why[3]
+    assert "no rating for the period" in why[4]
+
+
+def test_without_a_minimum_rating_ratings_do_not_matter():
+    rated_c = person(3, level="core", kpi_score="93.2", target=500_000, booked_revenue=480_000,
+                     rating="C")  # fmt: skip
+    assert _rated("", rated_c)[0] == {3: D("9216.00")}
+
+
+def test_a_minimum_the_company_does_not_use_pays_no_one_and_says_why():
+    rated_s = person(1, level="core", kpi_score="99", target=100, booked_revenue=100, rating="S")
+    paid_out, why = _rated("A+", rated_s)
+    assert paid_out == {1: D("0.00")}
+    assert "minimum rating A+" in why[1]

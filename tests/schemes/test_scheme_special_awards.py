@@ -79,3 +79,22 @@ def test_eighty_percent_attainment_earns_ten_percent_of_monthly_salary():
     ) == {1: Decimal("1200.00")}
     lines = lines_of(person(1, target=100, booked_revenue="79.99", base_salary=12_000))
     assert not paid(lines) and "≥ 80 %" in why_zero(lines)[1]
+
+
+def test_a_minimum_rating_withholds_the_awards_below_it_and_says_why_but_not_one_offs():
+    """Issue 14 item 6: ratings feed award eligibility where the plan says so."""
+    rated = {
+        1: person(1, target=1_000_000, booked_revenue=1_150_000, rating="A"),
+        2: person(2, target=1_000_000, booked_revenue=1_150_000, rating="C"),
+        3: person(3, target=1_000_000, booked_revenue=1_150_000),
+    }
+    award = OneOffAward(2, "strategic_client", Decimal("5000"), "大单")
+    period = facts(*rated.values(), one_off_awards=(award,), rating_labels=("S", "A", "B", "C"))
+    settings = settings_for(SpecialAwards, minimum_rating="B", **NO_ATTAINMENT_AWARD)
+    lines = SpecialAwards.calculate(period, settings, context())
+    assert amounts(lines) == {1: Decimal("3000.00"), 2: Decimal("5000.00"), 3: Decimal("0.00")}
+    assert "there is no rating for the period" in why_zero(lines)[3]
+    alone = SpecialAwards.calculate(
+        facts(rated[2], rating_labels=("S", "A", "B", "C")), settings, context()
+    )
+    assert why_zero(alone)[2].startswith("Rating C is below the plan's minimum rating B")

@@ -61,6 +61,8 @@ class Tenant(db.Model):
     # company with one administrator may let the author approve their own
     # version (recorded as a self-approval). See jili.incentives.services.approvals.
     plan_self_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Promotion list: this many consecutive ratings of A or better (issue 14 item 6).
+    promotion_streak: Mapped[int] = mapped_column(Integer, default=2)
 
     @property
     def is_suspended(self) -> bool:

@@ -80,6 +80,11 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "alerts.view": frozenset({O, A, C, M, H, S}),
     # writing an improvement plan: the person, or a manager/hr/admin/owner who sees them
     "alerts.plan": frozenset({O, A, M, H, S}),
+    # Using the results (issue 14 item 6): the promotion list and opening the C
+    # ratings' improvement plans are hr's; the period review (item 8) shows every
+    # team's pay, so it is for the roles that see everyone's.
+    "results.manage": frozenset({O, A, H}),
+    "review.view": frozenset({O, A, C, H}),
 }
 
 # Which roles an inviter may hand out: nobody but an owner makes an owner.

@@ -77,19 +77,26 @@ class Alert(TenantScoped, db.Model):
 
 
 class ImprovementPlan(TenantScoped, db.Model):
-    """What a red alert asks for: actions and a follow-up date, due by ``due_date``."""
+    """What a red alert — or a C rating of a period (``scorecard_id``) — asks for:
+    actions and a follow-up date, due by ``due_date``; then a second evaluation on
+    the follow-up with its outcome (improved, not improved)."""
 
     __tablename__ = "improvement_plan"
     __table_args__ = (
         UniqueConstraint("tenant_id", "id"),
         UniqueConstraint("tenant_id", "alert_id"),
+        UniqueConstraint("tenant_id", "scorecard_id"),
         ForeignKeyConstraint(
             ["tenant_id", "alert_id"], ["alert.tenant_id", "alert.id"], ondelete="CASCADE"
+        ),
+        ForeignKeyConstraint(
+            ["tenant_id", "scorecard_id"], ["scorecard.tenant_id", "scorecard.id"]
         ),
         ForeignKeyConstraint(["tenant_id", "person_id"], ["person.tenant_id", "person.id"]),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    alert_id: Mapped[int] = mapped_column(Integer)
+    alert_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # a red alert's plan
+    scorecard_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # a C rating's
     person_id: Mapped[int] = mapped_column(Integer)
     due_date: Mapped[date] = mapped_column(Date)
     actions: Mapped[str] = mapped_column(Text, default="")
@@ -98,3 +105,9 @@ class ImprovementPlan(TenantScoped, db.Model):
     submitted_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     submitted_by: Mapped[str] = mapped_column(String(254), default="")
     late_notified: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The second evaluation, on or after the follow-up date.
+    second_rating: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    second_outcome: Mapped[str] = mapped_column(String(16), default="")  # improved / not_improved
+    second_note: Mapped[str] = mapped_column(Text, default="")
+    second_evaluated_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    second_evaluated_by: Mapped[str] = mapped_column(String(254), default="")

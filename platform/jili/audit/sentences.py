@@ -144,6 +144,13 @@ SENTENCES: dict[str, Any] = {
         "%(who)s added a pay correction of %(amount)s for %(person_id)s in %(period_id)s"
     ),
     "scorecard.appeal": _l("%(who)s changed the scorecard of %(person_id)s after appeal #%(case)s"),
+    "improvement_plan.open": _l("%(who)s opened an improvement plan for %(person_id)s"),
+    "improvement_plan.second_evaluation": _l(
+        "%(who)s recorded the second evaluation of the improvement plan of %(person_id)s"
+    ),
+    "promotion_streak.update": _l("%(who)s changed how many ratings make a promotion"),
+    "promotion_list.export": _l("%(who)s downloaded the promotion list"),
+    "review.export": _l("%(who)s downloaded the period review of %(span)s"),
 }
 
 #: Stored field name → what a person calls it.
@@ -267,6 +274,15 @@ FIELD_LABELS: dict[str, Any] = {
     "follow_up_date": _l("Follow-up date"),
     "due": _l("Due"),
     "late": _l("Late"),
+    "second_rating": _l("Rating at the second evaluation"),
+    "second_outcome": _l("Outcome"),
+    "second_note": _l("Note"),
+    "second_evaluated_on": _l("Second evaluation on"),
+    "promotion_streak": _l("Consecutive ratings for promotion"),
+    "streak": _l("Consecutive ratings for promotion"),
+    "span": _l("Quarter or half-year"),
+    "sheets": _l("Sheets"),
+    "rows": _l("Rows"),
 }
 
 #: Data kept for machines, never shown.
@@ -296,6 +312,7 @@ CODE_WORDS: dict[str, Mapping[str, Any]] = {
     "level": LEVEL_LABELS,
     "locale": LANGUAGES,
     "category": {"result": _l("Result"), "process": _l("Process")},
+    "second_outcome": {"improved": _l("Improved"), "not_improved": _l("Not improved")},
     "data_source": {
         "transactions": _l("From transactions (credited revenue)"),
         "targets": _l("From the published target and its actual"),

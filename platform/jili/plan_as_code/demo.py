@@ -25,6 +25,7 @@ from jili.org.models import Person
 from jili.plan_as_code import demo_appeals, demo_cycle, demo_letters
 from jili.plan_as_code.demo_alerts import add_alerts
 from jili.plan_as_code.demo_current import Outcome, bring_up_to_date
+from jili.plan_as_code.demo_results import add_ratings
 from jili.plan_as_code.importer import import_tenant
 from jili.plan_as_code.schema import TenantFileError
 from jili.tenancy import bound_tenant
@@ -117,6 +118,7 @@ def load_current(directory: Path, today: date | None = None) -> list[tuple[str, 
         demo_letters.add_letters(tenant, day)
         demo_cycle.add_cycles(tenant, day)
         demo_appeals.add_appeals(tenant, day)
+        add_ratings(tenant, day)
     return out
 
 

@@ -42,6 +42,7 @@ class Fact(enum.StrEnum):
     TEAMS = "teams"  # PeriodFacts.teams
     PROFIT = "profit"  # PeriodFacts.profit, entered by finance
     ONE_OFF_AWARDS = "one_off_awards"  # PeriodFacts.one_off_awards, set by approvers
+    RATINGS = "ratings"  # rating: final evaluation rating; PeriodFacts.rating_labels
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,7 @@ class PersonFacts:
     slices: tuple[SalesSlice, ...] = ()
     employee_no: str = ""  # the person's natural key in the tenant
     name: str = ""
+    rating: str | None = None  # final evaluation rating of the period (S, A, B, C …)
 
     @property
     def natural_key(self) -> tuple[str, str, int]:
@@ -163,6 +165,15 @@ class PeriodFacts:
     teams: Mapping[int, TeamFacts] = field(default_factory=dict)
     profit: Decimal | None = None  # entered by finance for this period
     one_off_awards: tuple[OneOffAward, ...] = ()
+    rating_labels: tuple[str, ...] = ()  # the company's rating bands, best first
+
+    def rating_at_least(self, rating: str | None, minimum: str) -> bool:
+        """Whether ``rating`` is ``minimum`` or a better band (``rating_labels``
+        order); no rating, or a label the company does not use, is not."""
+        labels = list(self.rating_labels)
+        if rating is None or rating not in labels or minimum not in labels:
+            return False
+        return labels.index(rating) <= labels.index(minimum)
 
     @classmethod
     def build(

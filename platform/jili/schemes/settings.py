@@ -96,6 +96,15 @@ class TextField(Field):
         return value.strip()
 
 
+class OptionalTextField(TextField):
+    """A short text that may be left empty (then ``""``: the rule does not apply)."""
+
+    def clean(self, value: Any, path: str) -> str:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return ""
+        return super().clean(value, path)
+
+
 DECIMAL_PLACES = 10  # the most decimals a number setting may have
 
 

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from jili.accounts.models import Tenant
 from jili.alerts.models import Alert, ImprovementPlan
 from jili.alerts.services.evaluation import hr_user_ids, link
 from jili.audit import services as audit
@@ -27,6 +28,14 @@ STATUS_LABELS = {
 
 class PlanError(ValueError):
     pass
+
+
+def plan_link(plan: ImprovementPlan) -> str:
+    """The plan's page: its alert's for a red alert's plan, its own for a rating's."""
+    if plan.alert_id is not None:
+        return link(db.session.get(Alert, plan.alert_id))
+    slug = db.session.scalar(select(Tenant.slug).where(Tenant.id == plan.tenant_id))
+    return f"/t/{slug}/improvement-plans/{plan.id}"
 
 
 def status(plan: ImprovementPlan, today: date) -> str:
@@ -78,14 +87,13 @@ def notify_late(tenant_id: int, today: date) -> list[ImprovementPlan]:
     ).all()
     for plan in plans:
         person = db.session.get(Person, plan.person_id)
-        alert = db.session.get(Alert, plan.alert_id)
         params = {"person": person.name, "due": plan.due_date.isoformat()}
         if person.manager_id:
             notify(tenant_id, person_id=person.manager_id, kind="improvement_plan_late",
-                   params=params, link=link(alert))  # fmt: skip
+                   params=params, link=plan_link(plan))  # fmt: skip
         for uid in hr_user_ids(tenant_id):
             notify(tenant_id, user_id=uid, kind="improvement_plan_late", params=params,
-                   link=link(alert))  # fmt: skip
+                   link=plan_link(plan))  # fmt: skip
         plan.late_notified = True
         audit.record("improvement_plan.late", plan, object_type="ImprovementPlan",
                      after={"person_id": plan.person_id, "due": plan.due_date})  # fmt: skip

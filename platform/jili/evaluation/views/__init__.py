@@ -3,7 +3,7 @@ calibration."""
 
 from decimal import Decimal
 
-from jili.evaluation.views import assess, cards, cycle, library  # noqa: F401
+from jili.evaluation.views import assess, cards, cycle, library, results  # noqa: F401
 from jili.schemes import fmt_number, quantize
 from jili.web import bp
 

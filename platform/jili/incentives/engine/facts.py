@@ -23,6 +23,7 @@ from decimal import Decimal
 from sqlalchemy import case, func, select
 
 from jili.extensions import db
+from jili.incentives.engine.ratings import final_ratings
 from jili.inputs.models import MetricValue, OneOffAwardGrant, ProfitEntry, SalesCredit, SalesTarget
 from jili.org.models import Level, Person, Team
 from jili.periods.models import Period
@@ -112,11 +113,19 @@ def build_facts_and_own(
         read.kpi, read.collaboration = _metrics(tenant_id, period, only)
     profit = _profit(tenant_id, period) if Fact.PROFIT in needed else None
     awards = _awards(tenant_id, period, only) if Fact.ONE_OFF_AWARDS in needed else ()
+    labels: tuple[str, ...] = ()
+    if Fact.RATINGS in needed:
+        labels, read.ratings = final_ratings(tenant_id, period)
     members = _members(people_rows, teams)
     people, unrolled = _people(people_rows, members, read, rollup=not only)
     team_facts = _team_facts(teams, members, read) if Fact.TEAMS in needed else []
     facts = PeriodFacts.build(
-        period_info(period), people, team_facts, profit=profit, one_off_awards=awards
+        period_info(period),
+        people,
+        team_facts,
+        profit=profit,
+        one_off_awards=awards,
+        rating_labels=labels,
     )
     return facts, unrolled
 
@@ -137,6 +146,7 @@ class _Read:
     team_targets: dict[int, Decimal | None] = field(default_factory=dict)
     kpi: dict[int, Decimal] = field(default_factory=dict)
     collaboration: dict[int, Decimal] = field(default_factory=dict)
+    ratings: dict[int, str] = field(default_factory=dict)
 
     def own(self, pid: int) -> Sales:
         return self.sales.get(pid, NO_SALES)
@@ -399,6 +409,7 @@ def _people(
                 slices=tuple(read.slices.get(p.id, ())),
                 employee_no=p.employee_no,
                 name=p.name,
+                rating=read.ratings.get(p.id),
             )
         )
         if rolled:
@@ -452,6 +463,7 @@ def without_rollup(facts: PeriodFacts, unrolled: dict[int, PersonFacts]) -> Peri
         list(facts.teams.values()),
         profit=facts.profit,
         one_off_awards=facts.one_off_awards,
+        rating_labels=facts.rating_labels,
     )
 
 

@@ -73,6 +73,8 @@ def person_row(person: PersonFacts, keys: NaturalKeys) -> tuple:
     out: list[Any] = []
     for f in fields(person):
         value = getattr(person, f.name)
+        if f.name == "rating" and value is None:
+            continue  # no plan reads ratings: the row (and old fingerprints) as before
         if f.name in _PERSON_IDS:
             value = keys.person_no(value)
         elif f.name == "team_id":

@@ -71,6 +71,8 @@ def fingerprint(
         "plans": sorted(plans, key=lambda p: (p["priority"], p["plan"])),
         "budget": policy,
     }
+    if facts.rating_labels:
+        payload["ratings"] = list(facts.rating_labels)
     digest = hashlib.sha256(
         json.dumps(
             plain(payload), sort_keys=True, ensure_ascii=False, separators=(",", ":")

@@ -146,5 +146,10 @@ def narrow(
     ]
     awards = tuple(a for a in facts.one_off_awards if a.person_id in keep)
     return PeriodFacts.build(
-        facts.period, people, teams, profit=facts.profit, one_off_awards=awards
+        facts.period,
+        people,
+        teams,
+        profit=facts.profit,
+        one_off_awards=awards,
+        rating_labels=facts.rating_labels,
     )

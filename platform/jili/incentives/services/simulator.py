@@ -113,7 +113,12 @@ def at_attainment(
     ]
     people = [changed if p.person_id == person_id else p for p in facts.people.values()]
     return PeriodFacts.build(
-        facts.period, people, teams, profit=facts.profit, one_off_awards=facts.one_off_awards
+        facts.period,
+        people,
+        teams,
+        profit=facts.profit,
+        one_off_awards=facts.one_off_awards,
+        rating_labels=facts.rating_labels,
     )
 
 

@@ -1,0 +1,3 @@
+"""The period review's pages."""
+
+from jili.review.views import pages  # noqa: F401  (pages)
