@@ -354,3 +354,27 @@ def test_a_period_in_the_cycle_is_appealable_in_its_window_and_finalising_waits(
         with force_locale("en"), pytest.raises(EvaluationError, match="still open"):
             cycles.finalise(cycle, date(2024, 11, 1))
         assert cycle.stage == CycleStage.PUBLISHED
+
+
+def test_the_period_review_counts_the_spans_cases_and_their_corrections(world):
+    from flask_babel import force_locale
+
+    from jili.appeals.services import review
+    from jili.review.services.figures import Span
+
+    world.close_q3()
+    with bound_tenant(world.t):
+        upheld = world.raise_score()
+        correction = decisions.uphold(world.t, upheld, world.hr_user, "CRM 记录属实")
+        rejected = world.raise_score(claimed="20", reason="再看一次")
+        decisions.reject(world.t, rejected, world.hr_user, "记录不足")
+        db.session.commit()
+        span = Span("2024-Q3", world.q3.start_date, world.q3.end_date, str(world.q3.id))
+        with force_locale("en"):
+            section = review.appeals_section(world.t, span)
+        (table,) = section.tables
+        # raised on 2024-10-11, due five working days later, decided today: both late
+        assert table.rows == [["Score appeal", 2, 1, 1, 0, 2, correction.amount]]
+        assert "<svg" in section.chart
+        later = Span("2024-Q4", world.q4.start_date, world.q4.end_date, str(world.q4.id))
+        assert review.appeals_section(world.t, later) is None

@@ -13,6 +13,7 @@ from jili.accounts.roles import require
 from jili.appeals.forms import DecideForm, RaiseForm, ReplyForm, SettingsForm
 from jili.appeals.models import AppealCase, AppealFile, CaseKind, CaseStatus
 from jili.appeals.services import cases, decisions, rules
+from jili.appeals.services import review as _review  # noqa: F401  (registers its section)
 from jili.extensions import db
 from jili.home.services.progress import tenant_today
 from jili.incentives.models import CalculationRun, PayoutLineRecord
