@@ -231,7 +231,7 @@ def test_hr_publishes_the_person_sees_results_then_and_hr_reopens_with_a_reason(
         assert resp.status_code == 422 and "incomplete" in resp.get_data(as_text=True)
         with bound_tenant(w.t):
             for c in incomplete:
-                for line, kpi in scorecards.lines(c):
+                for line, _kpi in scorecards.lines(c):
                     if line.actual is None:
                         scorecards.enter(c, w.q3, {line.id: (D(1), D(1))})
             db.session.commit()
