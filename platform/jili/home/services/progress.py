@@ -170,20 +170,22 @@ def estimate(tenant_id: int, currency: str, person: Person, period: Period) -> l
     subtree = load_subtree(tenant_id)
     once = paid_once_keys(tenant_id, period.id)
     places = CURRENCIES.get(currency, 2)
-    cache: dict[bool, tuple] = {}
+    cache: dict[tuple[bool, str], tuple] = {}
     out = []
     for entry in entries:
         scheme = entry.scheme
         alone = scheme.per_person and person.level != Level.MANAGER
-        if alone not in cache:
+        basis = getattr(entry.plan, "target_basis", "baseline")  # the plan's target value
+        if (alone, basis) not in cache:
             needed = frozenset().union(*(e.scheme.facts_needed for e in entries))
-            cache[alone] = build_facts_and_own(
+            cache[(alone, basis)] = build_facts_and_own(
                 tenant_id,
                 period,
                 needed | {Fact.SALES, Fact.TARGETS},
                 only=frozenset({person.id}) if alone else None,
+                basis=basis,
             )
-        facts, unrolled = cache[alone]
+        facts, unrolled = cache[(alone, basis)]
         if not scheme.manager_rollup:
             facts = without_rollup(facts, unrolled)
         scoped = narrow(facts, entry.version.eligibility, subtree)

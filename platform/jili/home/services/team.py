@@ -207,8 +207,20 @@ def team_estimate(
     once = paid_once_keys(tenant_id, period.id)
     places = CURRENCIES.get(currency, 2)
     out = []
+    challenge: tuple | None = None  # the facts on challenge targets, when a plan asks
     for entry in entries:
-        base = facts if entry.scheme.manager_rollup else without_rollup(facts, unrolled)
+        plan_facts, plan_unrolled = facts, unrolled
+        if getattr(entry.plan, "target_basis", "baseline") == "challenge":
+            if challenge is None:
+                challenge = build_facts_and_own(
+                    tenant_id, period, needed | {Fact.SALES, Fact.TARGETS}, basis="challenge"
+                )
+            plan_facts, plan_unrolled = challenge
+        base = (
+            plan_facts
+            if entry.scheme.manager_rollup
+            else without_rollup(plan_facts, plan_unrolled)
+        )
         scoped = narrow(base, entry.version.eligibility, subtree)
         context = CalculationContext(
             plan_key=entry.plan_key,

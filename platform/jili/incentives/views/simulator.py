@@ -285,6 +285,7 @@ def _scoped_facts(person: Person, period: Period, entry):
         period,
         frozenset(scheme.facts_needed) | {Fact.SALES, Fact.TARGETS},
         only=frozenset({person.id}) if alone else None,
+        basis=getattr(entry.plan, "target_basis", "baseline"),  # the plan's target value
     )
     if not scheme.manager_rollup:
         facts = without_rollup(facts, unrolled)
