@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from jili.accounts.roles import can, require
+from jili.alerts import tasks as alert_tasks
 from jili.extensions import db
 from jili.home.services.progress import tenant_today
 from jili.money import NumberError
@@ -237,6 +238,7 @@ def targets_publish():
         publish(g.tenant.id, current_user.id, period,
                 accept_reason=request.form.get("accept_reason", ""))  # fmt: skip
         db.session.commit()
+        alert_tasks.after_change(g.tenant.id, everyone=True, queued=True)  # many people
         flash(_("The targets of %(period)s are published.", period=period.label), "success")
     except DifferenceNotAccepted as exc:
         db.session.rollback()
