@@ -85,8 +85,10 @@ def after_change(
     ids: list[int] | None = None
     if not everyone:
         from jili.alerts.services.affected import affected_people
+        from jili.tenancy import bound_tenant
 
-        ids = sorted(affected_people(tenant_id, person_ids, team_ids))
+        with bound_tenant(tenant_id):
+            ids = sorted(affected_people(tenant_id, person_ids, team_ids))
         if not ids:
             return
     if queued:
