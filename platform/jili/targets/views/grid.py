@@ -218,6 +218,9 @@ def targets_split():
     if metric not in by_code(g.tenant.id):
         abort(404)
     down = "team" if request.form.get("down") == "team" else "periods"
+    if request.form.get("method") == "manual":  # one form with every part
+        return redirect(url_for("tenant.targets_split_hand", period_id=period.id, subject=subject,
+                                metric=metric, down=down, team_id_view=team_view))  # fmt: skip
     method = SplitMethod.HISTORY if request.form.get("method") == "history" else SplitMethod.EVEN
     try:
         parts = split(g.tenant.id, current_user.id, period, person_id=person_id, team_id=team_id,
