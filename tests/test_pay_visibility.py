@@ -57,6 +57,8 @@ THEIRS = [
     "8765.43",  # 孙外队's KPI actual on his scorecard
     "23,700.00",  # run 1, the company's total
     "36,417.04",  # run 2, the company's total
+    "876543.21",  # 孙外队's revenue target in a file (no grouping)
+    "3333333.33",  # 华南组's team target in a file
 ]
 # The manager's people besides the staff member: the staff member never sees these.
 TEAM = [
@@ -207,6 +209,8 @@ PAY_PAGES = (
             "tenant.targets",
             "tenant.targets_grid",
             "tenant.targets_person",
+            "tenant.targets_export_csv",
+            "tenant.targets_export_xlsx",
             "tenant.metrics",
             "tenant.awards",
             "tenant.profit",
@@ -298,6 +302,14 @@ def matrix(w: PayWorld) -> dict[str, list[tuple[str, dict]]]:
         "tenant.targets_grid": [
             (f"/targets/plan?period_id={q3}&team_id={w.team_a.id}", case((200, ["2,222,222.22"]), (200, ["2,222,222.22"]), REFUSED)),
             (f"/targets/plan?period_id={q3}&team_id={w.team_b.id}", case((200, ["3,333,333.33"]), HIDDEN, REFUSED)),
+        ],
+        "tenant.targets_export_csv": [
+            (f"/targets/plan/export.csv?period_id={q3}&team_id={w.team_a.id}", case((200, ["2222222.22"]), (200, ["2222222.22"]), REFUSED)),
+            (f"/targets/plan/export.csv?period_id={q3}&team_id={w.team_b.id}", case((200, ["3333333.33"]), HIDDEN, REFUSED)),
+        ],
+        "tenant.targets_export_xlsx": [
+            (f"/targets/plan/export.xlsx?period_id={q3}&team_id={w.team_a.id}", case((200, []), (200, []), REFUSED)),
+            (f"/targets/plan/export.xlsx?period_id={q3}&team_id={w.team_b.id}", case((200, []), HIDDEN, REFUSED)),
         ],
         "tenant.targets_person": [
             (f"/targets/people/{w.out.id}?period_id={q3}", case((200, ["876,543.21"]), HIDDEN, HIDDEN)),

@@ -18,6 +18,7 @@ from jili.alerts import tasks as alert_tasks
 from jili.adjustments.forms import DecideForm, RequestForm, ReviewForm, RuleForm
 from jili.adjustments.models import AdjustmentRequest, AdjustmentStatus
 from jili.extensions import db
+from jili.i18n import format_money
 from jili.org.models import Person, Team
 from jili.org.visibility import (
     may_see,
@@ -56,7 +57,19 @@ def _context_helpers() -> dict:
         "status_text": status_text,
         "metric_label": lambda code: services.metric_label(g.tenant.id, code),
         "change_pct": services.change_pct,
+        "show_target": show_target,
     }
+
+
+def show_target(metric: str, value):
+    """Money in the company's currency; a count or number with the decimals it has."""
+    from jili.targets.services.metrics import by_code, plain_value
+
+    found = by_code(g.tenant.id).get(metric)
+    if found is None or found.is_money:
+        return format_money(value)
+    text = plain_value(value, found.kind)
+    return f"{text} {found.unit}".strip()
 
 
 @bp.route("/adjustments")
