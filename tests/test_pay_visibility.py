@@ -61,6 +61,8 @@ THEIRS = [
     "8765.43",  # 孙外队's KPI actual on his scorecard
     "23,700.00",  # run 1, the company's total
     "36,417.04",  # run 2, the company's total
+    "876543.21",  # 孙外队's revenue target in a file (no grouping)
+    "3333333.33",  # 华南组's team target in a file
 ]
 # The manager's people besides the staff member: the staff member never sees these.
 TEAM = [
@@ -211,6 +213,8 @@ PAY_PAGES = (
             "tenant.targets",
             "tenant.targets_grid",
             "tenant.targets_person",
+            "tenant.targets_export_csv",
+            "tenant.targets_export_xlsx",
             "tenant.metrics",
             "tenant.awards",
             "tenant.profit",
@@ -307,6 +311,14 @@ def matrix(w: PayWorld) -> dict[str, list[tuple[str, dict]]]:
         "tenant.targets_grid": [
             (f"/targets/plan?period_id={q3}&team_id={w.team_a.id}", case((200, ["2,222,222.22"]), (200, ["2,222,222.22"]), REFUSED)),
             (f"/targets/plan?period_id={q3}&team_id={w.team_b.id}", case((200, ["3,333,333.33"]), HIDDEN, REFUSED)),
+        ],
+        "tenant.targets_export_csv": [
+            (f"/targets/plan/export.csv?period_id={q3}&team_id={w.team_a.id}", case((200, ["2222222.22"]), (200, ["2222222.22"]), REFUSED)),
+            (f"/targets/plan/export.csv?period_id={q3}&team_id={w.team_b.id}", case((200, ["3333333.33"]), HIDDEN, REFUSED)),
+        ],
+        "tenant.targets_export_xlsx": [
+            (f"/targets/plan/export.xlsx?period_id={q3}&team_id={w.team_a.id}", case((200, []), (200, []), REFUSED)),
+            (f"/targets/plan/export.xlsx?period_id={q3}&team_id={w.team_b.id}", case((200, []), HIDDEN, REFUSED)),
         ],
         "tenant.targets_person": [
             (f"/targets/people/{w.out.id}?period_id={q3}", case((200, ["876,543.21"]), HIDDEN, HIDDEN)),
@@ -430,7 +442,7 @@ def test_each_role_sees_exactly_the_pay_the_rule_allows(world, browser, app, rol
             resp = b.get(w.url(path), headers=EN)
             where = f"{role} {endpoint} {path}"
             assert resp.status_code == status, f"{where}: {resp.status_code}"
-            body = resp.get_data(as_text=not path.endswith((".xlsx", ".pdf")))
+            body = resp.get_data(as_text=not path.split("?")[0].endswith((".xlsx", ".pdf")))
             if isinstance(body, bytes):
                 continue
             leaked = [text for text in forbidden if text in body]

@@ -100,9 +100,11 @@ def _register_pages(app: Flask) -> None:
     from jili.org import views as org_pages  # noqa: F401
     from jili.periods import views as period_pages
     from jili.review import views as review_pages  # noqa: F401
+    from jili.targets.views import export as target_export  # noqa: F401
     from jili.targets.views import grid as target_grid  # noqa: F401
     from jili.targets.views import metrics as target_metrics  # noqa: F401
     from jili.targets.views import person as target_person  # noqa: F401
+    from jili.targets.views import split_hand as target_split_hand  # noqa: F401
     from jili.workdays import views as calendar_pages  # noqa: F401
 
     health.init_app(app)  # first: its maintenance page answers before anything reads the login

@@ -15,6 +15,13 @@ from jili.inputs.services.common import money_places, parse_money
 class RequestForm(FlaskForm):
     period_id = SelectField(_l("Period"), coerce=int, choices=[])
     person_id = SelectField(_l("Person"), coerce=int, choices=[])
+    team_id = SelectField(
+        _l("Or a team's own target"),
+        coerce=int,
+        choices=[],
+        default=0,
+        description=_l("Choose a team to change its own target instead of a person's."),
+    )
     metric = SelectField(_l("Target"), choices=[])
     new_value = StringField(
         _l("New target value"), validators=[DataRequired()], description=_l("e.g. 2,300,000")

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -49,7 +50,7 @@ class AdjustmentSetting(TenantScoped, db.Model):
 
 
 class AdjustmentRequest(TenantScoped, db.Model):
-    """A request to change one of a person's published targets (its baseline)."""
+    """A request to change one published target (its baseline) of a person or a team."""
 
     __tablename__ = "adjustment_request"
     __table_args__ = (
@@ -58,10 +59,15 @@ class AdjustmentRequest(TenantScoped, db.Model):
         Index("ix_adjustment_request_person", "tenant_id", "person_id", "period_id"),
         ForeignKeyConstraint(["tenant_id", "period_id"], ["period.tenant_id", "period.id"]),
         ForeignKeyConstraint(["tenant_id", "person_id"], ["person.tenant_id", "person.id"]),
+        Index("ix_adjustment_request_team", "tenant_id", "team_id", "period_id"),
+        ForeignKeyConstraint(["tenant_id", "team_id"], ["team.tenant_id", "team.id"]),
+        CheckConstraint("(person_id IS NULL) <> (team_id IS NULL)", name="one_subject"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     period_id: Mapped[int] = mapped_column(Integer)
-    person_id: Mapped[int] = mapped_column(Integer)
+    # one person's target, or one team's (exactly one of the two)
+    person_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    team_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     metric: Mapped[str] = mapped_column(String(40))
     old_value: Mapped[Decimal] = mapped_column(Money())
     new_value: Mapped[Decimal] = mapped_column(Money())

@@ -13,6 +13,12 @@ Who may do what (the role matrix, tested in tests/test_adjustments.py):
   manager whose own team has sub-teams (they lead a region, not a group), with
   the person in their subtree.
 - nobody reviews or decides a request they made or one about their own target.
+
+A **team's** target (its own row in the grid) follows the same review, approval and
+±limit rule: hr, an admin, the owner or the manager of a team above it asks; the
+manager of a team above it (a director beyond the limit), an admin or the owner
+decides. The team's target is its managers' own: they neither ask, review nor decide
+it. Once approved, the team's managers get a new letter version.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from jili.audit import services as audit
 from jili.dbtypes import utcnow
 from jili.extensions import db
 from jili.letters import services as letters
-from jili.org.models import Person, Team
+from jili.org.models import Level, Person, Team
 from jili.org.visibility import team_subtree
 from jili.periods.models import Period
 from jili.targets import services as targets
@@ -122,14 +128,40 @@ def is_director(tenant_id: int, role: Role, me: Person | None) -> bool:
     return bool(children)
 
 
+def manages_team(tenant_id: int, me: Person | None, team: Team) -> bool:
+    """``me`` leads a team strictly above ``team`` (the manager of a parent team)."""
+    if me is None or me.team_id is None or me.team_id == team.id:
+        return False
+    return team.id in team_subtree(tenant_id, me.team_id)
+
+
 def may_request(tenant_id: int, role: Role, me: Person | None, person: Person) -> bool:
     if me is not None and me.id == person.id:
         return True
     return role == Role.MANAGER and manages(tenant_id, me, person)
 
 
+def may_request_team(tenant_id: int, role: Role, me: Person | None, team: Team) -> bool:
+    """hr, an admin, the owner, or the manager of a team above ``team``."""
+    if role in (*ADMINS, Role.HR):
+        return not _leads(me, team.id)
+    return role == Role.MANAGER and manages_team(tenant_id, me, team)
+
+
+def _leads(me: Person | None, team_id: int | None) -> bool:
+    """``me`` is a manager of the team itself: the team's target is their own."""
+    return (
+        me is not None and team_id is not None and me.team_id == team_id
+        and me.level == Level.MANAGER
+    )  # fmt: skip
+
+
 def _own(req: AdjustmentRequest, user_id: int, me: Person | None) -> bool:
-    return req.requested_by_id == user_id or (me is not None and me.id == req.person_id)
+    if req.requested_by_id == user_id:
+        return True
+    if req.team_id is not None:
+        return _leads(me, req.team_id)
+    return me is not None and me.id == req.person_id
 
 
 def may_review(role: Role, user_id: int, me: Person | None, req: AdjustmentRequest) -> bool:
@@ -147,28 +179,47 @@ def may_decide(
         return False
     if role in ADMINS:
         return True
-    person = _person(tenant_id, req.person_id)
-    if role != Role.MANAGER or person is None or not manages(tenant_id, me, person):
+    if role != Role.MANAGER:
         return False
+    if req.team_id is not None:
+        team = _team(tenant_id, req.team_id)
+        if team is None or not manages_team(tenant_id, me, team):
+            return False
+    else:
+        person = _person(tenant_id, req.person_id)
+        if person is None or not manages(tenant_id, me, person):
+            return False
     return is_director(tenant_id, role, me) if req.needs_director else True
 
 
 # --- the workflow --------------------------------------------------------------------
 
 
-def current_value(tenant_id: int, period_id: int, person_id: int, metric: str) -> Decimal | None:
-    for line in targets.published_targets(tenant_id, period_id, person_id):
+def _team(tenant_id: int, team_id: int) -> Team | None:
+    return db.session.scalar(select(Team).where(Team.tenant_id == tenant_id, Team.id == team_id))
+
+
+def current_value(
+    tenant_id: int, period_id: int, person_id: int | None, metric: str,
+    team_id: int | None = None,
+) -> Decimal | None:  # fmt: skip
+    for line in targets.published_targets(tenant_id, period_id, person_id, team_id=team_id):
         if line.metric == metric:
             return line.baseline
     return None
 
 
 def request_adjustment(
-    tenant_id: int, user, *, period: Period, person: Person, metric: str,
+    tenant_id: int, user, *, period: Period, person: Person | None, metric: str,
     new_value: Decimal, reason: str, evidence: tuple[str, str, bytes] | None = None,
+    team: Team | None = None,
 ) -> AdjustmentRequest:  # fmt: skip
-    """Ask to change ``person``'s published ``metric`` target in ``period`` (the
-    caller checked :func:`may_request`). The caller commits."""
+    """Ask to change ``person``'s (or ``team``'s own) published ``metric`` target
+    in ``period`` (the caller checked :func:`may_request` / :func:`may_request_team`).
+    The caller commits."""
+    if (person is None) == (team is None):
+        raise AdjustmentError(_("Choose whose target should change."))
+    person_id, team_id = (person.id, None) if person is not None else (None, team.id)
     reason = (reason or "").strip()
     if not reason:
         raise AdjustmentError(_("Say why the target should change."))
@@ -178,19 +229,20 @@ def request_adjustment(
         raise AdjustmentError(
             _("%(period)s is closed: its targets can no longer change.", period=period.label)
         )
-    old = current_value(tenant_id, period.id, person.id, metric)
+    old = current_value(tenant_id, period.id, person_id, metric, team_id)
     if old is None:
         raise AdjustmentError(_("There is no published target of this kind to change."))
     if new_value < 0:
         raise AdjustmentError(_("A target cannot be negative."))
     if new_value == old:
         raise AdjustmentError(_("The new value is the same as the current target."))
-    if open_request(tenant_id, period.id, person.id, metric) is not None:
+    if open_request(tenant_id, period.id, person_id, metric, team_id) is not None:
         raise AdjustmentError(
             _("This target already has an open request: wait for its decision first.")
         )
     req = AdjustmentRequest(
-        tenant_id=tenant_id, period_id=period.id, person_id=person.id, metric=metric,
+        tenant_id=tenant_id, period_id=period.id, person_id=person_id, team_id=team_id,
+        metric=metric,
         old_value=old, new_value=new_value, reason=reason,
         needs_director=not within_limit(old, new_value, limit_pct(tenant_id)),
         status=AdjustmentStatus.REVIEW, requested_by_id=user.id,
@@ -204,12 +256,20 @@ def request_adjustment(
     return req
 
 
-def open_request(tenant_id: int, period_id: int, person_id: int, metric: str):
+def open_request(
+    tenant_id: int, period_id: int, person_id: int | None, metric: str,
+    team_id: int | None = None,
+):  # fmt: skip
+    subject = (
+        AdjustmentRequest.team_id == team_id
+        if team_id is not None
+        else AdjustmentRequest.person_id == person_id
+    )
     return db.session.scalar(
         select(AdjustmentRequest).where(
             AdjustmentRequest.tenant_id == tenant_id,
             AdjustmentRequest.period_id == period_id,
-            AdjustmentRequest.person_id == person_id,
+            subject,
             AdjustmentRequest.metric == metric,
             AdjustmentRequest.status.in_(OPEN),
         )
@@ -239,15 +299,15 @@ def decide(tenant_id: int, req: AdjustmentRequest, user, *, approved: bool, note
     )
     if period is None or period.is_closed:
         raise AdjustmentError(_("The period is closed: its targets can no longer change."))
-    now = current_value(tenant_id, req.period_id, req.person_id, req.metric)
+    now = current_value(tenant_id, req.period_id, req.person_id, req.metric, req.team_id)
     if now != req.old_value:
         raise AdjustmentError(
             _("The target changed since this request was made: reject it and ask again.")
         )
     try:
         targets.change_target(
-            tenant_id, user.id, req.period_id, person_id=req.person_id, metric=req.metric,
-            baseline=req.new_value, reason=req.reason, via_adjustment=True,
+            tenant_id, user.id, req.period_id, person_id=req.person_id, team_id=req.team_id,
+            metric=req.metric, baseline=req.new_value, reason=req.reason, via_adjustment=True,
         )  # fmt: skip
     except targets.TargetError as exc:
         raise AdjustmentError(str(exc)) from exc
@@ -255,8 +315,22 @@ def decide(tenant_id: int, req: AdjustmentRequest, user, *, approved: bool, note
         AdjustmentStatus.APPROVED, user.id, utcnow(), note,
     )  # fmt: skip
     _log("adjustment.approve", req, user)
-    letters.issue_letters(tenant_id, req.period_id, user.id, person_ids=[req.person_id])
+    letters.issue_letters(tenant_id, req.period_id, user.id, person_ids=letter_people(req))
     _tell_requester(tenant_id, req)
+
+
+def letter_people(req: AdjustmentRequest) -> list[int]:
+    """Whose letter follows the change: the person, or the team's managers."""
+    if req.person_id is not None:
+        return [req.person_id]
+    return list(
+        db.session.scalars(
+            select(Person.id).where(
+                Person.tenant_id == req.tenant_id, Person.team_id == req.team_id,
+                Person.level == Level.MANAGER,
+            )
+        )
+    )  # fmt: skip
 
 
 def _note(note: str, *, required: bool) -> str:
@@ -277,10 +351,13 @@ def _reject(tenant_id: int, req: AdjustmentRequest, user, note: str) -> None:
 
 
 def _log(action: str, req: AdjustmentRequest, user) -> None:
+    subject = {"person_id": req.person_id}
+    if req.team_id is not None:  # a team's target: its own sentences
+        action, subject = action.replace("adjustment.", "adjustment.team_"), {"team_id": req.team_id}
     audit.record(
         action, req, tenant_id=req.tenant_id, actor=user,
         after={
-            "person_id": req.person_id, "period_id": req.period_id,
+            **subject, "period_id": req.period_id,
             "target": metric_label(req.tenant_id, req.metric),
             "old_value": req.old_value, "new_value": req.new_value,
             "needs_director": req.needs_director,
@@ -312,8 +389,10 @@ def _link(tenant_id: int, req: AdjustmentRequest) -> str:
 
 
 def _params(tenant_id: int, req: AdjustmentRequest) -> dict:
-    """What a notification about ``req`` names: the person and the period."""
-    person = _person(tenant_id, req.person_id)
+    """What a notification about ``req`` names: the person (or team) and the period."""
+    person = (
+        _person(tenant_id, req.person_id) if req.person_id else _team(tenant_id, req.team_id)
+    )
     label = db.session.scalar(
         select(Period.label).where(Period.tenant_id == tenant_id, Period.id == req.period_id)
     )

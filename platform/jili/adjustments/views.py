@@ -3,6 +3,8 @@ review and decision, its evidence file, and the tenant's rule."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,9 +16,17 @@ from jili.accounts.roles import require
 from jili.adjustments import services
 from jili.adjustments.forms import DecideForm, RequestForm, ReviewForm, RuleForm
 from jili.adjustments.models import AdjustmentRequest, AdjustmentStatus
+from jili.alerts import tasks as alert_tasks
 from jili.extensions import db
-from jili.org.models import Person
-from jili.org.visibility import may_see, person_condition, viewer_person, visible_person_ids
+from jili.i18n import format_money
+from jili.org.models import Person, Team
+from jili.org.visibility import (
+    may_see,
+    person_condition,
+    viewer_person,
+    visible_person_ids,
+    visible_team_ids,
+)
 from jili.periods.models import Period
 from jili.targets import services as targets
 from jili.tenancy import get_scoped_or_404
@@ -47,26 +57,35 @@ def _context_helpers() -> dict:
         "status_text": status_text,
         "metric_label": lambda code: services.metric_label(g.tenant.id, code),
         "change_pct": services.change_pct,
+        "show_target": show_target,
     }
+
+
+def show_target(metric: str, value):
+    """Money in the company's currency; a count or number with the decimals it has."""
+    from jili.targets.services.metrics import by_code, plain_value
+
+    found = by_code(g.tenant.id).get(metric)
+    if found is None or found.is_money:
+        return format_money(value)
+    text = plain_value(value, found.kind)
+    return f"{text} {found.unit}".strip()
 
 
 @bp.route("/adjustments")
 @require("tenant.view")
 def adjustments():
     tid = g.tenant.id
-    query = (
-        select(AdjustmentRequest, Person)
-        .join(
-            Person,
-            (Person.id == AdjustmentRequest.person_id)
-            & (Person.tenant_id == AdjustmentRequest.tenant_id),
-        )
-        .where(AdjustmentRequest.tenant_id == tid)
-    )
+    query = select(AdjustmentRequest).where(AdjustmentRequest.tenant_id == tid)
     condition = person_condition(AdjustmentRequest.person_id)
-    if condition is not None:
-        query = query.where(condition)
-    rows = db.session.execute(query.order_by(AdjustmentRequest.requested_at.desc())).all()
+    teams = visible_team_ids()
+    if condition is not None:  # people along the visibility rule; teams in the subtree
+        query = query.where(
+            (AdjustmentRequest.person_id.is_not(None) & condition)
+            | AdjustmentRequest.team_id.in_(sorted(teams or ()) or [-1])
+        )
+    found = db.session.scalars(query.order_by(AdjustmentRequest.requested_at.desc())).all()
+    rows = [(r, subject_of(r)) for r in found]
     me = viewer_person()
     todo = [
         (r, p)
@@ -83,9 +102,36 @@ def adjustments():
     )  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Subject:
+    """Whose target a request is about, as the pages name it."""
+
+    name: str
+    employee_no: str
+    team_id: int | None = None
+
+
+def subject_of(req: AdjustmentRequest) -> Subject:
+    tid = g.tenant.id
+    if req.team_id is not None:
+        team = get_scoped_or_404(Team, req.team_id, tid)
+        return Subject(team.name, _("Team"), team.id)
+    person = get_scoped_or_404(Person, req.person_id, tid)
+    return Subject(person.name, person.employee_no)
+
+
+def _team_choices(tid: int) -> list[Team]:
+    """The teams whose own target the viewer may ask to change."""
+    me = viewer_person()
+    teams = db.session.scalars(select(Team).where(Team.tenant_id == tid).order_by(Team.name))
+    return [t for t in teams if services.may_request_team(tid, g.role, me, t)]
+
+
 def _request_form() -> RequestForm:
     tid = g.tenant.id
     form = RequestForm()
+    teams = _team_choices(tid)
+    form.team_id.choices = [(0, "—")] + [(t.id, t.name) for t in teams]
     form.period_id.choices = [
         (p.id, p.label)
         for p in db.session.scalars(
@@ -104,9 +150,12 @@ def _request_form() -> RequestForm:
         ).all()
     elif me is not None:
         people = [me]
-    form.person_id.choices = [(p.id, f"{p.name} ({p.employee_no})") for p in people]
+    form.person_id.choices = [(0, "—")] * bool(teams) + [
+        (p.id, f"{p.name} ({p.employee_no})") for p in people
+    ]
     form.metric.choices = services.metric_choices(tid)
     if request.method == "GET":
+        form.team_id.data = request.args.get("team_id", type=int) or 0
         form.period_id.data = request.args.get("period_id", type=int)
         form.person_id.data = request.args.get("person_id", type=int) or (me.id if me else None)
         form.metric.data = request.args.get("metric")
@@ -120,14 +169,12 @@ def adjustment_new():
     form = _request_form()
     if request.method == "POST" and form.validate_on_submit():
         period = get_scoped_or_404(Period, form.period_id.data, tid)
-        person = get_scoped_or_404(Person, form.person_id.data, tid)
-        if not services.may_request(tid, g.role, viewer_person(), person):
-            abort(403)
+        person, team = _asked_subject(form)
         try:
             evidence = _evidence()
             req = services.request_adjustment(
                 tid, current_user, period=period, person=person, metric=form.metric.data,
-                new_value=form.value(), reason=form.reason.data, evidence=evidence,
+                new_value=form.value(), reason=form.reason.data, evidence=evidence, team=team,
             )  # fmt: skip
         except (services.AdjustmentError, TableError) as exc:
             db.session.rollback()
@@ -137,6 +184,23 @@ def adjustment_new():
             flash(_("Request sent for data review."), "success")
             return redirect(url_for("tenant.adjustment", request_id=req.id))
     return render_template("adjustments/new.html", form=form)
+
+
+def _asked_subject(form) -> tuple[Person | None, Team | None]:
+    """The person or team the request is about (a team when one is chosen),
+    after checking the viewer may ask for it."""
+    tid, me = g.tenant.id, viewer_person()
+    if form.team_id.data:
+        team = get_scoped_or_404(Team, form.team_id.data, tid)
+        if not services.may_request_team(tid, g.role, me, team):
+            abort(403)
+        return None, team
+    if not form.person_id.data:
+        abort(400)
+    person = get_scoped_or_404(Person, form.person_id.data, tid)
+    if not services.may_request(tid, g.role, me, person):
+        abort(403)
+    return person, None
 
 
 def _evidence():
@@ -154,7 +218,13 @@ def _visible_request(request_id: int, *, evidence: bool = False) -> AdjustmentRe
     if evidence:
         query = query.options(undefer(AdjustmentRequest.evidence_data))
     req = db.session.scalar(query)
-    if req is None or not may_see(req.person_id):
+    if req is None:
+        abort(404)
+    if req.team_id is not None:
+        teams = visible_team_ids()
+        if teams is not None and req.team_id not in teams:
+            abort(404)
+    elif not may_see(req.person_id):
         abort(404)
     return req
 
@@ -165,13 +235,18 @@ def adjustment(request_id: int):
     tid = g.tenant.id
     req = _visible_request(request_id)
     me = viewer_person()
-    person = get_scoped_or_404(Person, req.person_id, tid)
+    person = subject_of(req)
     period = get_scoped_or_404(Period, req.period_id, tid)
+    same = (
+        AdjustmentRequest.team_id == req.team_id
+        if req.team_id is not None
+        else AdjustmentRequest.person_id == req.person_id
+    )
     history = db.session.scalars(
         select(AdjustmentRequest)
         .where(
             AdjustmentRequest.tenant_id == tid,
-            AdjustmentRequest.person_id == req.person_id,
+            same,
             AdjustmentRequest.period_id == req.period_id,
         )
         .order_by(AdjustmentRequest.requested_at)
@@ -203,6 +278,13 @@ def _act(request_id: int, form, allowed, act):
         flash(str(exc), "error")
         return redirect(url_for("tenant.adjustment", request_id=request_id))
     db.session.commit()
+    if req.status == AdjustmentStatus.APPROVED:  # one target changed: re-evaluate now
+        alert_tasks.after_change(
+            req.tenant_id,
+            person_ids=[req.person_id] if req.person_id else [],
+            team_ids=[req.team_id] if req.team_id else [],
+            queued=False,
+        )
     flash(status_text(req.status), "success")
     return redirect(url_for("tenant.adjustment", request_id=req.id))
 

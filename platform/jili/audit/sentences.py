@@ -77,6 +77,20 @@ SENTENCES: dict[str, Any] = {
     "adjustment.reject": _l(
         "%(who)s rejected a request to change the %(target)s target of %(person_id)s"
     ),
+    "adjustment.team_request": _l(
+        "%(who)s asked to change the %(target)s target of the team %(team_id)s for %(period_id)s"
+    ),
+    "adjustment.team_review": _l(
+        "%(who)s checked the data of a request to change the %(target)s target of the team "
+        "%(team_id)s"
+    ),
+    "adjustment.team_approve": _l(
+        "%(who)s approved changing the %(target)s target of the team %(team_id)s for "
+        "%(period_id)s"
+    ),
+    "adjustment.team_reject": _l(
+        "%(who)s rejected a request to change the %(target)s target of the team %(team_id)s"
+    ),
     "adjustment.rule": _l("%(who)s changed how far a target may move without a director"),
     "award.grant": _l("%(who)s granted an award to %(person_id)s"),
     "award.delete": _l("%(who)s withdrew an award of %(person_id)s"),

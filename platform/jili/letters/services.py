@@ -28,7 +28,7 @@ from jili.letters.models import (
     LetterTemplate,
     ResponsibilityLetter,
 )
-from jili.org.models import Person
+from jili.org.models import Level, Person
 from jili.periods.models import Period
 from jili.targets import services as targets
 
@@ -172,12 +172,16 @@ def _text(value: Any) -> str:
 
 def letter_content(tenant_id: int, period: Period, person: Person) -> dict[str, Any] | None:
     """What ``person``'s letter for ``period`` says now, or None when they have no
-    published target in it."""
+    published target in it. A manager's letter also holds their team's own
+    targets (``team_targets``, only when the team has some)."""
     lines = targets.published_targets(tenant_id, period.id, person.id)
-    if not lines:
+    team_lines = []
+    if person.level == Level.MANAGER and person.team_id is not None:
+        team_lines = targets.published_targets(tenant_id, period.id, None, team_id=person.team_id)
+    if not lines and not team_lines:
         return None
     tpl = template_values(tenant_id)
-    return {
+    content = {
         "title": tpl["title"],
         "opening": tpl["opening"],
         "support": tpl["support"],
@@ -195,18 +199,22 @@ def letter_content(tenant_id: int, period: Period, person: Person) -> dict[str, 
             "end": period.end_date.isoformat(),
         },
         "deadline": period.end_date.isoformat(),
-        "targets": [
-            {
-                "metric": line.metric,
-                "label": _text(line.label),
-                "unit": _text(line.unit),
-                "kind": getattr(line.kind, "value", line.kind),
-                "baseline": _text(line.baseline),
-                "challenge": _text(line.challenge) if line.challenge is not None else "",
-            }
-            for line in lines
-        ],
+        "targets": [_line(line) for line in lines],
         "plans": _plans_for(tenant_id, period, person),
+    }
+    if team_lines:
+        content["team_targets"] = [_line(line) for line in team_lines]
+    return content
+
+
+def _line(line) -> dict[str, str]:
+    return {
+        "metric": line.metric,
+        "label": _text(line.label),
+        "unit": _text(line.unit),
+        "kind": getattr(line.kind, "value", line.kind),
+        "baseline": _text(line.baseline),
+        "challenge": _text(line.challenge) if line.challenge is not None else "",
     }
 
 
@@ -347,13 +355,14 @@ class TargetRow:
     challenge: Decimal | None
 
 
-def target_rows(letter: ResponsibilityLetter) -> list[TargetRow]:
+def target_rows(letter: ResponsibilityLetter, key: str = "targets") -> list[TargetRow]:
+    """The letter's own targets (or with ``key="team_targets"``, its team's)."""
     return [
         TargetRow(
             t["label"], t["unit"], t["kind"], Decimal(t["baseline"]),
             Decimal(t["challenge"]) if t.get("challenge") else None,
         )
-        for t in letter.content.get("targets", [])
+        for t in letter.content.get(key, [])
     ]  # fmt: skip
 
 

@@ -130,6 +130,7 @@ def _letter_context(letter: ResponsibilityLetter) -> dict:
     }
     return {
         "letter": letter, "c": letter.content, "rows": rows, "show_value": show_value,
+        "team_rows": services.target_rows(letter, "team_targets"),
         "ack_by": services.acknowledge_by(letter), "users": users,
         "dates": {
             "start": date.fromisoformat(letter.content["period"]["start"]),

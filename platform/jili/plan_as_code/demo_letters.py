@@ -67,8 +67,8 @@ def add_letters(tenant: Tenant, today: date) -> bool:
                 return False
             publish(tid, hr.id, quarter, accept_reason="演示数据：部分团队目标尚未拆分完毕")
         letters.issue_letters(tid, quarter.id, hr.id)
-        _sign(tid, quarter, manager)
         _adjust(tid, quarter, staff, manager, hr, owner)
+        _sign(tid, quarter, manager)  # after the approved change: the current letter is signed
         db.session.commit()
     return True
 

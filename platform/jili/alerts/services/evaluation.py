@@ -8,6 +8,7 @@ tenant's calendar. The person and their manager are notified."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -114,17 +115,21 @@ def _raise(rule: AlertRule, person: Person, streak, values, today: date, out: Ou
                    link=link(alert))  # fmt: skip
 
 
-def evaluate(tenant_id: int, today: date) -> Outcome:
-    """Raise what the active rules find as of ``today`` (the caller commits)."""
+def evaluate(tenant_id: int, today: date, person_ids: Iterable[int] | None = None) -> Outcome:
+    """Raise what the active rules find as of ``today`` (the caller commits);
+    for ``person_ids`` only, when given (after a change that concerns them)."""
     out = Outcome()
     rules = db.session.scalars(
         select(AlertRule)
         .where(AlertRule.tenant_id == tenant_id, AlertRule.active.is_(True))
         .order_by(AlertRule.id)
     ).all()
-    people = db.session.scalars(
-        select(Person).where(Person.tenant_id == tenant_id).order_by(Person.employee_no)
-    ).all()
+    query = select(Person).where(Person.tenant_id == tenant_id)
+    if person_ids is not None:
+        query = query.where(Person.id.in_(sorted(set(person_ids))))
+    people = db.session.scalars(query.order_by(Person.employee_no)).all()
+    if not people:
+        return out
     # the periods each rule has already alerted a person about: an alert covers the
     # periods of its streak, and a new alert needs periods not covered yet
     covered: dict[tuple[int, int], set[str]] = {}

@@ -21,13 +21,13 @@ from jili.incentives.engine import run_lines as engine_run_lines
 from jili.incentives.engine.facts import build_facts_and_own
 from jili.incentives.engine.runs import paid_once_keys
 from jili.incentives.models import CalculationRun, PayoutLineRecord, RunKind
-from jili.incentives.services.estimates import active_entries, company_estimate
+from jili.incentives.services.estimates import active_entries, basis_of, company_estimate
 from jili.incentives.services.simulator import payout_for
 from jili.inputs.models import SalesTarget
 from jili.money import CURRENCIES
 from jili.org.models import Level, Person
 from jili.periods.models import Period, PeriodKind, PeriodStatus
-from jili.schemes import CalculationContext, Fact
+from jili.schemes import CalculationContext, Fact, PeriodFacts
 from jili.targets.services import is_published, working_days_between
 from jili.targets.services import person_progress as target_progress
 
@@ -188,14 +188,19 @@ def estimate(tenant_id: int, currency: str, person: Person, period: Period) -> l
 def _estimate_alone(tenant_id, currency, person, period, entries) -> list[PlanEstimate]:
     """Per-person plans on this person's facts alone (a few indexed reads)."""
     needed = frozenset().union(*(e.scheme.facts_needed for e in entries))
-    facts, _unrolled = build_facts_and_own(
-        tenant_id, period, needed | {Fact.SALES, Fact.TARGETS}, only=frozenset({person.id})
-    )
+    by_basis: dict[str, PeriodFacts] = {}  # the plan's target value: baseline or challenge
     subtree = load_subtree(tenant_id)
     once = paid_once_keys(tenant_id, period.id)
     places = CURRENCIES.get(currency, 2)
     out = []
     for entry in entries:
+        basis = basis_of(entry)
+        if basis not in by_basis:
+            by_basis[basis], _unrolled = build_facts_and_own(
+                tenant_id, period, needed | {Fact.SALES, Fact.TARGETS},
+                only=frozenset({person.id}), basis=basis,
+            )  # fmt: skip
+        facts = by_basis[basis]
         scoped = narrow(facts, entry.version.eligibility, subtree)
         if person.id not in scoped.people:
             continue  # not eligible: this plan pays them nothing, so it is not listed

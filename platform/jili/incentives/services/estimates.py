@@ -90,6 +90,13 @@ class CompanyEstimate:
     revenue: Decimal  # the company's credited revenue to date
     has_slices: bool = False  # the facts carry each person's region × product line sums
     key: tuple = ()  # its key in the cache: app, tenant, period, currency, stamp
+    challenge: tuple | None = None  # (facts, unrolled) on challenge targets, when a plan asks
+
+    def facts_for(self, basis: str | None) -> tuple[PeriodFacts, dict[int, PersonFacts]]:
+        """The facts a plan measures against: its target basis (baseline or challenge)."""
+        if basis == "challenge" and self.challenge is not None:
+            return self.challenge
+        return self.facts, self.unrolled
 
     def own(self, person_id: int) -> PersonFacts | None:
         """A person's facts with their own sales (no manager roll-up)."""
@@ -181,8 +188,20 @@ def _calculate(tenant_id, currency, period, entries, policy, once, key) -> Compa
     subtree = load_subtree(tenant_id)
     places = CURRENCIES.get(currency, 2)
     plans: dict[int, PlanResult] = {}
+    challenge = None  # built once, only when a plan measures against challenge targets
+    if any(basis_of(e) == "challenge" for e in entries):
+        challenge = build_facts_and_own(
+            tenant_id, period, needed | {Fact.SALES, Fact.TARGETS}, basis="challenge"
+        )
     for entry in entries:
-        base = facts if entry.scheme.manager_rollup else without_rollup(facts, unrolled)
+        plan_facts, plan_unrolled = (
+            challenge if basis_of(entry) == "challenge" and challenge else (facts, unrolled)
+        )
+        base = (
+            plan_facts
+            if entry.scheme.manager_rollup
+            else without_rollup(plan_facts, plan_unrolled)
+        )
         scoped = narrow(base, entry.version.eligibility, subtree)
         eligible = frozenset(scoped.people)
         context = CalculationContext(
@@ -206,7 +225,14 @@ def _calculate(tenant_id, currency, period, entries, policy, once, key) -> Compa
     attainment = revenue / target if target and target > 0 else None
     ceiling = policy.ceiling(revenue, attainment, places)
     has_slices = Fact.SALES_SLICES in needed
-    return CompanyEstimate(key[-1], facts, unrolled, plans, ceiling, revenue, has_slices, key)
+    return CompanyEstimate(
+        key[-1], facts, unrolled, plans, ceiling, revenue, has_slices, key, challenge
+    )
+
+
+def basis_of(entry: PlanEntry) -> str:
+    """The target value a plan measures against (baseline unless it says challenge)."""
+    return getattr(entry.plan, "target_basis", None) or "baseline"
 
 
 # -- the stamp ---------------------------------------------------------------------

@@ -27,7 +27,7 @@ from jili.incentives.engine.natural import NaturalKeys
 from jili.incentives.engine.runs import paid_once_keys
 from jili.incentives.engine.storage import fingerprint
 from jili.incentives.models import Plan
-from jili.incentives.services.estimates import company_estimate
+from jili.incentives.services.estimates import basis_of, company_estimate
 from jili.incentives.services.sim_stack import PlanCurve, Stack, stacked_svg
 from jili.incentives.services.simulator import (
     DEFAULT_STEPS,
@@ -298,18 +298,16 @@ def _scoped_facts(person: Person, period: Period, entry):
     # A per-person scheme needs only this person's facts (a manager's roll-up
     # needs their teams', so a manager gets the whole company).
     alone = scheme.per_person and person.level != Level.MANAGER
-    stamp = None
+    stamp, basis = None, basis_of(entry)  # the plan's target value: baseline or challenge
     if alone:
+        needed = frozenset(scheme.facts_needed) | {Fact.SALES, Fact.TARGETS}
         facts, unrolled = build_facts_and_own(
-            tid,
-            period,
-            frozenset(scheme.facts_needed) | {Fact.SALES, Fact.TARGETS},
-            only=frozenset({person.id}),
+            tid, period, needed, only=frozenset({person.id}), basis=basis
         )
     else:
         # The company's facts once per inputs stamp (shared with the home pages).
         company = company_estimate(tid, g.tenant.currency, period)
-        facts, unrolled, stamp = company.facts, company.unrolled, company.key
+        (facts, unrolled), stamp = company.facts_for(basis), company.key + (basis,)
     if not scheme.manager_rollup:
         facts = without_rollup(facts, unrolled)
     subtree = load_subtree(tid)

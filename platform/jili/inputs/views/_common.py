@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from jili.accounts.roles import can
+from jili.alerts import tasks as alert_tasks
 from jili.extensions import db
 from jili.i18n import KIND_LABELS
 from jili.inputs.views import import_jobs
@@ -79,6 +80,8 @@ def _upload_and_import(importer):
         outcome = importer(g.tenant, upload.filename, upload.read())
         if outcome.ok:
             db.session.commit()
+            # new actuals or targets may raise alerts: the worker re-evaluates them
+            alert_tasks.after_change(g.tenant.id, everyone=True, queued=True)
     except IntegrityError:
         db.session.rollback()
         return None, [

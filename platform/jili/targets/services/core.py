@@ -94,13 +94,19 @@ def subject_count(tenant_id: int, period_id: int) -> int:
     )
 
 
-def published_targets(tenant_id: int, period_id: int, person_id: int) -> list[TargetLine]:
-    """The person's targets of a published period, in metric order ([] if unpublished)."""
+def published_targets(
+    tenant_id: int, period_id: int, person_id: int | None, *, team_id: int | None = None
+) -> list[TargetLine]:
+    """The person's (or with ``team_id``, the team's own) targets of a published
+    period, in metric order ([] if unpublished)."""
     if not is_published(tenant_id, period_id):
         return []
     metrics = by_code(tenant_id)
     order = {code: i for i, code in enumerate(metrics)}
-    rows = subject_targets(tenant_id, period_id, person_id=person_id)
+    if team_id is not None:
+        rows = subject_targets(tenant_id, period_id, team_id=team_id)
+    else:
+        rows = subject_targets(tenant_id, period_id, person_id=person_id)
     rows.sort(key=lambda t: (order.get(t.metric, len(order)), t.metric))
     out = []
     for t in rows:

@@ -141,3 +141,16 @@ def save_metric(tenant_id: int, values: dict, metric: TargetMetric | None = None
         after=audit.snapshot(metric, fields),
     )
     return metric
+
+
+def plain_value(value, kind: MetricKind) -> str:
+    """A target or actual for a file or a letter: money to the fen (500000.00); a
+    count or number with the decimals it has, none when whole (12, 12.5)."""
+    from decimal import Decimal
+
+    value = Decimal(value)
+    if kind == MetricKind.MONEY:
+        return f"{value.quantize(Decimal('0.01')):f}"
+    if value == value.to_integral_value():
+        return f"{value.to_integral_value():f}"
+    return f"{value.normalize():f}"

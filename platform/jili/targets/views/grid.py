@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from jili.accounts.roles import can, require
+from jili.alerts import tasks as alert_tasks
 from jili.extensions import db
 from jili.home.services.progress import tenant_today
 from jili.money import NumberError
@@ -217,6 +218,9 @@ def targets_split():
     if metric not in by_code(g.tenant.id):
         abort(404)
     down = "team" if request.form.get("down") == "team" else "periods"
+    if request.form.get("method") == "manual":  # one form with every part
+        return redirect(url_for("tenant.targets_split_hand", period_id=period.id, subject=subject,
+                                metric=metric, down=down, team_id_view=team_view))  # fmt: skip
     method = SplitMethod.HISTORY if request.form.get("method") == "history" else SplitMethod.EVEN
     try:
         parts = split(g.tenant.id, current_user.id, period, person_id=person_id, team_id=team_id,
@@ -237,6 +241,7 @@ def targets_publish():
         publish(g.tenant.id, current_user.id, period,
                 accept_reason=request.form.get("accept_reason", ""))  # fmt: skip
         db.session.commit()
+        alert_tasks.after_change(g.tenant.id, everyone=True, queued=True)  # many people
         flash(_("The targets of %(period)s are published.", period=period.label), "success")
     except DifferenceNotAccepted as exc:
         db.session.rollback()
