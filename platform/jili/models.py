@@ -29,6 +29,7 @@ from jili.inputs.models import (
     OneOffAwardGrant,
     ProfitEntry,
     SalesCredit,
+    SalesFact,
     SalesTarget,
     Transaction,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "ProfitEntry",
     "RunKind",
     "SalesCredit",
+    "SalesFact",
     "SalesTarget",
     "TargetMetric",
     "TargetPublication",
