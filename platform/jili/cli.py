@@ -267,11 +267,13 @@ COMMANDS = (operator_cli, tenant_cli, user_cli, demo_cli, plugins_cli)
 def init_app(app: Flask) -> None:
     from jili.alerts.cli import alerts_cli
     from jili.incentives.cli import calc_command
+    from jili.inputs.cli import facts_cli
     from jili.jobs.cli import jobs_cli
 
     app.cli.add_command(calc_command)
     app.cli.add_command(alerts_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(facts_cli)
     for command in COMMANDS:
         app.cli.add_command(command)
 

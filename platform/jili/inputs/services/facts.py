@@ -213,8 +213,8 @@ def _do_orm_execute(state) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     table = getattr(state.statement, "table", None)
-    if table is not SalesCredit.__table__:
-        return
+    if getattr(table, "name", None) != SalesCredit.__tablename__:
+        return  # (an ORM statement's table is an annotated copy: compare names)
     session = state.session
     if state.is_insert:
         params = state.parameters
