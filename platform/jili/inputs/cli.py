@@ -38,8 +38,10 @@ def _describe(diff: facts.Difference) -> str:
     names = ("booked", "collected", "margin", "deals", "credits", "first deal")
 
     def said(values):
-        return "no row" if values is None else ", ".join(
-            f"{n} {v}" for n, v in zip(names, values, strict=True)
+        return (
+            "no row"
+            if values is None
+            else ", ".join(f"{n} {v}" for n, v in zip(names, values, strict=True))
         )
 
     return f"  {where}\n    table:   {said(diff.stored)}\n    credits: {said(diff.computed)}"
