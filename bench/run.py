@@ -96,7 +96,7 @@ def measure(url: str) -> dict:
                 db.session.expire_all()
                 period = db.session.get(Period, period.id)
                 started = time.perf_counter()
-                run = calculate_period(tenant, period)
+                run = calculate_period(tenant, period, confirm=True)
                 calc.append(time.perf_counter() - started)
             out["peak_rss_mb"] = round(_rss_mb(), 1)
             from jili.incentives.engine.runs import LAST_TIMINGS
@@ -112,7 +112,7 @@ def measure(url: str) -> dict:
             profiler = cProfile.Profile()
             period = db.session.get(Period, period.id)
             profiler.enable()
-            calculate_period(tenant, period)
+            calculate_period(tenant, period, confirm=True)
             profiler.disable()
             buf = io.StringIO()
             pstats.Stats(profiler, stream=buf).sort_stats("cumulative").print_stats(25)
@@ -297,6 +297,12 @@ def main(argv: list[str] | None = None) -> int:
         help="run on PostgreSQL: a new database is created through this server URL "
         "(e.g. postgresql+psycopg://postgres@127.0.0.1:5432/postgres) and dropped afterwards",
     )
+    parser.add_argument(
+        "--reuse",
+        metavar="JSON",
+        help="measure a database generated before (with --database-url); JSON is what "
+        "its generate step printed",
+    )
     parser.add_argument("--step", choices=("generate", "measure"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -346,6 +352,9 @@ def _pg_admin(url: str, sql: str) -> None:
 
 def _run(url: str, args) -> tuple[dict, dict]:
     common = [sys.executable, str(Path(__file__).resolve()), "--database-url", url]
+    if args.reuse:
+        generated = json.loads(Path(args.reuse).read_text().strip().splitlines()[-1])
+        return _measure(common), generated
     print(f"generating {args.people:,} people and {args.transactions:,} transactions …", flush=True)
     gen = subprocess.run(
         [*common, "--step", "generate", "--people", str(args.people),
@@ -357,10 +366,15 @@ def _run(url: str, args) -> tuple[dict, dict]:
         f"generated in {generated['generate_seconds']} s; measuring in a fresh process …",
         flush=True,
     )
-    meas = subprocess.run(
-        [*common, "--step", "measure"], check=True, capture_output=True, text=True
-    )
-    return json.loads(meas.stdout.strip().splitlines()[-1]), generated
+    return _measure(common), generated
+
+
+def _measure(common: list[str]) -> dict:
+    meas = subprocess.run([*common, "--step", "measure"], capture_output=True, text=True)
+    if meas.returncode:
+        sys.stderr.write(meas.stderr)
+        meas.check_returncode()
+    return json.loads(meas.stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":
