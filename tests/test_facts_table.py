@@ -202,3 +202,34 @@ def test_cli_verify_finds_a_drift_and_rebuild_repairs_it(app, make_tenant, runne
 def test_verify_of_an_unknown_tenant_is_a_clear_error(app, runner):
     out = runner.invoke(args=["facts", "verify", "--tenant", "nobody"])
     assert out.exit_code != 0 and "no tenant 'nobody'" in out.output
+
+
+def test_the_engine_reads_whole_months_from_the_table_and_cut_months_from_credits(
+    app, make_tenant
+):
+    """Proof of where the engine reads: a drift written behind the session's back
+    shows in a quarter (whole months: the table) but not in a week (the credits)."""
+    from jili.incentives.engine.facts import build_facts
+
+    tenant = _seed(make_tenant)
+    with bound_tenant(tenant.id):
+        person = db.session.scalar(select(Person.id))
+        quarter = _Span(date(2024, 1, 1), date(2024, 3, 31))
+        week = _Span(date(2024, 1, 22), date(2024, 1, 28))
+        quarter.id = week.id = -1  # no targets, KPI values or awards
+        quarter.label, week.label = "2024-Q1", "2024-W04"
+        quarter.kind = week.kind = type("K", (), {"value": "quarter"})()
+        need = frozenset({Fact.SALES})
+        q_before = build_facts(tenant.id, quarter, need).people[person].booked_revenue
+        w_before = build_facts(tenant.id, week, need).people[person].booked_revenue
+        assert w_before == Decimal("101.07")  # C1 on 27 January (the week's one deal)
+        db.session.connection().execute(
+            text("UPDATE sales_fact SET amount = amount + 100 WHERE tenant_id = :t"),
+            {"t": tenant.id},
+        )
+        rows = db.session.scalar(select(func.count()).select_from(SalesFact))
+        assert build_facts(tenant.id, quarter, need).people[person].booked_revenue == (
+            q_before + rows * Decimal("1.00")
+        )
+        assert build_facts(tenant.id, week, need).people[person].booked_revenue == w_before
+        db.session.rollback()
