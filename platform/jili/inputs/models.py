@@ -61,8 +61,9 @@ class SalesCredit(TenantScoped, db.Model):
     """A person's credited share of a transaction, with the credited amounts
     already split (largest remainder, so the credits add up to the deal).
 
-    This is the fact table: the period's sales are one GROUP BY over it on the
-    covering index ``ix_sales_credit_facts``.
+    The calculation reads them pre-summed by month from :class:`SalesFact`
+    (kept equal to them in the same transaction); the days of a month a period
+    cuts are one GROUP BY over the covering index ``ix_sales_credit_facts``.
     """
 
     __tablename__ = "sales_credit"
