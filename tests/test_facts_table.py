@@ -27,10 +27,10 @@ _slugs = itertools.count()
 
 
 def _row(ext: str, day: int, seller: int, amount: int, split: int, region: int, new: bool):
-    credits = ""
+    shares = ""
     if split:  # split between the seller and the next person
         other = PEOPLE[(seller + 1) % len(PEOPLE)]
-        credits = f"{PEOPLE[seller]}:{split};{other}:{100 - split}"
+        shares = f"{PEOPLE[seller]}:{split};{other}:{100 - split}"
     return {
         "external_id": ext,
         "deal_date": (START + timedelta(days=day)).isoformat(),
@@ -41,7 +41,7 @@ def _row(ext: str, day: int, seller: int, amount: int, split: int, region: int, 
         "collected_amount": str(max(amount, 0) // 2),
         "margin": str(amount // 3),
         "new_customer": "yes" if new else "no",
-        "credits": credits,
+        "credits": shares,
     }
 
 
@@ -85,9 +85,9 @@ def _apply(tenant, op) -> None:
         db.session.execute(delete(SalesCredit).where(SalesCredit.transaction_id == txn.id))
         db.session.execute(delete(Transaction).where(Transaction.id == txn.id))
     elif op[0] == "move_credit":
-        credits = db.session.scalars(select(SalesCredit).order_by(SalesCredit.id)).all()
-        if credits:  # a correction: another day (maybe another month), another amount
-            credit = credits[op[1] % len(credits)]
+        found = db.session.scalars(select(SalesCredit).order_by(SalesCredit.id)).all()
+        if found:  # a correction: another day (maybe another month), another amount
+            credit = found[op[1] % len(found)]
             credit.deal_date = START + timedelta(days=op[2])
             credit.amount = credit.amount - Decimal("1.01")
     elif op[0] == "flip_new" and txns:
@@ -204,9 +204,7 @@ def test_verify_of_an_unknown_tenant_is_a_clear_error(app, runner):
     assert out.exit_code != 0 and "no tenant 'nobody'" in out.output
 
 
-def test_the_engine_reads_whole_months_from_the_table_and_cut_months_from_credits(
-    app, make_tenant
-):
+def test_the_engine_reads_whole_months_from_the_table_and_cut_months_from_credits(app, make_tenant):
     """Proof of where the engine reads: a drift written behind the session's back
     shows in a quarter (whole months: the table) but not in a week (the credits)."""
     from jili.incentives.engine.facts import build_facts
