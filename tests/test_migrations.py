@@ -332,3 +332,95 @@ def test_upgrade_from_the_first_revision_keeps_data_postgres(pg_run):
         finally:
             with app.app_context():
                 db.engine.dispose()
+
+
+def _facts_backfill(app) -> None:
+    """0017 sums the credits already there into the facts table."""
+    from jili.inputs.services import facts
+
+    _run(app, command.upgrade, "0014")
+    with app.app_context(), db.engine.begin() as conn:
+        pg = conn.dialect.name == "postgresql"
+        if pg:
+            conn.execute(text("select set_config('jili.bypass', 'on', true)"))
+        ts = "2024-01-02 03:04:05+00" if pg else "2024-01-02 03:04:05.000000"
+        conn.execute(
+            text(
+                "insert into tenant (slug, name, currency, locale, timezone, "
+                "fiscal_year_start_month, status, created_at) values "
+                "('facts-co', '事实', 'CNY', 'zh_Hans', 'Asia/Shanghai', 1, 'active', :ts)"
+            ),
+            {"ts": ts},
+        )
+        tid = conn.scalar(text("select id from tenant where slug = 'facts-co'"))
+        for no in ("E1", "E2"):
+            conn.execute(
+                text(
+                    "insert into person (tenant_id, employee_no, name, level, base_salary) "
+                    "values (:t, :no, :no, 'staff', 0)"
+                ),
+                {"t": tid, "no": no},
+            )
+        people = dict(conn.execute(text("select employee_no, id from person where tenant_id = :t"), {"t": tid}).all())  # fmt: skip
+        deals = [  # external id, day, new customer, [(person, amount fen)]
+            ("D1", "2024-07-03", True, [("E1", 100000)]),
+            ("D2", "2024-07-20", False, [("E1", 60000), ("E2", 40000)]),
+            ("D3", "2024-08-01", False, [("E2", -5000)]),  # a refund
+        ]
+        for ext, day, new, shares in deals:
+            conn.execute(
+                text(
+                    "insert into sales_transaction (tenant_id, external_id, deal_date, "
+                    "person_id, customer, product_line, region, amount, collected_amount, "
+                    "margin, new_customer, strategic, row_hash, imported_at) values "
+                    "(:t, :ext, :day, :p, '', '设备', '华东', :amt, 0, 0, :new, false, 'h', :ts)"
+                ),
+                {"t": tid, "ext": ext, "day": day, "p": people[shares[0][0]],
+                 "amt": sum(a for _n, a in shares), "new": new, "ts": ts},
+            )  # fmt: skip
+            txn = conn.scalar(text("select id from sales_transaction where external_id = :e"), {"e": ext})  # fmt: skip
+            for no, amount in shares:
+                conn.execute(
+                    text(
+                        "insert into sales_credit (tenant_id, transaction_id, person_id, "
+                        "share_bp, deal_date, region, product_line, amount, collected_amount, "
+                        "margin) values (:t, :x, :p, 5000, :day, '华东', '设备', :a, 0, 0)"
+                    ),
+                    {"t": tid, "x": txn, "p": people[no], "day": day, "a": amount},
+                )
+    _run(app, command.upgrade, "head")
+    with app.app_context():
+        with bound_tenant(tid):
+            assert facts.verify(db.session(), tid) == []
+            stored = facts.stored_facts(db.session(), tid)
+            july_e1 = stored[(date(2024, 7, 1), people["E1"], "华东", "设备", False)]
+            assert july_e1[0] == Decimal("600.00") and july_e1[5] == date(2024, 7, 20)
+            assert stored[(date(2024, 8, 1), people["E2"], "华东", "设备", False)][:5] == (
+                Decimal("-50.00"), Decimal("0.00"), Decimal("0.00"), 0, 1,
+            )  # fmt: skip
+            assert len(stored) == 4
+        db.session.remove()
+
+
+def test_migration_0017_sums_existing_credits_into_facts_sqlite(tmp_path):
+    app = _app(f"sqlite:///{Path(tmp_path) / 'facts.sqlite3'}")
+    try:
+        _facts_backfill(app)
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def test_migration_0017_sums_existing_credits_into_facts_postgres(pg_run):
+    if pg_run is None:
+        pytest.skip("PostgreSQL only: needs JILI_TEST_DATABASE_URL")
+    with pg_run.scratch_schema() as schema:
+        app = _app(
+            os.environ["JILI_TEST_DATABASE_URL"],
+            {"connect_args": {"options": f"-c search_path={schema}"}},
+        )
+        try:
+            _facts_backfill(app)
+        finally:
+            with app.app_context():
+                db.engine.dispose()

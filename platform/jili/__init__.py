@@ -120,10 +120,12 @@ def _init_db(app: Flask) -> None:
     from sqlalchemy import event
 
     from jili import dbobjects, models  # noqa: F401  (register tables
+    from jili.inputs.services import facts
     from jili.tenancy import install_backstop
 
     db.init_app(app)
     install_backstop(FSASession)
+    facts.install(FSASession)  # the facts table follows every write of credits
     dbobjects.install(db.metadata)
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite"):

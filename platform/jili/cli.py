@@ -268,6 +268,7 @@ def init_app(app: Flask) -> None:
     from jili.alerts.cli import alerts_cli
     from jili.backups.cli import backup_command, restore_command
     from jili.incentives.cli import calc_command
+    from jili.inputs.cli import facts_cli
     from jili.jobs.cli import jobs_cli
 
     app.cli.add_command(calc_command)
@@ -275,6 +276,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(jobs_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(facts_cli)
     for command in COMMANDS:
         app.cli.add_command(command)
 

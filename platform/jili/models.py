@@ -34,6 +34,7 @@ from jili.inputs.models import (
     OneOffAwardGrant,
     ProfitEntry,
     SalesCredit,
+    SalesFact,
     SalesTarget,
     Transaction,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "ProfitEntry",
     "RunKind",
     "SalesCredit",
+    "SalesFact",
     "SalesTarget",
     "TargetMetric",
     "TargetPublication",

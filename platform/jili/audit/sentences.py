@@ -97,6 +97,7 @@ SENTENCES: dict[str, Any] = {
     "metrics.import": _l("%(who)s imported KPI values from %(source)s"),
     "targets.import": _l("%(who)s imported sales targets from %(source)s"),
     "transactions.import": _l("%(who)s imported transactions from %(source)s"),
+    "facts.rebuild": _l("%(who)s recomputed the sales facts from the credited sales"),
     "member.invite": _l("%(who)s invited %(email)s as %(role)s"),
     "member.join": _l("%(who)s joined the company as %(role)s"),
     "member.role": _l("%(who)s changed the role of %(what)s"),

@@ -61,8 +61,9 @@ class SalesCredit(TenantScoped, db.Model):
     """A person's credited share of a transaction, with the credited amounts
     already split (largest remainder, so the credits add up to the deal).
 
-    This is the fact table: the period's sales are one GROUP BY over it on the
-    covering index ``ix_sales_credit_facts``.
+    The calculation reads them pre-summed by month from :class:`SalesFact`
+    (kept equal to them in the same transaction); the days of a month a period
+    cuts are one GROUP BY over the covering index ``ix_sales_credit_facts``.
     """
 
     __tablename__ = "sales_credit"
@@ -188,3 +189,39 @@ class OneOffAwardGrant(TenantScoped, db.Model):
     )
     approved_by_label: Mapped[str] = mapped_column(String(254), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SalesFact(TenantScoped, db.Model):
+    """The credited sales pre-summed by month, person, region, product line and
+    new-customer flag: what the engine reads instead of every credit.
+
+    Derived from :class:`SalesCredit` (with its transaction's new-customer flag)
+    and kept equal to it inside the transaction of every write
+    (:mod:`jili.inputs.services.facts`); ``jili facts verify`` compares it with
+    the credits and ``jili facts rebuild`` recomputes it. ``month`` is the first
+    day of the month; a period that cuts a month reads that edge from the credits.
+    """
+
+    __tablename__ = "sales_fact"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "id"),
+        UniqueConstraint(
+            "tenant_id", "month", "person_id", "region", "product_line", "new_customer",
+            name="uq_sales_fact_key",
+        ),
+        ForeignKeyConstraint(["tenant_id", "person_id"], ["person.tenant_id", "person.id"]),
+        Index("ix_sales_fact_person_month", "tenant_id", "person_id", "month"),
+    )  # fmt: skip
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    month: Mapped[date] = mapped_column(Date)
+    person_id: Mapped[int] = mapped_column(Integer)
+    region: Mapped[str] = mapped_column(String(80), default="")
+    product_line: Mapped[str] = mapped_column(String(80), default="")
+    new_customer: Mapped[bool] = mapped_column(Boolean, default=False)
+    amount: Mapped[Decimal] = mapped_column(Money())  # booked
+    collected_amount: Mapped[Decimal] = mapped_column(Money())
+    margin: Mapped[Decimal] = mapped_column(Money())
+    deals: Mapped[int] = mapped_column(Integer)  # credits with a positive amount
+    credits: Mapped[int] = mapped_column(Integer)  # every credit, refunds included
+    # the earliest day of the month with a positive credit (a first deal)
+    first_deal: Mapped[date | None] = mapped_column(Date, nullable=True)

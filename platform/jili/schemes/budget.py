@@ -90,9 +90,12 @@ def apply_budget(
     places: int = 2,
     tie_keys: Sequence[Any] | None = None,
     plan_order: Mapping[str, Any] | None = None,
+    explain: bool = True,
 ) -> BudgetOutcome:
     """Cut ``lines`` down to ``ceiling`` by ``rule``; lines keep their order,
-    and a changed line says so in its explanation.
+    and a changed line says so in its explanation — unless ``explain`` is
+    False: then a cut line keeps its explanation as calculated, and whoever
+    stores it adds the cut when the line is read (:func:`budget_explanation`).
 
     ``tie_keys`` (one per line) break ties for the odd minor unit of a
     proportional cut, and ``plan_order`` (plan key → sort key) orders plans of
@@ -129,32 +132,48 @@ def apply_budget(
             room = ZERO
     ceiling_text = fmt_money(ceiling, places)
     result = list(lines)
-    note = ""
     for i, amount in new.items():
         old = lines[i]
-        # A Step: stored with its English, said in the reader's language when read.
-        step, note = budget_step(
-            ceiling_text, rule.value, fmt_money(old.amount, places), fmt_money(amount, places)
-        )
-        expl = old.explanation
-        # Built directly (not dataclasses.replace): this runs for every line of a
-        # cut run, tens of thousands of times.
+        if not explain:
+            result[i] = PayoutLine(
+                old.person_id, amount, old.scheme_key, old.plan_key, old.explanation,
+                old.component, old.once_key,
+            )  # fmt: skip
+            continue
         result[i] = PayoutLine(
             old.person_id,
             amount,
             old.scheme_key,
             old.plan_key,
-            Explanation(
-                expl.message,
-                expl.inputs,
-                {**expl.rule, "budget_ceiling": note},
-                (*expl.arithmetic, step),
-            ),
+            budget_explanation(old.explanation, ceiling_text, rule, old.amount, amount, places),
             old.component,
             old.once_key,
         )
     total_after = sum((line.amount for line in result), ZERO)
     return BudgetOutcome(result, ceiling, total, total_after, True, rule)
+
+
+def budget_explanation(
+    expl: Explanation,
+    ceiling_text: str,
+    rule: BudgetRule | str,
+    before: Decimal,
+    after: Decimal,
+    places: int = 2,
+) -> Explanation:
+    """``expl`` with the budget ceiling's cut from ``before`` to ``after`` as its
+    last step (and the ceiling's note under ``rule["budget_ceiling"]``)."""
+    # A Step: stored with its English, said in the reader's language when read.
+    step, note = budget_step(
+        ceiling_text, BudgetRule(rule).value, fmt_money(before, places), fmt_money(after, places)
+    )
+    # Built directly (not dataclasses.replace): this runs for every cut line.
+    return Explanation(
+        expl.message,
+        expl.inputs,
+        {**expl.rule, "budget_ceiling": note},
+        (*expl.arithmetic, step),
+    )
 
 
 def _scale(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.orm.attributes import set_committed_value
 
 from jili.extensions import db
 from jili.incentives.engine.versions import PlanEntry
@@ -13,12 +14,15 @@ from jili.schemes import (
     BudgetOutcome,
     BudgetPolicy,
     BudgetRule,
+    Explanation,
     Fact,
     PayoutLine,
     PeriodFacts,
     PersonFacts,
     apply_budget,
 )
+from jili.schemes.budget import budget_explanation
+from jili.schemes.lines import fmt_money
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -97,11 +101,16 @@ def apply_policy(
             for e, _v, line in calculated
         ],
         plan_order={e.plan_key: e.plan.name for e, _v, _l in calculated},
+        # A cut line is stored with its amount before the cut; the cut's step is
+        # added to its explanation when the line is read (runs.run_lines).
+        explain=False,
     )
     # apply_budget keeps the order: outcome line i is calculated line i, cut or not.
     before = [line.amount for _e, _v, line in calculated]
     cut = [(e, v, out) for (e, v, _old), out in zip(calculated, outcome.lines, strict=True)]
-    return cut, before, outcome, ceiling_detail(policy, outcome, before, revenue, attainment)
+    detail = ceiling_detail(policy, outcome, before, revenue, attainment)
+    detail.update({"places": places, "cut_explained_when_read": True})
+    return cut, before, outcome, detail
 
 
 def ceiling_detail(
@@ -133,6 +142,28 @@ def ceiling_detail(
             factor = max(ZERO, room) / positive
             detail["factor"] = str(factor.quantize(Decimal("0.0001")))
     return detail
+
+
+def explain_cuts(budget: dict | None, lines: list) -> None:
+    """Add the budget ceiling's step to the explanation of each cut line of a
+    run stored with ``cut_explained_when_read`` (its lines keep their
+    explanation as calculated, and ``amount_before_budget``). The loaded rows
+    get the words as if stored (``set_committed_value``: nothing is written)."""
+    if not budget or not budget.get("cut_explained_when_read") or budget.get("ceiling") is None:
+        return
+    places = int(budget.get("places", 2))
+    ceiling_text = fmt_money(Decimal(budget["ceiling"]), places)
+    for line in lines:
+        if line.amount == line.amount_before_budget:
+            continue
+        expl = Explanation.from_dict(line.explanation)
+        if "budget_ceiling" in expl.rule:
+            continue  # already said (the same row read twice in a session)
+        said = budget_explanation(
+            expl, ceiling_text, budget["rule"], line.amount_before_budget, line.amount, places
+        )
+        set_committed_value(line, "explanation", said.to_dict())
+        set_committed_value(line, "explanation_text", said.plain_text())
 
 
 def cuts_more_than_half(outcome: BudgetOutcome) -> bool:

@@ -8,7 +8,8 @@ Queries (only those some enabled plan needs run):
 newcomer, 6. targets, 7. metric values, 8. profit, 9. one-off awards.
 
 Sales are the credited shares (:class:`SalesCredit`) whose date falls in the
-period, refunds included, so they may be negative. A manager's row also rolls
+period, refunds included, so they may be negative — read pre-summed by month
+from :class:`SalesFact` (the credits only for days of a month the period cuts). A manager's row also rolls
 up the sales of everyone in the teams under the manager's team; team totals
 are the members' own credited sales (no double counting).
 """
@@ -20,11 +21,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 
 from jili.extensions import db
 from jili.incentives.engine.ratings import final_ratings
-from jili.inputs.models import MetricValue, OneOffAwardGrant, ProfitEntry, SalesCredit, SalesTarget
+from jili.incentives.engine.sales import Sales, first_deals, period_sales
+from jili.inputs.models import (
+    MetricValue,
+    OneOffAwardGrant,
+    ProfitEntry,
+    SalesTarget,
+)
+from jili.inputs.services.facts import apply_pending
 from jili.org.models import Level, Person, Team
 from jili.periods.models import Period
 from jili.schemes import (
@@ -101,12 +109,13 @@ def build_facts_and_own(
     ``basis`` is the target value plans measure against: ``baseline`` or
     ``challenge`` (see :attr:`jili.incentives.models.Plan.target_basis`).
     """
+    apply_pending(db.session())  # credits written in this transaction count
     people_rows = _people_rows(tenant_id, only)
     teams = _teams(tenant_id)
     read = _Read()
-    read.sales, read.slices = _sales(tenant_id, period, needed, only)
+    read.sales, read.slices = period_sales(tenant_id, period, needed, only)
     if Fact.FIRST_DEALS in needed:
-        read.first_deals = _first_deals(tenant_id, period, people_rows)
+        read.first_deals = first_deals(tenant_id, period, people_rows)
     if needed & {Fact.TARGETS, Fact.TEAMS}:
         read.person_targets, read.team_targets = _targets(tenant_id, period, basis, only)
     if needed & {Fact.KPI_SCORES, Fact.TEAMS}:
@@ -130,8 +139,6 @@ def build_facts_and_own(
     return facts, unrolled
 
 
-#: Own credited sales of a person: booked, collected, margin, deal count.
-Sales = tuple[Decimal, Decimal, Decimal, int]
 NO_SALES: Sales = (ZERO, ZERO, ZERO, 0)
 
 
@@ -175,78 +182,6 @@ def _teams(tenant_id: int) -> dict[int, tuple[str, str, int | None]]:
         select(Team.id, Team.name, Team.kind, Team.parent_id).where(Team.tenant_id == tenant_id)
     ).all()
     return {t.id: (t.name, str(t.kind.value), t.parent_id) for t in team_rows}
-
-
-def _sales(
-    tenant_id: int, period: Period, needed: frozenset[Fact], only: frozenset[int] | None
-) -> tuple[dict[int, Sales], dict[int, list[SalesSlice]]]:
-    """Each person's own credited sales in the period, and their slices by
-    region × product line when needed (one query, or none)."""
-    in_period = (
-        SalesCredit.tenant_id == tenant_id,
-        SalesCredit.deal_date >= period.start_date,
-        SalesCredit.deal_date <= period.end_date,
-        *([SalesCredit.person_id.in_(only)] if only else []),
-    )
-    sums = (
-        func.sum(SalesCredit.amount),
-        func.sum(SalesCredit.collected_amount),
-        func.sum(SalesCredit.margin),
-        func.sum(case((SalesCredit.amount > 0, 1), else_=0)),
-    )
-    if Fact.SALES_SLICES in needed:
-        return _sales_by_slice(in_period, sums)
-    if needed & {Fact.SALES, Fact.TEAMS, Fact.TARGETS}:
-        rows = db.session.execute(
-            select(SalesCredit.person_id, *sums).where(*in_period).group_by(SalesCredit.person_id)
-        ).all()
-        sales = {r[0]: (r[1] or ZERO, r[2] or ZERO, r[3] or ZERO, int(r[4] or 0)) for r in rows}
-        return sales, defaultdict(list)
-    return {}, defaultdict(list)
-
-
-def _sales_by_slice(
-    in_period: tuple, sums: tuple
-) -> tuple[dict[int, Sales], dict[int, list[SalesSlice]]]:
-    # One scan of the covering index gives the slices; the person totals
-    # are their sums, so the credits are read once.
-    slices: dict[int, list[SalesSlice]] = defaultdict(list)
-    rows = db.session.execute(
-        select(SalesCredit.person_id, SalesCredit.region, SalesCredit.product_line, *sums)
-        .where(*in_period)
-        .group_by(SalesCredit.person_id, SalesCredit.region, SalesCredit.product_line)
-        .order_by(SalesCredit.person_id, SalesCredit.region, SalesCredit.product_line)
-    ).all()
-    totals: dict[int, list] = {}
-    for pid, region, product, booked, collected, margin, deals in rows:
-        booked, collected, margin = booked or ZERO, collected or ZERO, margin or ZERO
-        slices[pid].append(SalesSlice(region or "", product or "", booked, collected, margin))
-        t = totals.setdefault(pid, [ZERO, ZERO, ZERO, 0])
-        t[0] += booked
-        t[1] += collected
-        t[2] += margin
-        t[3] += int(deals or 0)
-    return {pid: (t[0], t[1], t[2], t[3]) for pid, t in totals.items()}, slices
-
-
-def _first_deals(tenant_id: int, period: Period, people_rows: list) -> dict[int, object]:
-    # Only newcomers and mentees can have a first-deal event worth paying;
-    # each is a seek on ix_sales_credit_person_date.
-    first_deals: dict[int, object] = {}
-    candidates = [p.id for p in people_rows if p.level == Level.NEWCOMER or p.mentor_id]
-    for chunk in _chunks(candidates, 500):
-        rows = db.session.execute(
-            select(SalesCredit.person_id, func.min(SalesCredit.deal_date))
-            .where(
-                SalesCredit.tenant_id == tenant_id,
-                SalesCredit.amount > 0,
-                SalesCredit.deal_date <= period.end_date,
-                SalesCredit.person_id.in_(chunk),
-            )
-            .group_by(SalesCredit.person_id)
-        ).all()
-        first_deals.update({r[0]: r[1] for r in rows})
-    return first_deals
 
 
 #: The targets the schemes read, in the order of a person's target tuple.

@@ -28,6 +28,7 @@ from jili.incentives.engine.budget import (
     budget_facts,
     budget_policy,
     cuts_more_than_half,
+    explain_cuts,
 )
 from jili.incentives.engine.facts import build_facts_and_own, team_tree, without_rollup
 from jili.incentives.engine.natural import NaturalKeys
@@ -424,13 +425,15 @@ def run_lines(
     )
     if person_ids is not None:
         query = query.where(PayoutLineRecord.person_id.in_(list(person_ids)))
-    return list(
+    lines = list(
         db.session.scalars(
             query.order_by(
                 PayoutLineRecord.person_id, PayoutLineRecord.plan_id, PayoutLineRecord.id
             )
         )
     )
+    explain_cuts(run.budget, lines)  # the budget ceiling's step, said when read
+    return lines
 
 
 @dataclass(frozen=True)

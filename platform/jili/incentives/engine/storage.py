@@ -149,16 +149,19 @@ _MONEY = frozenset({"amount", "amount_before_budget"})
 
 
 def insert_lines(rows: list[dict]) -> None:
-    """Write payout lines in one driver-level ``executemany`` (pipelined by
-    psycopg on PostgreSQL), with the values converted once here: money to its
-    integer minor units (as :class:`jili.money.Money` stores it), explanations
-    to JSON text. Row-level security still applies: this is a plain INSERT."""
+    """Write payout lines in one bulk statement, with the values converted once
+    here: money to its integer minor units (as :class:`jili.money.Money` stores
+    it), explanations to JSON text.
+
+    SQLite: one driver-level ``executemany``. PostgreSQL: ``COPY`` into a
+    temporary table, then one ``INSERT … SELECT`` — COPY FROM cannot write a
+    table under row-level security, the INSERT can and its policy checks every
+    row (the tenant bound in this transaction)."""
     if not rows:
         return
     money = PayoutLineRecord.__table__.c.amount.type
     connection = db.session.connection()
     dialect = connection.dialect.name
-    mark = "?" if dialect == "sqlite" else "%s"
     values = [
         tuple(
             money.process_bind_param(row[c], dialect)
@@ -170,11 +173,27 @@ def insert_lines(rows: list[dict]) -> None:
         )
         for row in rows
     ]
-    sql = (
-        f"INSERT INTO payout_line ({', '.join(LINE_COLUMNS)}) "
-        f"VALUES ({', '.join([mark] * len(LINE_COLUMNS))})"
-    )
+    columns = ", ".join(LINE_COLUMNS)
+    if dialect == "postgresql":
+        _copy_lines(connection, columns, values)
+        return
+    sql = f"INSERT INTO payout_line ({columns}) VALUES ({', '.join(['?'] * len(LINE_COLUMNS))})"
     connection.exec_driver_sql(sql, values)
+
+
+def _copy_lines(connection, columns: str, values: list[tuple]) -> None:
+    driver = connection.connection.driver_connection  # psycopg 3, this transaction
+    with driver.cursor() as cur:
+        cur.execute(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS payout_line_load "
+            f"ON COMMIT DELETE ROWS AS SELECT {columns} FROM payout_line WITH NO DATA"
+        )
+        cur.execute("TRUNCATE payout_line_load")
+        with cur.copy(f"COPY payout_line_load ({columns}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+        cur.execute(f"INSERT INTO payout_line ({columns}) SELECT {columns} FROM payout_line_load")
+        cur.execute("TRUNCATE payout_line_load")
 
 
 # -- runs ------------------------------------------------------------------------

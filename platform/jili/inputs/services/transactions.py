@@ -25,6 +25,7 @@ from jili.audit import services as audit
 from jili.dbtypes import utcnow
 from jili.extensions import db
 from jili.inputs.models import SalesCredit, Transaction
+from jili.inputs.services import facts
 from jili.inputs.services.common import (
     CellError,
     NumberedRow,
@@ -134,6 +135,7 @@ def _import(
         if outcome.errors:
             return outcome
         _write(tenant, parsed, outcome)
+        facts.apply_pending(db.session())  # the facts table, while the tenant is bound
         audit.record(
             "transactions.import",
             tenant_id=tenant.id,
