@@ -1,7 +1,7 @@
 """jobs: background calculations, pilot runs, imports and exports with progress
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-01
 
 One row per job: kind, the period it is about, who started it, status, phase,
@@ -18,7 +18,7 @@ import jili.dbtypes
 from jili import dbobjects
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

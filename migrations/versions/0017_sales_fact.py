@@ -2,7 +2,7 @@
 new-customer flag
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0016
 Create Date: 2026-12-01
 
 The engine reads a period's sales from ``sales_fact`` instead of every credit;
@@ -18,7 +18,7 @@ import jili.money
 from jili import dbobjects
 
 revision = "0017"
-down_revision = "0014"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

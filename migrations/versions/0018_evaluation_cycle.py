@@ -1,7 +1,7 @@
 """evaluation cycle: deadlines, stages, self-assessment and manager scoring, evidence
 
 Revision ID: 0018
-Revises: 0014
+Revises: 0017
 Create Date: 2026-12-01
 
 A company's cycle deadlines in working days (no row = the seed's defaults), a
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from jili import dbobjects
 
 revision = "0018"
-down_revision = "0014"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

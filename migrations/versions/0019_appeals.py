@@ -6,7 +6,7 @@ pay_correction to an open period, which the engine puts in that period's runs.
 On PostgreSQL every new table gets the tenant row-level-security policy.
 
 Revision ID: 0019
-Revises: 0014
+Revises: 0018
 Create Date: 2026-12-01 16:02:43.668578
 
 """
@@ -20,7 +20,7 @@ from jili import dbobjects
 
 # revision identifiers, used by Alembic.
 revision = '0019'
-down_revision = '0014'
+down_revision = "0018"
 
 TABLES = ("appeal_setting", "appeal_case", "appeal_message", "appeal_file", "pay_correction")
 branch_labels = None

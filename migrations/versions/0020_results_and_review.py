@@ -1,7 +1,7 @@
 """using the results: improvement plans for C ratings, the promotion streak
 
 Revision ID: 0020
-Revises: 0014
+Revises: 0019
 Create Date: 2026-12-01
 
 An improvement plan is asked for by a red alert (as before) or by a C rating of
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0020"
-down_revision = "0014"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """Citus-ready keys: tenant_id in every tenant-owned table's keys
 
 Revision ID: 0022
-Revises: 0014
+Revises: 0020
 Create Date: 2026-12-01
 
 For tenant-sharding on Citus (distribution column ``tenant_id``, docs/SCALING.md):
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from jili import dbobjects
 
 revision = "0022"
-down_revision = "0014"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 
