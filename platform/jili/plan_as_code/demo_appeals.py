@@ -1,13 +1,15 @@
-"""The demo companies' appeals: on the past evaluated quarter (the one with
-rated scorecards), a newcomer's score appeal upheld — its correction paid in the
-next open quarter — and another of hers rejected with a reason; and one pay
-inquiry still open, on her latest published statement. Done once: a company
-that has appeals already is left alone. Cases are operational data: they are
-not part of what ``jili tenant export`` writes."""
+"""The demo companies' appeals. While the finished evaluation cycle's
+publication window is open (demo_cycle calls :func:`add_cycle_appeals`), a
+salesperson's score appeal is upheld — its correction paid in the next open
+quarter — and another of theirs rejected with a reason; then the cycle is
+finalised. :func:`add_appeals` adds one pay inquiry still open, on their latest
+published statement. Done once: a company that has such cases already is left
+alone. Cases are operational data: they are not part of what ``jili tenant
+export`` writes."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -21,17 +23,17 @@ from jili.org.models import Person
 from jili.periods.models import Period
 from jili.tenancy import bound_tenant
 
-UPHELD = (
+UPHELD = (  # the KPI, how much more the person claims, their reason, hr's answer
     "客户拜访",
-    Decimal(40),
-    "CRM 里 9 月有 8 次拜访漏登，附拜访记录。",
+    Decimal(8),
+    "CRM 里有 8 次拜访漏登，附拜访记录。",
     "核对 CRM 与签到记录，8 次拜访属实。",
 )
 REJECTED = (
     "培训学时",
-    Decimal(20),
+    Decimal("3.4"),
     "线下培训 3.4 学时没有计入。",
-    "培训系统只有 16.6 学时的签到，线下课未签到不计。",
+    "培训系统的签到学时已全部计入；线下课没有签到记录，不能计入。",
 )
 
 
@@ -48,7 +50,7 @@ def _decider(tenant_id: int) -> User | None:
     return None
 
 
-def _score_line(tenant_id: int, person: Person, kpi_name: str):
+def _score_line(tenant_id: int, person: Person, kpi_name: str, period_id: int):
     return db.session.scalar(
         select(ScorecardLine)
         .join(
@@ -59,41 +61,61 @@ def _score_line(tenant_id: int, person: Person, kpi_name: str):
         .where(
             ScorecardLine.tenant_id == tenant_id,
             Scorecard.person_id == person.id,
+            Scorecard.period_id == period_id,
             Kpi.name == kpi_name,
         )
     )
 
 
-def add_appeals(tenant: Tenant, today: date) -> bool:
-    """The demo's cases for ``tenant``; False when there is nothing to do."""
+def _has(tid: int, kind: CaseKind) -> bool:
+    return bool(
+        db.session.scalar(
+            select(func.count(AppealCase.id)).where(
+                AppealCase.tenant_id == tid, AppealCase.kind == kind
+            )
+        )
+    )
+
+
+def _staff(tid: int):
+    """The first salesperson (by employee number) with a login and a rating."""
+    return db.session.execute(_staff_query(tid)).first()
+
+
+def _staff_query(tid: int, period_id: int | None = None):
+    query = (
+        select(Person, User)
+        .join(User, User.id == Person.user_id)
+        .join(Scorecard, (Scorecard.person_id == Person.id) & (Scorecard.tenant_id == tid))
+        .where(Person.tenant_id == tid, Scorecard.rating.is_not(None))
+        .order_by(Person.employee_no)
+    )
+    if period_id is not None:
+        query = query.where(Scorecard.period_id == period_id)
+    return query
+
+
+def add_cycle_appeals(tenant: Tenant, period: Period, raised: date) -> None:
+    """An upheld and a rejected score appeal on ``period``, raised on ``raised``
+    (inside its publication window) and decided; the caller finalises the cycle."""
     tid = tenant.id
-    with bound_tenant(tid):
-        if db.session.scalar(select(func.count(AppealCase.id)).where(AppealCase.tenant_id == tid)):
-            return False
-        staff = db.session.execute(
-            select(Person, User)
-            .join(User, User.id == Person.user_id)
-            .join(Scorecard, (Scorecard.person_id == Person.id) & (Scorecard.tenant_id == tid))
-            .where(Person.tenant_id == tid, Scorecard.rating.is_not(None))
-            .order_by(Person.employee_no)
-        ).first()
-        decider = _decider(tid)
-        if staff is None or decider is None:
-            return False
-        person, user = staff
-        _score_cases(tid, person, user, decider)
-        _open_inquiry(tid, person, user, today)
-        db.session.commit()
-        return True
-
-
-def _score_cases(tid: int, person: Person, user: User, decider: User) -> None:
-    for (kpi, claimed, reason, answer), upheld in ((UPHELD, True), (REJECTED, False)):
-        line = _score_line(tid, person, kpi)
+    staff = next(
+        (
+            (person, user)
+            for person, user in db.session.execute(_staff_query(tid, period.id))
+            if _score_line(tid, person, UPHELD[0], period.id) is not None
+        ),
+        None,
+    )  # the first salesperson whose KPI set has the appealed KPI
+    decider = _decider(tid)
+    if _has(tid, CaseKind.SCORE) or staff is None or decider is None:
+        return
+    person, user = staff
+    for (kpi, more, reason, answer), upheld in ((UPHELD, True), (REJECTED, False)):
+        line = _score_line(tid, person, kpi, period.id)
         if line is None:
             continue
-        period = db.session.get(Period, line.period_id)
-        raised = period.end_date + timedelta(days=9)
+        claimed = (cases.current_actual(tid, line) or Decimal(0)) + more
         case = cases.raise_case(
             tid, user, person, CaseKind.SCORE, today=raised, reason=reason,
             line_id=line.id, claimed=claimed,
@@ -106,6 +128,20 @@ def _score_cases(tid: int, person: Person, user: User, decider: User) -> None:
                 decisions.reject(tid, case, decider, answer)
         except decisions.AppealError:
             continue  # no open quarter after it yet: the case stays open
+    db.session.flush()
+
+
+def add_appeals(tenant: Tenant, today: date) -> bool:
+    """The demo's open pay inquiry for ``tenant``; False when there is nothing to do."""
+    tid = tenant.id
+    with bound_tenant(tid):
+        staff, decider = _staff(tid), _decider(tid)
+        if _has(tid, CaseKind.STATEMENT) or staff is None or decider is None:
+            return False
+        person, user = staff
+        _open_inquiry(tid, person, user, today)
+        db.session.commit()
+        return True
 
 
 def _open_inquiry(tid: int, person: Person, user: User, today: date) -> None:

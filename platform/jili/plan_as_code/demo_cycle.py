@@ -19,6 +19,7 @@ from jili.evaluation.services import cycle as cycles
 from jili.extensions import db
 from jili.org.models import Person
 from jili.periods.models import Period, PeriodKind
+from jili.plan_as_code import demo_appeals
 from jili.tenancy import bound_tenant
 from jili.workdays.services import add_working_days
 
@@ -98,6 +99,8 @@ def _finished(tenant: Tenant, period: Period) -> None:
         scorecards.compute(card)
     published_on = add_working_days(tid, due.manager_due, 1)
     cycles.publish(cycle, published_on)
+    # appeals raised and decided inside the window, then the cycle is final
+    demo_appeals.add_cycle_appeals(tenant, period, add_working_days(tid, published_on, 1))
     window_end = cycles.deadlines(tid, period, cycle).window_end
     cycles.finalise(cycle, add_working_days(tid, window_end, 1))
 

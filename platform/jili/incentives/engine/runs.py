@@ -32,8 +32,13 @@ from jili.incentives.engine.budget import (
 )
 from jili.incentives.engine.facts import build_facts_and_own, team_tree, without_rollup
 from jili.incentives.engine.natural import NaturalKeys
-from jili.incentives.engine.storage import PilotSide, fingerprint, policy_dict
-from jili.incentives.engine.storage import store_final_run, store_pilot_run
+from jili.incentives.engine.storage import (
+    PilotSide,
+    fingerprint,
+    policy_dict,
+    store_final_run,
+    store_pilot_run,
+)
 from jili.incentives.engine.timings import LAST_TIMINGS, phase
 from jili.incentives.engine.versions import PlanEntry, PlanStatus, narrow, plans_for_period
 from jili.incentives.models import (
