@@ -143,6 +143,8 @@ def _what(data: dict, row: dict) -> str:
             "month, estimated earnings by plan, the latest statement, alerts and the bell"
         )
     role = row["role"]
+    if mine and data.get("kpis"):
+        mine += "; To do: the evaluation steps they owe"
     if role == "staff":
         return mine or "no linked person: nothing to show"
     if role == "manager" and me is not None:
@@ -158,7 +160,11 @@ def _what(data: dict, row: dict) -> str:
         "(grid, splits, publication), alerts, working-day calendar"
     )
     if data.get("kpis"):
-        admin += ", KPI library, scorecards and calibration"
+        admin += (
+            ", KPI library, scorecards and calibration, the evaluation cycle (one final with"
+            " an upheld and a rejected appeal, one in progress), appeals and pay inquiries"
+        )
+    admin += ", using the results (C plans, promotion list), the period review"
     if any(v.get("approval") == "proposed" for p in data.get("plans", []) for v in p["versions"]):
         admin += ", a plan change awaiting approval"
     return f"{admin}; {mine}" if mine else admin
