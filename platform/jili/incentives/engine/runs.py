@@ -1,13 +1,9 @@
-"""Calculation runs: a period's facts through every enabled plan, the budget
-ceiling applied, the result stored as one immutable run in one transaction.
-
-- A *final* run is what pays: the latest final run of a period is its result.
-  Re-running makes a new run; :func:`diff_runs` shows what changed.
-- A *pilot* run calculates a pilot version for its teams beside the version in
-  force, for the same people, and stores both sides; it never pays.
-- A published or closed period is locked: no new final run (pilots are still
-  allowed on a published period; a closed one refuses every new row).
-"""
+"""Calculation runs: a period's facts through every enabled plan, the budget ceiling
+applied, the result stored as one immutable run in one transaction. A *final* run pays
+(a period's latest final run is its result; :func:`diff_runs` shows what a re-run
+changed); a *pilot* run calculates a pilot version for its teams beside the version in
+force, for the same people, and stores both sides; it never pays. A published or closed
+period refuses a new final run (pilots are allowed on a published period only)."""
 
 from __future__ import annotations
 
