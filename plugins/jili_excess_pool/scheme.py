@@ -20,6 +20,7 @@ equal parts, and says so.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from decimal import Decimal
 from fractions import Fraction
 from math import ceil
@@ -43,6 +44,7 @@ from jili.schemes import (
     fmt_money,
     fmt_pct,
     quantize,
+    shift_team,
     split_largest_remainder,
     step_message,
 )
@@ -158,6 +160,36 @@ class ExcessPool(SchemeType):
         return lines
 
     @classmethod
+    def prepare_one_person(cls, facts: PeriodFacts, settings, context: CalculationContext):
+        """The simulator's fast path: the teams with a target each person counts
+        for, found once; one changed member is then paid against the others
+        (the team's sum moved by their difference, the pool split again)."""
+        s = cls.load_settings(settings)
+        basis = Basis(s.basis)
+        teams = [
+            facts.teams[k]
+            for k in sorted(facts.teams)
+            if s.team_kind == "any" or facts.teams[k].kind == s.team_kind
+        ]
+        top = _collaboration_top(teams, s.collaboration_top_pct)
+        counts_for: dict[int, list[TeamFacts]] = defaultdict(list)
+        for team in teams:
+            if team.target is not None and team.target > 0:
+                for m in set(team.member_ids):
+                    counts_for[m].append(team)
+
+        def pay(changed) -> Decimal:
+            old = facts.people[changed.person_id]
+            total = ZERO
+            for team in counts_for.get(changed.person_id, ()):
+                moved = shift_team(team, old, changed)
+                in_top = team.team_id in top
+                total += _one_member_part(facts, moved, changed, basis, in_top, s, context.places)
+            return total
+
+        return pay
+
+    @classmethod
     def _no_target(cls, team: TeamFacts, person_id: int, context):
         explanation = Explanation(
             N_("Team %(team)s has no target for the period: no excess, no pool."),
@@ -235,6 +267,45 @@ class ExcessPool(SchemeType):
             )
             lines.append(cls.line(context, pid, parts[pid], explanation))
         return lines
+
+
+def _one_member_part(facts, team: TeamFacts, changed, basis: Basis, in_top: bool, s, places):
+    """``changed``'s part of ``team``'s pool (``team``'s sums already moved by
+    them): the same pool and split as :meth:`ExcessPool._team_lines`, amounts only."""
+    pid = changed.person_id
+    members = [
+        changed if m == pid else facts.people[m] for m in set(team.member_ids) if m in facts.people
+    ]
+    excess = team.amount(basis) - team.target
+    if excess <= 0 or not members:
+        return ZERO
+    pool = excess * s.pool_rate_pct / HUNDRED
+    if s.pool_cap is not None and pool > s.pool_cap:
+        pool = s.pool_cap
+    if in_top:
+        pool = pool * (HUNDRED + s.collaboration_bonus_pct) / HUNDRED
+    pool = quantize(pool, places)
+
+    def tie(k):
+        return changed.natural_key if k == pid else facts.person_key(k)
+
+    weights = _split_weights(members, basis, s)
+    return split_largest_remainder(pool, weights, places, tie_key=tie)[pid]
+
+
+def _split_weights(members, basis: Basis, s: Settings) -> dict:
+    """The exact weights of :func:`_weights`, without the formulas shown."""
+    excess = {p.person_id: _positive_excess(p, basis) for p in members}
+    individual = excess
+    if s.split == "sales" or not any(excess.values()):
+        individual = {p.person_id: max(ZERO, p.amount(basis)) for p in members}
+    if not any(individual.values()):
+        return {k: Fraction(1) for k in individual}
+    if s.split != "composite":
+        return {k: Fraction(v) for k, v in individual.items()}
+    n, total = len(members), Fraction(sum(individual.values(), ZERO))
+    team_part = Fraction(s.team_part_pct) / 100
+    return {k: team_part / n + (1 - team_part) * Fraction(v) / total for k, v in individual.items()}
 
 
 def _weights(members, basis: Basis, s: Settings, places: int):

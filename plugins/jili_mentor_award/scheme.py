@@ -104,6 +104,43 @@ class MentorAward(SchemeType):
         return lines
 
     @classmethod
+    def prepare_one_person(cls, facts: PeriodFacts, settings, context: CalculationContext):
+        """The simulator's fast path: what everyone's events pay each person,
+        once; a changed person then gets what others' events (a mentee's first
+        deal or early target) pay them, plus what their own events pay them."""
+        s = cls.load_settings(settings)
+        received: dict[int, Decimal] = {}  # recipient → paid by everyone's events
+        by_own: dict[int, Decimal] = {}  # person → paid to them by their own events
+        for person in facts.people.values():
+            for line in cls._events(facts, person, s, context):
+                received[line.person_id] = received.get(line.person_id, ZERO) + line.amount
+                if line.person_id == person.person_id:
+                    by_own[line.person_id] = by_own.get(line.person_id, ZERO) + line.amount
+
+        def pay(changed: PersonFacts) -> Decimal:
+            pid = changed.person_id
+            from_others = received.get(pid, ZERO) - by_own.get(pid, ZERO)
+            own = cls._events(facts, changed, s, context)
+            return from_others + sum((x.amount for x in own if x.person_id == pid), ZERO)
+
+        return pay
+
+    @classmethod
+    def _events(cls, facts, person: PersonFacts, s, context):
+        """The award lines ``person``'s own first deal and attainment pay, to them
+        and to their mentor, less those already paid (as :meth:`calculate`)."""
+        if person.hire_date is None:
+            return []
+        return [
+            line
+            for line in (
+                *cls._first_deal(facts, person, s, context),
+                *cls._training_fund(facts, person, s, context),
+            )
+            if line.once_key not in context.paid_once_keys
+        ]
+
+    @classmethod
     def _nothing(cls, facts, person: PersonFacts, s, context):
         """The 0.00 line of a newcomer still in the award window who won nothing."""
         attainment = person.attainment

@@ -127,6 +127,39 @@ class ProfitSharing(SchemeType):
         return lines
 
     @classmethod
+    def prepare_one_person(cls, facts: PeriodFacts, settings, context: CalculationContext):
+        """The simulator's fast path: the pool and everyone else's weight, once;
+        a changed person's part is split again only when their weight or
+        eligibility differs from one asked before."""
+        s = cls.load_settings(settings)
+        profit, places = facts.profit, context.places
+        if profit is None or profit <= 0:
+            return lambda changed: ZERO  # no pool: 0.00 lines, or none
+        pool = quantize(profit * s.pool_pct / HUNDRED, places)
+        everyone = {
+            p.person_id: _weight(p, s) for p in facts.people.values() if _eligible(p, facts, s)
+        }
+        known: dict[tuple, Decimal] = {}
+
+        def pay(changed: PersonFacts) -> Decimal:
+            pid = changed.person_id
+            if not _eligible(changed, facts, s):
+                return ZERO
+            key = (pid, _weight(changed, s), changed.natural_key)
+            if key not in known:
+                weights = {**everyone, pid: key[1]}
+                if not any(weights.values()):
+                    weights = {k: Decimal(1) for k in weights}
+
+                def tie(k):
+                    return changed.natural_key if k == pid else facts.person_key(k)
+
+                known[key] = split_largest_remainder(pool, weights, places, tie_key=tie)[pid]
+            return known[key]
+
+        return pay
+
+    @classmethod
     def _no_pool(cls, person: PersonFacts, profit, facts: PeriodFacts, context):
         """The 0.00 line of an eligible person when there is no profit to share."""
         if profit is None:

@@ -21,6 +21,7 @@ from jili.schemes.facts import (
     TeamFacts,
     add_months,
     attainment,
+    shift_team,
 )
 from jili.schemes.kpi import KpiResult, kpi_score, kpi_total_score
 from jili.schemes.lines import (
@@ -36,6 +37,7 @@ from jili.schemes.lines import (
     step_message,
     translated,
 )
+from jili.schemes.one_person import OnePersonPayout, full_recalculation, paid_to
 from jili.schemes.registry import (
     BUILTIN_PLUGINS,
     ENTRY_POINT_GROUP,
@@ -92,6 +94,7 @@ __all__ = [
     "JiliPluginManager",
     "KpiResult",
     "OneOffAward",
+    "OnePersonPayout",
     "OptionalDecimalField",
     "OptionalTextField",
     "PayoutLine",
@@ -121,6 +124,7 @@ __all__ = [
     "check_scheme_type",
     "exact_shares",
     "fmt_money",
+    "full_recalculation",
     "fmt_number",
     "fmt_pct",
     "fmt_ratio",
@@ -129,6 +133,8 @@ __all__ = [
     "kpi_total_score",
     "make_bands",
     "make_plugin_manager",
+    "shift_team",
+    "paid_to",
     "quantize",
     "split_largest_remainder",
     "step_message",

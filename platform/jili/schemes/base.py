@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from jili.schemes.facts import Fact, PeriodFacts
 from jili.schemes.lines import Explanation, PayoutLine, quantize
+from jili.schemes.one_person import OnePersonPayout, alone, full_recalculation
 from jili.schemes.settings import Field, Settings, SettingsError, clean_fields, load_fields
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
@@ -107,6 +108,23 @@ class SchemeType:
         ``facts`` the period's facts. Pure: same inputs, same lines, in person
         order. Must be overridden."""
         raise NotImplementedError(f"{cls.__name__}.calculate")
+
+    @classmethod
+    def prepare_one_person(
+        cls, facts: PeriodFacts, settings: Mapping[str, Any], context: CalculationContext
+    ) -> OnePersonPayout:
+        """Optional (the what-if simulator's fast path): prepare the rest of the
+        company once and return ``pay(changed)``, what ``changed.person_id``
+        earns when ``calculate`` runs on ``facts.with_person(changed)`` — the
+        same ``Decimal``, to the fen (see :mod:`jili.schemes.one_person`).
+
+        By default a ``per_person`` scheme calculates the changed person alone
+        and any other scheme recalculates the whole company for each call:
+        right, and slow for a pool at 10,000 people. A pool overrides this to
+        keep its other members' weights and pay one person against them."""
+        if cls.per_person:
+            return alone(cls, facts, settings, context)
+        return full_recalculation(cls, facts, settings, context)
 
     @classmethod
     def line(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
@@ -190,6 +190,24 @@ class PeriodFacts:
             raise ValueError("duplicate person or team id in facts")
         return cls(period, MappingProxyType(by_person), MappingProxyType(by_team), **kw)
 
+    def with_person(self, changed: PersonFacts) -> PeriodFacts:
+        """These facts with ``changed`` in place of the person of the same id,
+        and every team that person counts for moved by the same difference in
+        booked revenue, collected cash and margin (team targets stay). What the
+        what-if simulator calculates on; see :meth:`SchemeType.prepare_one_person`."""
+        old = self.people[changed.person_id]
+        people = dict(self.people)
+        people[changed.person_id] = changed
+        teams = {k: shift_team(t, old, changed) for k, t in self.teams.items()}
+        return PeriodFacts(
+            self.period,
+            MappingProxyType(people),
+            MappingProxyType(teams),
+            profit=self.profit,
+            one_off_awards=self.one_off_awards,
+            rating_labels=self.rating_labels,
+        )
+
     def people_sorted(self) -> list[PersonFacts]:
         """People in natural-key order (employee number, then name), so results
         never depend on insertion order or on database ids."""
@@ -202,6 +220,20 @@ class PeriodFacts:
         if person is None:
             return ("\uffff", "", person_id)
         return person.natural_key
+
+
+def shift_team(team: TeamFacts, old: PersonFacts, new: PersonFacts) -> TeamFacts:
+    """``team`` with ``old``'s sales replaced by ``new``'s when that person counts
+    for it (unchanged otherwise): each sum moves by ``new − old``, exactly as
+    :meth:`PeriodFacts.with_person` moves it."""
+    if new.person_id not in team.member_ids:
+        return team
+    return replace(
+        team,
+        booked_revenue=team.booked_revenue + (new.booked_revenue - old.booked_revenue),
+        collected_cash=team.collected_cash + (new.collected_cash - old.collected_cash),
+        margin=team.margin + (new.margin - old.margin),
+    )
 
 
 def _natural_key(person: PersonFacts) -> tuple[str, str, int]:
