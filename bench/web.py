@@ -410,8 +410,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=None, help="default: a new SQLite file")
     parser.add_argument("--out", default="bench/RESULTS-web.md")
     parser.add_argument("--postgresql", metavar="URL", help="as bench/run.py --postgresql")
-    parser.add_argument("--step", choices=("generate", "measure"), help=argparse.SUPPRESS)
+    parser.add_argument("--only", choices=("simulator",), help="the simulator alone (web_sim.py)")
+    parser.add_argument("--section", default="Simulator (h2 run)", help="with --only simulator")
+    parser.add_argument(
+        "--step", choices=("generate", "measure", "simulator"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
+    if args.only == "simulator" or args.step == "simulator":
+        import web_sim  # bench/web_sim.py, beside this script
+
+        return web_sim.main(sys.modules[__name__], args)
     if args.step == "generate":
         made = generate_with_logins(args.database_url, args.people, args.transactions)
         print(json.dumps(made))

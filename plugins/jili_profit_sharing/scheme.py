@@ -128,9 +128,9 @@ class ProfitSharing(SchemeType):
 
     @classmethod
     def prepare_one_person(cls, facts: PeriodFacts, settings, context: CalculationContext):
-        """The simulator's fast path: the pool and everyone else's weight, once;
-        a changed person's part is split again only when their weight or
-        eligibility differs from one asked before."""
+        """The simulator's fast path: the pool, everyone's weight and today's
+        split, once; a changed person's part is split again only when their
+        weight or eligibility differs from today's (sales never change them)."""
         s = cls.load_settings(settings)
         profit, places = facts.profit, context.places
         if profit is None or profit <= 0:
@@ -140,6 +140,9 @@ class ProfitSharing(SchemeType):
             p.person_id: _weight(p, s) for p in facts.people.values() if _eligible(p, facts, s)
         }
         known: dict[tuple, Decimal] = {}
+        if everyone:  # today's split: a person whose weight the change leaves keeps their part
+            today = _split(pool, everyone, places, facts.person_key)
+            known = {(k, w, facts.people[k].natural_key): today[k] for k, w in everyone.items()}
 
         def pay(changed: PersonFacts) -> Decimal:
             pid = changed.person_id
@@ -148,13 +151,11 @@ class ProfitSharing(SchemeType):
             key = (pid, _weight(changed, s), changed.natural_key)
             if key not in known:
                 weights = {**everyone, pid: key[1]}
-                if not any(weights.values()):
-                    weights = {k: Decimal(1) for k in weights}
 
                 def tie(k):
                     return changed.natural_key if k == pid else facts.person_key(k)
 
-                known[key] = split_largest_remainder(pool, weights, places, tie_key=tie)[pid]
+                known[key] = _split(pool, weights, places, tie)[pid]
             return known[key]
 
         return pay
@@ -172,6 +173,14 @@ class ProfitSharing(SchemeType):
             inputs = {"period": facts.period.label, "profit": fmt_money(profit, context.places)}
         explanation = Explanation(message, inputs, {}, (fmt_money(ZERO, context.places),))
         return cls.line(context, person.person_id, ZERO, explanation)
+
+
+def _split(pool: Decimal, weights: dict, places: int, tie) -> dict:
+    """The pool split as :meth:`ProfitSharing.calculate` splits it (equal parts
+    when every weight is 0), amounts only."""
+    if not any(weights.values()):
+        weights = {k: Decimal(1) for k in weights}
+    return split_largest_remainder(pool, weights, places, tie_key=tie)
 
 
 def _eligible(person: PersonFacts, facts: PeriodFacts, s) -> bool:

@@ -96,9 +96,10 @@ def company(draw):
             replace(p, booked_revenue=sums[p.team_id].booked_revenue) if p.level == "manager" else p
             for p in people
         ]
+    kinds = st.sampled_from(["strategic_client"] * 5 + ["unknown"])  # unknown: refused
     awards = tuple(
-        OneOffAward(pid, "strategic_client", D(5000), "signed")
-        for pid in draw(st.lists(st.integers(1, count), max_size=2))
+        OneOffAward(pid, draw(kinds), D(5000), "signed")
+        for pid in draw(st.lists(st.integers(1, count), max_size=3))
     )
     profit = draw(st.one_of(st.none(), st.sampled_from([D(-5), D("1000.01")]), money))
     return facts(

@@ -64,20 +64,30 @@ def alone(
 ) -> OnePersonPayout:
     """The changed person calculated alone: for ``per_person`` schemes, whose
     lines depend on the person's own facts only. The period, the profit, the
-    rating labels, the teams and every one-off award stay, so an award the
-    scheme refuses fails here as it fails the company's calculation."""
+    rating labels and the teams stay; of the one-off awards, the person's own.
+    Everyone's awards are calculated once first (with nobody's facts), so an
+    award the scheme refuses fails here as it fails the company's calculation."""
+    if facts.one_off_awards:
+        scheme.calculate(_only(facts, {}, facts.one_off_awards), settings, context)
+    awards: dict[int, tuple] = {}
+    for award in facts.one_off_awards:
+        awards[award.person_id] = (*awards.get(award.person_id, ()), award)
 
     def pay(changed: PersonFacts) -> Decimal:
         if changed.person_id not in facts.people:
             raise KeyError(changed.person_id)
-        one = PeriodFacts(
-            facts.period,
-            MappingProxyType({changed.person_id: changed}),
-            facts.teams,
-            profit=facts.profit,
-            one_off_awards=facts.one_off_awards,
-            rating_labels=facts.rating_labels,
-        )
+        one = _only(facts, {changed.person_id: changed}, awards.get(changed.person_id, ()))
         return paid_to(scheme.calculate(one, settings, context), changed.person_id)
 
     return pay
+
+
+def _only(facts: PeriodFacts, people: dict, awards: tuple) -> PeriodFacts:
+    return PeriodFacts(
+        facts.period,
+        MappingProxyType(people),
+        facts.teams,
+        profit=facts.profit,
+        one_off_awards=awards,
+        rating_labels=facts.rating_labels,
+    )

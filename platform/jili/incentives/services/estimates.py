@@ -198,9 +198,7 @@ def _calculate(tenant_id, currency, period, entries, policy, once, key) -> Compa
             challenge if basis_of(entry) == "challenge" and challenge else (facts, unrolled)
         )
         base = (
-            plan_facts
-            if entry.scheme.manager_rollup
-            else without_rollup(plan_facts, plan_unrolled)
+            plan_facts if entry.scheme.manager_rollup else without_rollup(plan_facts, plan_unrolled)
         )
         scoped = narrow(base, entry.version.eligibility, subtree)
         eligible = frozenset(scoped.people)

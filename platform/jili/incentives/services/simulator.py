@@ -22,7 +22,7 @@ from jili.extensions import db
 from jili.incentives.models import PlanVersion
 from jili.inputs.models import SalesTarget
 from jili.periods.models import Period, PeriodKind, PeriodStatus
-from jili.schemes import CalculationContext, PeriodFacts, SalesSlice
+from jili.schemes import CalculationContext, OnePersonPayout, PeriodFacts, PersonFacts, SalesSlice
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -56,18 +56,13 @@ def _scale(amount: Decimal, factor: Decimal) -> Decimal:
     return amount * factor
 
 
-def at_attainment(
-    facts: PeriodFacts, person_id: int, target: Decimal, attainment_pct: Decimal
-) -> PeriodFacts:
-    """``facts`` where ``person_id`` books ``target × attainment`` and has
-    ``target`` as revenue target.
+def person_at(person: PersonFacts, target: Decimal, attainment_pct: Decimal) -> PersonFacts:
+    """``person`` booking ``target × attainment`` with ``target`` as revenue target.
 
     Collected cash, margin and the region × product slices move in proportion
     to the person's actual sales. With no sales yet, cash is assumed collected
     in full and margin follows the margin target's share of the revenue target
-    (none: zero). Teams the person counts for move by the same difference.
-    """
-    person = facts.people[person_id]
+    (none: zero)."""
     booked = target * attainment_pct / HUNDRED
     old = person.booked_revenue
     if old > 0:
@@ -91,7 +86,7 @@ def at_attainment(
         else:
             margin = ZERO
         slices = ()
-    changed = replace(
+    return replace(
         person,
         booked_revenue=booked,
         collected_cash=collected,
@@ -99,27 +94,15 @@ def at_attainment(
         target=target,
         slices=slices,
     )
-    delta = (booked - old, collected - person.collected_cash, margin - person.margin)
-    teams = [
-        replace(
-            t,
-            booked_revenue=t.booked_revenue + delta[0],
-            collected_cash=t.collected_cash + delta[1],
-            margin=t.margin + delta[2],
-        )
-        if person_id in t.member_ids
-        else t
-        for t in facts.teams.values()
-    ]
-    people = [changed if p.person_id == person_id else p for p in facts.people.values()]
-    return PeriodFacts.build(
-        facts.period,
-        people,
-        teams,
-        profit=facts.profit,
-        one_off_awards=facts.one_off_awards,
-        rating_labels=facts.rating_labels,
-    )
+
+
+def at_attainment(
+    facts: PeriodFacts, person_id: int, target: Decimal, attainment_pct: Decimal
+) -> PeriodFacts:
+    """``facts`` where ``person_id`` is :func:`person_at` the attainment; the
+    teams the person counts for move by the same difference
+    (:meth:`PeriodFacts.with_person`)."""
+    return facts.with_person(person_at(facts.people[person_id], target, attainment_pct))
 
 
 def payout_for(
@@ -142,18 +125,23 @@ def simulate(
     target: Decimal,
     attainments: Iterable[Decimal],
     context: CalculationContext,
+    pay: OnePersonPayout | None = None,
 ) -> list[Point]:
-    """The payout of ``person_id`` at each attainment (percent), by calling the
-    scheme's own ``calculate`` on the changed facts."""
+    """The payout of ``person_id`` at each attainment (percent): the scheme's
+    one-person payout (:meth:`SchemeType.prepare_one_person` on ``facts``, or
+    ``pay`` when the caller prepared it already) of the changed person — the
+    same amount as the scheme's ``calculate`` on the changed facts."""
     if target is None or target <= 0:
         raise ValueError("the simulator needs a positive target")
     if person_id not in facts.people:
         raise KeyError(person_id)
+    if pay is None:
+        pay = scheme.prepare_one_person(facts, settings, context)
+    person = facts.people[person_id]
     out = []
     for pct in attainments:
-        changed = at_attainment(facts, person_id, target, pct)
-        sales = changed.people[person_id].booked_revenue
-        out.append(Point(pct, sales, payout_for(scheme, settings, changed, person_id, context)))
+        changed = person_at(person, target, pct)
+        out.append(Point(pct, changed.booked_revenue, pay(changed)))
     return out
 
 

@@ -5,8 +5,6 @@ statements' rule (:func:`jili.org.visibility.visible_person_ids`).
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from datetime import date
 from decimal import Decimal
 
@@ -22,27 +20,23 @@ from jili.accounts.roles import require
 from jili.extensions import db
 from jili.i18n import format_money
 from jili.incentives.engine import PlanStatus, load_subtree, narrow, period_info, plans_for_period
-from jili.incentives.engine.facts import build_facts_and_own, without_rollup
-from jili.incentives.engine.natural import NaturalKeys
 from jili.incentives.engine.runs import paid_once_keys
-from jili.incentives.engine.storage import fingerprint
 from jili.incentives.models import Plan
-from jili.incentives.services.estimates import basis_of, company_estimate
+from jili.incentives.services.estimates import company_estimate
+from jili.incentives.services.sim_company import company_part, curve, own_part
 from jili.incentives.services.sim_stack import PlanCurve, Stack, stacked_svg
 from jili.incentives.services.simulator import (
-    DEFAULT_STEPS,
     ChartLabels,
     Point,
     chart_svg,
     default_period,
     point_at,
-    simulate,
 )
 from jili.money import CURRENCIES, MoneyError, to_decimal
 from jili.org.models import Level, Person
 from jili.org.visibility import may_see, viewer_person, visible_person_ids
 from jili.periods.models import Period, PeriodKind
-from jili.schemes import CalculationContext, Fact, PeriodFacts, PersonFacts
+from jili.schemes import CalculationContext, PeriodFacts, PersonFacts
 from jili.tenancy import get_scoped_or_404
 from jili.web import bp
 
@@ -236,87 +230,22 @@ def _eligibility(entries, person: Person | None, period: Period | None) -> dict[
     }
 
 
-# The 0–200 % steps of a curve, per worker process: a slider move then costs one
-# calculation instead of twenty-two. Keyed by the engine's fingerprint of the
-# facts, settings and eligibility, so any change to the inputs misses the cache.
-_CURVES: OrderedDict[tuple, tuple[Point, ...]] = OrderedDict()
-_CURVES_LOCK = threading.Lock()
-_CURVES_MAX = 128
+def _needs_company(person: Person, entries) -> bool:
+    """Whether the person's curves are drawn on the company's facts: a plan that
+    is not per-person pays them according to others, and a manager's row
+    carries their teams' roll-up. Otherwise their own facts alone will do."""
+    return person.level == Level.MANAGER or any(not e.scheme.per_person for e in entries)
 
 
-def _curve(
-    scoped, entry, person_id: int, target: Decimal, attainment: Decimal, context, stamp=None
-):
-    settings = entry.version.settings
-    key = (
-        g.tenant.id,
-        person_id,
-        str(target),
-        entry.plan.id,
-        entry.version.id,
-        # The company's facts: their inputs stamp (jili.incentives.services.estimates);
-        # one person's: the engine's fingerprint (ids serve as natural keys here).
-        stamp
-        or fingerprint(
-            scoped, [entry], {"paid_once": sorted(context.paid_once_keys)}, NaturalKeys({}, {})
-        ),
-        tuple(sorted(context.paid_once_keys)),
-    )
-    with _CURVES_LOCK:
-        steps = _CURVES.get(key)
-        if steps is not None:
-            _CURVES.move_to_end(key)
-    if steps is None:
-        steps = tuple(
-            simulate(entry.scheme, settings, scoped, person_id, target, DEFAULT_STEPS, context)
-        )
-        with _CURVES_LOCK:
-            _CURVES[key] = steps
-            while len(_CURVES) > _CURVES_MAX:
-                _CURVES.popitem(last=False)
-    if attainment in DEFAULT_STEPS:
-        return list(steps)
-    extra_key = (*key, str(attainment))  # the slider's own point, cached the same way
-    with _CURVES_LOCK:
-        extra = _CURVES.get(extra_key)
-    if extra is None:
-        extra = tuple(
-            simulate(entry.scheme, settings, scoped, person_id, target, [attainment], context)
-        )
-        with _CURVES_LOCK:
-            _CURVES[extra_key] = extra
-            while len(_CURVES) > _CURVES_MAX:
-                _CURVES.popitem(last=False)
-    return sorted([*steps, *extra], key=lambda p: p.attainment_pct)
-
-
-def _scoped_facts(person: Person, period: Period, entry):
-    """The person's own facts, the facts the plan is calculated on for them, and
-    the inputs stamp when those are the company's (None: this person's alone)."""
+def _plan_part(person: Person, period: Period, entry, context, company: bool):
+    """The facts the plan is simulated on for ``person`` (see
+    :mod:`jili.incentives.services.sim_company`): the company's, prepared once
+    per inputs stamp (shared with the home pages), or the person's alone."""
     tid = g.tenant.id
-    scheme = entry.scheme
-    # A per-person scheme needs only this person's facts (a manager's roll-up
-    # needs their teams', so a manager gets the whole company).
-    alone = scheme.per_person and person.level != Level.MANAGER
-    stamp, basis = None, basis_of(entry)  # the plan's target value: baseline or challenge
-    if alone:
-        needed = frozenset(scheme.facts_needed) | {Fact.SALES, Fact.TARGETS}
-        facts, unrolled = build_facts_and_own(
-            tid, period, needed, only=frozenset({person.id}), basis=basis
-        )
-    else:
-        # The company's facts once per inputs stamp (shared with the home pages).
-        company = company_estimate(tid, g.tenant.currency, period)
-        (facts, unrolled), stamp = company.facts_for(basis), company.key + (basis,)
-    if not scheme.manager_rollup:
-        facts = without_rollup(facts, unrolled)
-    subtree = load_subtree(tid)
-    scoped = narrow(facts, entry.version.eligibility, subtree)
-    if scheme.per_person and person.id in scoped.people:
-        # This scheme pays each person on their own facts: calculate them alone.
-        scoped = narrow(scoped, {"person_ids": [person.id]}, subtree)
-        stamp = None  # one person's facts: their own fingerprint is cheap
-    return facts.people.get(person.id), scoped, stamp
+    if company:
+        estimate = company_estimate(tid, g.tenant.currency, period)
+        return company_part(tid, estimate, entry, context)
+    return own_part(tid, period, person.id, entry, context)
 
 
 def _simulate(person, period, entry, attainment, typed_target) -> dict:
@@ -331,7 +260,9 @@ def _simulate(person, period, entry, attainment, typed_target) -> dict:
         return {"problem": _("There are no periods yet.")}
     if entry is None:
         return {"problem": _("No plan is calculated in %(period)s.", period=period.label)}
-    actual, scoped, stamp = _scoped_facts(person, period, entry)
+    context = _plan_context(entry, paid_once_keys(g.tenant.id, period.id))
+    part = _plan_part(person, period, entry, context, _needs_company(person, [entry]))
+    actual, scoped = part.facts.people.get(person.id), part.scoped
     out: dict = {
         "actual_sales": actual.booked_revenue if actual else ZERO,
         "actual_target": actual.target if actual else None,
@@ -356,9 +287,8 @@ def _simulate(person, period, entry, attainment, typed_target) -> dict:
     if attainment is None:
         current = actual.booked_revenue / target * HUNDRED if actual else HUNDRED
         attainment = min(max(current, ZERO), Decimal(200)).quantize(Decimal(1)).normalize()
-    context = _plan_context(entry, paid_once_keys(g.tenant.id, period.id))
     try:
-        points = _curve(scoped, entry, person.id, target, attainment, context, stamp)
+        points = curve(g.tenant.id, part, person.id, target, attainment)
     except Exception as exc:  # a plugin refusing its inputs: say so, plainly
         out["problem"] = _(
             "Plan %(plan)s could not be calculated: %(error)s", plan=entry.plan.name, error=exc
@@ -383,8 +313,11 @@ def _simulate_all(person, period, entries, attainment, typed_target) -> dict:
     them all together (each plan calculated by its own scheme, as one plan is)."""
     curves, out = [], {}
     paid = paid_once_keys(g.tenant.id, period.id)  # one read for every plan
+    company = _needs_company(person, entries)  # then every plan reads the same facts
     for entry in entries:
-        actual, scoped, stamp = _scoped_facts(person, period, entry)
+        context = _plan_context(entry, paid)
+        part = _plan_part(person, period, entry, context, company)
+        actual = part.facts.people.get(person.id)
         if not out:
             out = {
                 "actual_sales": actual.booked_revenue if actual else ZERO,
@@ -402,9 +335,8 @@ def _simulate_all(person, period, entries, attainment, typed_target) -> dict:
             if attainment is None:
                 current = out["actual_sales"] / target * HUNDRED
                 attainment = min(max(current, ZERO), Decimal(200)).quantize(Decimal(1)).normalize()
-        context = _plan_context(entry, paid)
         try:
-            points = _curve(scoped, entry, person.id, target, attainment, context, stamp)
+            points = curve(g.tenant.id, part, person.id, target, attainment)
         except Exception as exc:  # a plugin refusing its inputs: say so, plainly
             out["problem"] = _(
                 "Plan %(plan)s could not be calculated: %(error)s", plan=entry.plan.name, error=exc
