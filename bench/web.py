@@ -290,15 +290,13 @@ ANALYSIS = """## Where the time goes
   page also renders every one of 2,500 names in the under-80 % / under-70 % lists
   (one ``url_for`` for the page, not per name).
 - **Simulator.** After the first request of a period the company's facts come from the
-  same cache; a person's curve (21 points) is then cached per inputs stamp, so moving
-  the slider along the 10 % steps costs the stamp and the rendering, and a value off
-  the steps one more calculation per plan, once. A person's **first** curve of a pool
-  plan still calculates that plan 21 times over 10,000 people (about 0.7 s a point for
-  the three pool plans together): that is where the 0.3 s target is missed. Meeting it
-  needs an optional hook in the scheme API letting a pool plugin prepare the rest of
-  the company once and pay one changed person (the team's pool and the other members'
-  excess; the sum of KPI weights; a mentee's first deal) — plugins and the scheme API,
-  not done here."""
+  same cache. The first simulator request of a stamp prepares each plan's company part
+  once (``jili.incentives.services.sim_company``: the facts narrowed to the plan and the
+  scheme's ``prepare_one_person`` — a pool keeps its other members' weights, the mentor
+  award what mentees bring their mentor); each point of a curve then pays one changed
+  person instead of recalculating 10,000 people, and a person's curve is cached per
+  stamp. What is left of a request is mostly the stamp; see "Simulator (h2 run)"
+  (``python bench/web.py --only simulator``)."""
 
 
 def _rows_and_verdicts(data: dict, made: dict) -> tuple[list[str], list[str]]:

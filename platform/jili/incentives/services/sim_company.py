@@ -101,9 +101,19 @@ def company_part(
         if not entry.scheme.manager_rollup:
             facts = without_rollup(facts, unrolled)
         scoped = narrow(facts, entry.version.eligibility, load_subtree(tenant_id))
+        _forget_older(company.key)
         return PlanPart(entry, context, facts, scoped, stamp)
 
     return _cached(_PARTS, key, make, PARTS_MAX)
+
+
+def _forget_older(company_key: tuple) -> None:
+    """Drop the parts of the same tenant, period and currency on another stamp:
+    the inputs moved on, and their facts need not stay in memory."""
+    where, stamp = company_key[:-1], company_key[-1]
+    with _LOCK:
+        for key in [k for k in _PARTS if k[0][: len(where)] == where and k[0][len(where)] != stamp]:
+            del _PARTS[key]
 
 
 def own_part(tenant_id: int, period, person_id: int, entry, context) -> PlanPart:
