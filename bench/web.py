@@ -446,7 +446,9 @@ def main(argv: list[str] | None = None) -> int:
     text = report(data, made, dialect, args.repeat)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    import web_sim  # the simulator's own section (--only simulator) is kept
+
+    out.write_text(text + web_sim.kept_section(out, args.section), encoding="utf-8")
     print(text.split("## Profile")[0])
     print(f"written to {out}")
     return 0

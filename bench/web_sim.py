@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 TARGET = 0.3
@@ -73,14 +74,13 @@ def _stamp_seconds(app, runs: int) -> list[float]:
     from jili.incentives.engine.runs import paid_once_keys
     from jili.incentives.engine.storage import policy_dict
     from jili.incentives.services.estimates import active_entries, inputs_stamp
-    from jili.incentives.services.simulator import default_period
     from jili.tenancy import bound_tenant
 
     out = []
     with app.app_context():
         tenant = db.session.scalar(select(Tenant).where(Tenant.slug == "bench"))
         with bound_tenant(tenant.id):
-            period = default_period(tenant.id, None, datetime.now(UTC).date())
+            period = _period(tenant.id)
             entries = active_entries(tenant.id, period)
             policy = policy_dict(budget_policy(tenant.id, entries, period.kind.value))
             for _ in range(runs):
@@ -89,6 +89,60 @@ def _stamp_seconds(app, runs: int) -> list[float]:
                 inputs_stamp(tenant.id, period, entries, policy, once)
                 out.append(time.perf_counter() - started)
     return out
+
+
+def _compute(app, person_id: int) -> list[dict]:
+    """For each plan the person is in that is not per-person, in this process with
+    the parts prepared: the 21 points through the fast path, against a few points by
+    recalculating the whole company (the path before ``prepare_one_person``)."""
+    from sqlalchemy import select
+
+    from jili.accounts.models import Tenant
+    from jili.extensions import db
+    from jili.incentives.services.estimates import active_entries, company_estimate
+    from jili.incentives.services.sim_company import PlanPart, company_part
+    from jili.incentives.services.simulator import DEFAULT_STEPS, person_at
+    from jili.schemes import CalculationContext, full_recalculation
+    from jili.tenancy import bound_tenant
+
+    out = []
+    with app.app_context():
+        tenant = db.session.scalar(select(Tenant).where(Tenant.slug == "bench"))
+        with bound_tenant(tenant.id):
+            period = _period(tenant.id)
+            entries = active_entries(tenant.id, period)
+            company = company_estimate(tenant.id, tenant.currency, period, entries)
+            for entry in entries:
+                if entry.scheme.per_person:
+                    continue
+                context = CalculationContext(f"plan-{entry.plan.id}", 2, tenant.currency)
+                part = company_part(tenant.id, company, entry, context)
+                part = PlanPart(entry, context, part.facts, part.scoped)  # prepared anew
+                started = time.perf_counter()
+                pay = part.payout()
+                prepare = time.perf_counter() - started
+                row = part.scoped.people[person_id]
+                target = row.target or Decimal(500000)
+                moved = [person_at(row, target, pct) for pct in DEFAULT_STEPS]
+                started = time.perf_counter()
+                fast = [pay(p) for p in moved]
+                fast_s = time.perf_counter() - started
+                full = full_recalculation(
+                    entry.scheme, part.scoped, entry.version.settings, context
+                )
+                started = time.perf_counter()
+                slow = [full(p) for p in moved[10:13]]  # 100, 110, 120 %
+                per_point = (time.perf_counter() - started) / 3
+                assert slow == fast[10:13], entry.plan.name  # the same fen either way
+                out.append({"plan": entry.scheme.key, "prepare": prepare, "fast": fast_s,
+                            "full_point": per_point})  # fmt: skip
+    return out
+
+
+def _period(tenant_id: int):
+    from jili.incentives.services.simulator import default_period
+
+    return default_period(tenant_id, None, datetime.now(UTC).date())
 
 
 def measure(web, url: str, repeat: int) -> dict:
@@ -145,6 +199,7 @@ def measure(web, url: str, repeat: int) -> dict:
     get(manager, "member_off", f"?person_id={members[0]}&attainment=63")
     get(manager, "manager_self", f"?person_id={boss_id}")
     out["stamp"] = _stamp_seconds(app, repeat)
+    out["compute"] = _compute(app, members[0])
     profiler = cProfile.Profile()
     profiler.enable()
     manager.get(f"/t/bench/simulator?person_id={members[MEMBERS]}")  # one more first curve
@@ -199,6 +254,21 @@ def section(web, data: dict, name: str, dialect: str, load: str) -> str:
         f"| {min(data['stamp']):.3f} s | {stamp:.3f} s | {stamp / TARGET:.0%} of the target "
         "| – | – | – | – |",
         "",
+        "The curves' arithmetic alone, in the same process (a team member; the plans that "
+        "are not per-person): preparing the rest of the company once, the 21 points through "
+        "`prepare_one_person`, and one point by recalculating the whole company — the path "
+        "before this change, 21 times per plan for a person's first curve (both give the same "
+        "amounts; the benchmark checks three points):",
+        "",
+        "| plan | prepare, once per stamp | 21 points, fast path | one point, full recalculation "
+        "| 21 points, full (× 21) | ratio |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        *(
+            f"| {c['plan']} | {c['prepare']:.3f} s | {c['fast']:.4f} s | {c['full_point']:.3f} s "
+            f"| {21 * c['full_point']:.1f} s | {21 * c['full_point'] / max(c['fast'], 1e-6):,.0f}× |"
+            for c in data["compute"]
+        ),
+        "",
         "Profile of one more team member's first curves (cProfile, cumulative, Jili's own frames):",
         "",
         "```",
@@ -213,6 +283,14 @@ def _verdict(seconds: float) -> str:
     if seconds <= TARGET:
         return f"met, {TARGET - seconds:.3f} s to spare"
     return f"missed by {seconds - TARGET:.3f} s ({seconds / TARGET:.1f}×)"
+
+
+def kept_section(path: Path, name: str) -> str:
+    """The section ``## name`` of ``path`` with what follows it, or "" (what a
+    full run of bench/web.py keeps when it rewrites the file)."""
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    head = f"## {name}\n"
+    return "\n" + old[old.index(head) :] if head in old else ""
 
 
 def write_section(path: Path, name: str, text: str) -> None:
