@@ -117,7 +117,7 @@ def _compute(app, person_id: int) -> list[dict]:
                     continue
                 context = CalculationContext(f"plan-{entry.plan.id}", 2, tenant.currency)
                 part = company_part(tenant.id, company, entry, context)
-                part = PlanPart(entry, context, part.facts, part.scoped)  # prepared anew
+                part = PlanPart.of(entry, context, part.facts, part.scoped, ())  # prepared anew
                 started = time.perf_counter()
                 pay = part.payout()
                 prepare = time.perf_counter() - started

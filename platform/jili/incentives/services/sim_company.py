@@ -23,6 +23,7 @@ the 10 % steps calculates nothing, and a value off the steps one point per plan.
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -42,28 +43,43 @@ CURVES_MAX = 256
 
 @dataclass
 class PlanPart:
-    """One plan's facts for the simulator: ``facts`` before the eligibility
-    (a person's own row is read there), ``scoped`` the plan's eligible people,
-    ``stamp`` what the facts are keyed by in the curve cache (the company's
-    inputs stamp; None: one person's facts, fingerprinted instead)."""
+    """One plan version's facts for the simulator: ``facts`` before the
+    eligibility (a person's own row is read there), ``scoped`` the plan's
+    eligible people, ``stamp`` what the facts are keyed by in the curve cache
+    (the company's inputs stamp, or the fingerprint of one person's facts).
+    Plain data, no database rows: it outlives the request."""
 
-    entry: object
+    scheme: type
+    settings: dict
+    plan_id: int
+    version_id: int
     context: CalculationContext
     facts: PeriodFacts
     scoped: PeriodFacts
-    stamp: tuple | None = None
+    stamp: tuple = ()
     _pay: OnePersonPayout | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def of(cls, entry, context, facts, scoped, stamp: tuple) -> PlanPart:
+        version = entry.version
+        return cls(
+            entry.scheme,
+            copy.deepcopy(version.settings),
+            entry.plan.id,
+            version.id,
+            context,
+            facts,
+            scoped,
+            stamp,
+        )
 
     def payout(self) -> OnePersonPayout:
         """The scheme's one-person payout on ``scoped``, prepared on first use
         (a plugin refusing its inputs raises here, inside the caller's guard)."""
         with self._lock:
             if self._pay is None:
-                entry = self.entry
-                self._pay = entry.scheme.prepare_one_person(
-                    self.scoped, entry.version.settings, self.context
-                )
+                self._pay = self.scheme.prepare_one_person(self.scoped, self.settings, self.context)
             return self._pay
 
 
@@ -102,7 +118,7 @@ def company_part(
             facts = without_rollup(facts, unrolled)
         scoped = narrow(facts, entry.version.eligibility, load_subtree(tenant_id))
         _forget_older(company.key)
-        return PlanPart(entry, context, facts, scoped, stamp)
+        return PlanPart.of(entry, context, facts, scoped, stamp)
 
     return _cached(_PARTS, key, make, PARTS_MAX)
 
@@ -126,36 +142,31 @@ def own_part(tenant_id: int, period, person_id: int, entry, context) -> PlanPart
     if not scheme.manager_rollup:
         facts = without_rollup(facts, unrolled)
     scoped = narrow(facts, entry.version.eligibility, load_subtree(tenant_id))
-    return PlanPart(entry, context, facts, scoped)
+    # one person's facts: the engine's fingerprint (ids serve as natural keys here)
+    paid = {"paid_once": sorted(context.paid_once_keys)}
+    stamp = ("own", fingerprint(scoped, [entry], paid, NaturalKeys({}, {})))
+    return PlanPart.of(entry, context, facts, scoped, stamp)
 
 
 def curve(
     tenant_id: int, part: PlanPart, person_id: int, target: Decimal, attainment: Decimal
 ) -> list[Point]:
     """The person's points at 0, 10 … 200 % and at ``attainment``, in order."""
-    entry, context = part.entry, part.context
-    settings = entry.version.settings
+    context, settings = part.context, part.settings
     key = (
         tenant_id,
         person_id,
         str(target),
-        entry.plan.id,
-        entry.version.id,
-        # one person's facts: the engine's fingerprint (ids serve as natural keys here)
-        part.stamp
-        or fingerprint(
-            part.scoped,
-            [entry],
-            {"paid_once": sorted(context.paid_once_keys)},
-            NaturalKeys({}, {}),
-        ),
+        part.plan_id,
+        part.version_id,
+        part.stamp,
         tuple(sorted(context.paid_once_keys)),
     )
 
     def points(at) -> tuple[Point, ...]:
         return tuple(
             simulate(
-                entry.scheme, settings, part.scoped, person_id, target, at, context, part.payout()
+                part.scheme, settings, part.scoped, person_id, target, at, context, part.payout()
             )
         )
 
