@@ -183,6 +183,7 @@ def routes(made: dict) -> list[tuple[str, str, str | None]]:
          f"/t/bench/periods/{made['period_id']}/statements/{made['staff_person_id']}", "owner"),
         ("manager home (a group of about 100)", "/t/bench/", "manager"),
         ("run page (owner)", f"/t/bench/runs/{made['run_id']}", "owner"),
+        ("a small logged-in page (feedback settings, owner)", "/t/bench/feedback/settings", "owner"),
     ]  # fmt: skip
 
 
@@ -257,10 +258,12 @@ def main(argv: list[str] | None = None) -> int:
         made = build(path, args)
         made["cached"] = False
     proc = serve(path, args.port, path.with_suffix(".gunicorn.log"))
+    made["load_before"] = os.getloadavg()
     try:
         outcomes = measure(args.port, made, args.concurrency, args.duration)
     finally:
         stop(proc)
+    made["load_after"] = os.getloadavg()
     profiles = profile(path, made, outcomes, args.profile) if args.profile else {}
     text = load_report.report(outcomes, made, args, profiles)
     out = Path(args.out)

@@ -85,6 +85,7 @@ def report(outcomes, made: dict, args, profiles: dict | None = None) -> str:
             "",
             *(f"- {k}: {v}" for k, v in web.machine().items()),
             "- database: sqlite (one file, WAL)",
+            *_load_average(made),
             f"- server: gunicorn -c deploy/gunicorn.conf.py, {gunicorn}, on 127.0.0.1:{args.port}",
             "- load: bench/loadgen.py on the same machine (closed loops over keep-alive "
             f"connections), {args.concurrency} connections, {args.duration:g} s per route, "
@@ -113,19 +114,29 @@ def report(outcomes, made: dict, args, profiles: dict | None = None) -> str:
             *_verdicts(outcomes, trivial),
             "",
             ANALYSIS,
-        "",
-        "## Reading it",
-        "",
-        "- The largest tenant's quarter is calculated here (bench/RESULTS-web.md measures "
-        "the homes on an open quarter, where each view estimates the whole company's pay): "
-        "these figures are for the pages people open once the month's run exists.",
-        "- A route slower than `--duration` is measured on the few requests that fit; its "
-        "throughput is requests ÷ the wall time until the last one answered.",
-        "- Errors are any answer but 200 (a 4xx or 5xx, or no answer within 300 s).",
-        "- Scaling out (docs/SCALING.md) multiplies throughput; it does not shorten a page.",
-        "",
-        *_profiles(profiles or {}),
-    ])
+            "",
+            "## Reading it",
+            "",
+            "- The largest tenant's quarter is calculated here (bench/RESULTS-web.md measures "
+            "the homes on an open quarter, where each view estimates the whole company's pay): "
+            "these figures are for the pages people open once the month's run exists.",
+            "- A route slower than `--duration` is measured on the few requests that fit; its "
+            "throughput is requests ÷ the wall time until the last one answered.",
+            "- Errors are any answer but 200 (a 4xx or 5xx, or no answer within 300 s).",
+            "- Scaling out (docs/SCALING.md) multiplies throughput; it does not shorten a page.",
+            "",
+            *_profiles(profiles or {}),
+        ]
+    )
+
+
+def _load_average(made: dict) -> list[str]:
+    """The machine's load average (1, 5, 15 min) as the load began and as it ended:
+    other work on the same cores shows here."""
+    if "load_before" not in made:
+        return []
+    before, after = (" / ".join(f"{x:.2f}" for x in made[k]) for k in ("load_before", "load_after"))
+    return [f"- load average (1 / 5 / 15 min): {before} before the load, {after} after it"]
 
 
 def _profiles(profiles: dict) -> list[str]:

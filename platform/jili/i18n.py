@@ -10,7 +10,13 @@ from decimal import Decimal, InvalidOperation
 from babel import core as babel_core
 from babel import numbers
 from flask import Blueprint, Flask, g, has_request_context, redirect, request, session, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import (
+    format_date,
+    format_datetime,
+    get_domain,
+    get_locale,
+    get_translations,
+)
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -68,7 +74,14 @@ def format_money(amount: Decimal | None, currency: str | None = None) -> str:
     if currency is None:
         tenant = getattr(g, "tenant", None)
         currency = tenant.currency if tenant is not None else "CNY"
-    return money_formatter(str(get_locale()), currency)(amount)
+    return _formatter(get_locale(), currency)(amount)
+
+
+@functools.lru_cache(maxsize=256)
+def _formatter(locale, currency: str):
+    """:func:`money_formatter` by the request's Locale object (not its name, which
+    Babel spells out anew on each call)."""
+    return money_formatter(str(locale), currency)
 
 
 @functools.lru_cache(maxsize=256)
@@ -194,8 +207,31 @@ def set_language(code: str):
     return redirect(target)
 
 
+@functools.lru_cache(maxsize=64)
+def _translations_for(locale, domain):
+    return domain.get_translations()  # for get_locale(), which is ``locale``
+
+
+def _translations():
+    """The current translations in one cached lookup by (locale, domain): what
+    flask_babel's template callables find by walking the context, the domain and
+    the locale's name again for every string of every template. ``force_locale``
+    and ``refresh`` still apply: they change what ``get_locale`` returns."""
+    locale = get_locale()
+    if locale is None:  # outside a request: flask_babel's own answer
+        return get_translations()
+    return _translations_for(locale, get_domain())
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
     app.register_blueprint(bp)
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["date"] = format_any_date
