@@ -206,7 +206,8 @@ def measure(port: int, made: dict, concurrency: int, duration: float) -> list[lo
 
 def profile(db_path: Path, made: dict, outcomes: list[loadgen.Outcome], top: int = 2) -> dict:
     """cProfile of one request to each of the ``top`` slowest routes (by p50), in this
-    process through the Flask test client on the same database, after the load."""
+    process through the Flask test client on the same database, after the load and
+    after one unprofiled request (templates compiled, caches warm, as in a worker)."""
     import cProfile
     import io
     import pstats
@@ -218,6 +219,7 @@ def profile(db_path: Path, made: dict, outcomes: list[loadgen.Outcome], top: int
     for o in slowest:
         client = app.test_client()
         web._login(client, f"{who[o.name]}@bench.example")
+        client.get(o.path, headers={"Accept-Language": "zh-CN"})  # warm: templates compiled
         profiler = cProfile.Profile()
         profiler.enable()
         client.get(o.path, headers={"Accept-Language": "zh-CN"})
