@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import web
 from load import TARGET_P95, TARGET_SHARE
 
-ANALYSIS = """## Where the time goes (the profiles below; written after the run of 2026-12-01 20:16 UTC)
+ANALYSIS = """## Where the time goes (the profiles below; written after the runs of 2026-12-01 20:16 and 20:31 UTC)
 
 What changed since the first run (16:46 UTC, 156 s for the run page): the run page is
 paged, money is formatted by a cached formatter, the statement reads only the names it
@@ -17,6 +17,15 @@ calls per warm request (cProfile's count: it does not move with the machine's lo
 before → after, on this database: run page 18,876,876 → 58,688; statement 44,507 →
 29,720; staff home 19,954 → 18,819; manager home 29,679 → 27,637; the small logged-in
 page 22,045 → 21,500; `/healthz` 1,770.
+
+Two runs of this version, at load averages of about 13 and 16–18 (other work on the
+two cores), give: the run page 2.4–3.8 % of `/healthz`, p95 0.54–0.77 s (was 0.02 %,
+159 s); the statement 3.5–4.6 %, p95 0.37–0.58 s (was 1.8 %, 2.9 s); the staff home
+4.3–6.7 %, p95 0.24–0.66 s; the manager home 2.8–3.7 %, p95 0.42–0.77 s; the small
+logged-in page 5.9–10 %, p95 0.26–0.31 s. Routes are measured one after the other, so
+a change in the machine's other load between them moves their ratios: compare within
+one run, and read a single run's ratios to ±50 %. Every target but errors is still
+missed: p95 5–15× over 50 ms, throughput 3–13× short of 30 %.
 
 - **Run page**: totals by plan and the budget at the top (SQL aggregates, kept per
   process for a run: a stored run never changes), then 50 people a page with a search
@@ -29,15 +38,15 @@ page 22,045 → 21,500; `/healthz` 1,770.
   database and machine before the change (the first run's "about 1 s" was a cold,
   profiled request).
 - **The floor is the logged-in page itself.** The smallest logged-in page (feedback
-  settings: six small queries, 0.2 ms of SQL) reaches only about 6 % of `/healthz`'s
-  throughput and a p95 of about 250 ms at this load average: it runs 12× the Python of
+  settings: six small queries, 0.2 ms of SQL) reaches only 6–10 % of `/healthz`'s
+  throughput, with a p95 of 260–310 ms, at these load averages: it runs 12× the Python of
   `/healthz` (loading the user, the tenant and the membership; the session cookie and
   the CSRF token; the notification count and the company switcher; the base template's
   sidebar — about 35 translated labels, 31 `url_for` and 35 permission checks each time —
   and SQLAlchemy's per-statement work: a quarter to a half of each profile). No page
   behind a login can meet "30 % of `/healthz`" with this stack on two shared cores
   unless it costs at most about 3× `/healthz`; by throughput the other pages cost from
-  about this floor (staff home) to about 2.5× it (run page).
+  about this floor to about 2.7× it.
 - **Cut in the fixed cost**: the tenant criteria option (`tenancy._add_tenant_criteria`)
   was rebuilt for every statement, with its lambda analysed each time; it is now one
   option per tenant, and `_touches_tenant_rows` answers from the statement's first
