@@ -13,8 +13,8 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import contextvars
+import functools
 from collections.abc import Iterator
 
 from flask import abort
