@@ -183,6 +183,7 @@ def routes(made: dict) -> list[tuple[str, str, str | None]]:
          f"/t/bench/periods/{made['period_id']}/statements/{made['staff_person_id']}", "owner"),
         ("manager home (a group of about 100)", "/t/bench/", "manager"),
         ("run page (owner)", f"/t/bench/runs/{made['run_id']}", "owner"),
+        ("a small logged-in page (feedback settings, owner)", "/t/bench/feedback/settings", "owner"),
     ]  # fmt: skip
 
 
@@ -205,7 +206,8 @@ def measure(port: int, made: dict, concurrency: int, duration: float) -> list[lo
 
 def profile(db_path: Path, made: dict, outcomes: list[loadgen.Outcome], top: int = 2) -> dict:
     """cProfile of one request to each of the ``top`` slowest routes (by p50), in this
-    process through the Flask test client on the same database, after the load."""
+    process through the Flask test client on the same database, after the load and
+    after one unprofiled request (templates compiled, caches warm, as in a worker)."""
     import cProfile
     import io
     import pstats
@@ -217,6 +219,7 @@ def profile(db_path: Path, made: dict, outcomes: list[loadgen.Outcome], top: int
     for o in slowest:
         client = app.test_client()
         web._login(client, f"{who[o.name]}@bench.example")
+        client.get(o.path, headers={"Accept-Language": "zh-CN"})  # warm: templates compiled
         profiler = cProfile.Profile()
         profiler.enable()
         client.get(o.path, headers={"Accept-Language": "zh-CN"})
@@ -257,10 +260,12 @@ def main(argv: list[str] | None = None) -> int:
         made = build(path, args)
         made["cached"] = False
     proc = serve(path, args.port, path.with_suffix(".gunicorn.log"))
+    made["load_before"] = os.getloadavg()
     try:
         outcomes = measure(args.port, made, args.concurrency, args.duration)
     finally:
         stop(proc)
+    made["load_after"] = os.getloadavg()
     profiles = profile(path, made, outcomes, args.profile) if args.profile else {}
     text = load_report.report(outcomes, made, args, profiles)
     out = Path(args.out)

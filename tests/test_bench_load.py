@@ -40,10 +40,13 @@ def test_the_load_benchmark_runs_at_a_tiny_size(tmp_path, monkeypatch):
             "--out", str(out)]  # fmt: skip
     assert load.main(args) == 0
     text = out.read_text(encoding="utf-8")
-    for route in ("trivial: /healthz", "staff home", "statement", "manager home", "run page"):
+    routes = ("trivial: /healthz", "staff home", "statement", "manager home", "run page",
+              "a small logged-in page")  # fmt: skip
+    for route in routes:
         assert f"| {route}" in text, route
     rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line][1:]
-    assert len(rows) == 5
+    assert len(rows) == 6
+    assert "load average (1 / 5 / 15 min)" in text
     for row in rows:
         cells = [c.strip() for c in row.strip("|").split("|")]
         assert int(cells[1].replace(",", "")) >= 1, row  # requests answered

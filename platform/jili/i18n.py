@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from babel import core as babel_core
 from babel import numbers
 from flask import Blueprint, Flask, g, has_request_context, redirect, request, session, url_for
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import (
+    format_date,
+    format_datetime,
+    get_domain,
+    get_locale,
+    get_translations,
+)
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -57,12 +65,75 @@ def select_timezone() -> str:
 
 
 def format_money(amount: Decimal | None, currency: str | None = None) -> str:
+    """``amount`` as Babel's ``format_currency`` writes it in the reader's
+    language, to the character, through a formatter kept per language and
+    currency (:func:`money_formatter`): a long list of amounts costs microseconds
+    each, not a Babel pattern walk each."""
     if amount is None:
         return ""
     if currency is None:
         tenant = getattr(g, "tenant", None)
         currency = tenant.currency if tenant is not None else "CNY"
-    return numbers.format_currency(amount, currency, locale=str(get_locale()))
+    return _formatter(get_locale(), currency)(amount)
+
+
+@functools.lru_cache(maxsize=256)
+def _formatter(locale, currency: str):
+    """:func:`money_formatter` by the request's Locale object (not its name, which
+    Babel spells out anew on each call)."""
+    return money_formatter(str(locale), currency)
+
+
+@functools.lru_cache(maxsize=256)
+def money_formatter(locale: str, currency: str):
+    """A function formatting an amount exactly as ``numbers.format_currency(amount,
+    currency, locale=locale)`` does: the same steps (sign apart, normalised,
+    quantised to the currency's digits in the current decimal context, grouped)
+    with the pattern's pieces, symbols and currency sign looked up once. Patterns
+    outside the plain ``¤#,##0.00`` family (other groupings, padding, scaling,
+    significant digits, quotes anywhere, which Babel strips from the result) are
+    left to Babel."""
+    pattern = babel_core.Locale.parse(locale).currency_formats["standard"]
+    symbol = numbers.get_currency_symbol(currency, locale)
+    group = numbers.get_group_symbol(locale)
+    point = numbers.get_decimal_symbol(locale)
+    pieces = (*pattern.prefix, *pattern.suffix, symbol, group, point)
+    plain = (
+        pattern.grouping == (3, 3)
+        and pattern.int_prec[0] <= 1
+        and not pattern.scale
+        and not pattern.exp_prec
+        and "@" not in pattern.pattern
+        and pattern.number_pattern != ""
+        and not any("'" in piece or "¤¤" in piece for piece in pieces)
+    )
+
+    def slow(amount) -> str:
+        return numbers.format_currency(amount, currency, locale=locale)
+
+    if not plain:
+        return slow
+    digits = numbers.get_currency_precision(currency)
+    quantum = numbers.get_decimal_quantum(digits)
+    prefix = tuple(p.replace("¤", symbol) for p in pattern.prefix)
+    suffix = tuple(s.replace("¤", symbol) for s in pattern.suffix)
+    swap = str.maketrans({",": group, ".": point}) if (group, point) != (",", ".") else None
+
+    def fast(amount) -> str:
+        try:
+            value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
+            negative = int(value.is_signed())
+            value = abs(value).normalize()
+            if not value.is_finite():
+                return slow(amount)
+            text = f"{value.quantize(quantum):,f}"
+        except (InvalidOperation, ValueError, TypeError):
+            return slow(amount)  # Babel's own answer (or its own error)
+        if swap is not None:
+            text = text.translate(swap)
+        return prefix[negative] + text + suffix[negative]
+
+    return fast
 
 
 NUMERIC_KINDS = frozenset({"decimal", "optional_decimal", "percent", "int"})
@@ -136,8 +207,31 @@ def set_language(code: str):
     return redirect(target)
 
 
+@functools.lru_cache(maxsize=64)
+def _translations_for(locale, domain):
+    return domain.get_translations()  # for get_locale(), which is ``locale``
+
+
+def _translations():
+    """The current translations in one cached lookup by (locale, domain): what
+    flask_babel's template callables find by walking the context, the domain and
+    the locale's name again for every string of every template. ``force_locale``
+    and ``refresh`` still apply: they change what ``get_locale`` returns."""
+    locale = get_locale()
+    if locale is None:  # outside a request: flask_babel's own answer
+        return get_translations()
+    return _translations_for(locale, get_domain())
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
     app.register_blueprint(bp)
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["date"] = format_any_date

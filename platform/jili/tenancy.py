@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 from collections.abc import Iterator
 
 from flask import abort
@@ -168,6 +169,9 @@ def _touches_tenant_rows(state: ORMExecuteState) -> bool:
     """Whether the statement reads or writes a tenant-owned table anywhere in it:
     as an entity, in ``select_from``, a subquery, a CTE, a UNION, a correlated
     EXISTS, or as a plain Core table."""
+    primary = state.bind_mapper  # the statement's first entity, known already: cheap
+    if primary is not None and issubclass(primary.class_, TenantScoped):
+        return True
     if any(issubclass(m.class_, TenantScoped) for m in state.all_mappers):
         return True
     scoped = _scoped_table_names()
@@ -192,6 +196,20 @@ def _check_insert_rows(state: ORMExecuteState, tid: int) -> None:
     for row in rows or ():
         if isinstance(row, dict) and row.get("tenant_id", tid) != tid:
             raise TenantMismatch(f"inserting a row of tenant {row['tenant_id']}, bound is {tid}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _tenant_criteria(tid: int):
+    """The loader criteria option limiting every TenantScoped entity to tenant
+    ``tid``: an immutable option, built once per tenant and reused by every
+    statement (building it analyses the lambda each time, a fixed cost of each
+    query of each request)."""
+    return with_loader_criteria(
+        TenantScoped,
+        lambda cls: cls.tenant_id == tid,
+        include_aliases=True,
+        track_closure_variables=False,
+    )
 
 
 def install_backstop(session_cls) -> None:
@@ -228,14 +246,7 @@ def install_backstop(session_cls) -> None:
         # to the lazy loads of the objects it loads. A plain Core ``Table`` is not
         # an entity and gets no filter here: scope it explicitly (on PostgreSQL the
         # row-level security policy applies to it all the same).
-        state.statement = state.statement.options(
-            with_loader_criteria(
-                TenantScoped,
-                lambda cls: cls.tenant_id == tid,
-                include_aliases=True,
-                track_closure_variables=False,
-            )
-        )
+        state.statement = state.statement.options(_tenant_criteria(tid))
         return None
 
     @event.listens_for(session_cls, "before_flush")

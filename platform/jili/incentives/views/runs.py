@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from flask import flash, g, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
 from jili.accounts.roles import require
@@ -17,57 +16,34 @@ from jili.extensions import db
 from jili.i18n import STATUS_LABELS
 from jili.incentives.engine import (
     PlanStatus,
-    corrections,
-    diff_runs,
     is_pilotable,
-    latest_run,
     plans_for_period,
-    previous_run,
 )
 from jili.incentives.models import (
     ApprovalStatus,
     CalculationRun,
     PayoutLineRecord,
-    Plan,
     PlanVersion,
     RunKind,
 )
 from jili.incentives.services.authors import run_author, run_authors
 from jili.incentives.services.budget_words import (
-    KIND_LABELS,
-    ceiling_sentences,
     confirmation_sentences,
 )
 from jili.incentives.views import run_jobs
+from jili.incentives.views.run_page import people_by_id, plan_status_label, sums
+from jili.incentives.views.run_page import run_context as _run_context
 from jili.incentives.views.statements import _plan_url
 from jili.jobs.models import JobStatus
 from jili.org.models import Person, Team
 from jili.org.visibility import person_condition, visible_person_ids
 from jili.periods.models import Period, PeriodStatus
-from jili.schemes.lines import fmt_number
 from jili.tenancy import get_scoped_or_404
 from jili.web import bp
 from jili.web._helpers import saved
 
 ZERO = Decimal(0)
 LOCKED = (PeriodStatus.PUBLISHED, PeriodStatus.CLOSED)
-
-PLAN_STATUS_LABELS = {
-    PlanStatus.ACTIVE: _l("Active"),
-    PlanStatus.DISABLED: _l("Scheme disabled — not calculated"),
-    PlanStatus.UNAVAILABLE: _l("Scheme not installed — unavailable"),
-    PlanStatus.NOT_IN_FORCE: _l("No version in force for this period"),
-}
-DIFF_LABELS = {"added": _l("Added"), "removed": _l("Removed"), "changed": _l("Changed")}
-BUDGET_RULE_LABELS = {
-    "proportional": _l("proportional cut"),
-    "priority": _l("by plan priority"),
-}
-
-
-def plan_status_label(status: str) -> str:
-    return str(PLAN_STATUS_LABELS.get(status, status))
-
 
 # -- the period's calculation page ----------------------------------------------------
 
@@ -286,151 +262,18 @@ def _money(amount) -> str:
     return format_money(amount)
 
 
-def _people() -> dict[int, Person]:
-    return {
-        p.id: p for p in db.session.scalars(select(Person).where(Person.tenant_id == g.tenant.id))
-    }
-
-
-def _plan_names(run: CalculationRun) -> dict[int, str]:
-    names = dict(
-        db.session.execute(select(Plan.id, Plan.name).where(Plan.tenant_id == g.tenant.id)).all()
-    )
-    names.update({p["plan_id"]: p["plan_name"] for p in run.plans or [] if "plan_id" in p})
-    names[corrections.CORRECTIONS_PLAN_ID] = corrections.plan_name()
-    return names
-
-
-def _sums(run: CalculationRun) -> list[tuple[int, int, str, Decimal, Decimal, int]]:
-    """(person, plan, side, amount, amount before budget, lines) summed, one query,
-    for the people the viewer may see (:mod:`jili.org.visibility`)."""
-    query = select(
-        PayoutLineRecord.person_id,
-        PayoutLineRecord.plan_id,
-        PayoutLineRecord.side,
-        func.sum(PayoutLineRecord.amount),
-        func.sum(PayoutLineRecord.amount_before_budget),
-        func.count(PayoutLineRecord.id),
-    ).where(PayoutLineRecord.tenant_id == g.tenant.id, PayoutLineRecord.run_id == run.id)
-    condition = person_condition(PayoutLineRecord.person_id)
-    if condition is not None:
-        query = query.where(condition)
-    rows = db.session.execute(
-        query.group_by(PayoutLineRecord.person_id, PayoutLineRecord.plan_id, PayoutLineRecord.side)
-    ).all()
-    return [(r[0], r[1], r[2], r[3] or ZERO, r[4] or ZERO, r[5] or 0) for r in rows]
-
-
 def _person_key(people: dict[int, Person], pid: int):
     p = people.get(pid)
     return (p.employee_no if p else "~", pid)
 
 
-def _budget(run: CalculationRun) -> dict:
-    b = run.budget or {}
-    ceiling = b.get("ceiling")
-    return {
-        "ceiling": Decimal(ceiling) if ceiling not in (None, "") else None,
-        "rule": str(BUDGET_RULE_LABELS.get(b.get("rule"), b.get("rule") or "")),
-        "before": Decimal(b.get("total_before") or run.total),
-        "after": Decimal(b.get("total_after") or run.total),
-        "applied": bool(b.get("applied")),
-        "amount": Decimal(b["amount"]) if b.get("amount") else None,
-        "pct_of_revenue": fmt_number(Decimal(b["pct_of_revenue"]))
-        if b.get("pct_of_revenue")
-        else None,
-        "kind": str(KIND_LABELS.get(b.get("period_kind"), "")),
-        "sentences": ceiling_sentences(b),
-    }
-
-
-def _diff_rows(run: CalculationRun, previous, people, plan_names, visible) -> list[dict]:
-    """What changed against ``previous``, for the people the viewer may see."""
-    if previous is None:
-        return []
-    diff = []
-    for d in diff_runs(run, previous):
-        if visible is not None and d.person_id not in visible:
-            continue
-        diff.append(
-            {
-                "person": people.get(d.person_id),
-                "person_id": d.person_id,
-                "plan": plan_names.get(d.plan_id, f"#{d.plan_id}"),
-                "before": d.before,
-                "after": d.after,
-                "change": d.change,
-                "kind": d.kind,
-                "kind_label": str(DIFF_LABELS[d.kind]),
-            }
-        )
-    diff.sort(key=lambda r: (_person_key(people, r["person_id"]), r["plan"]))
-    return diff
-
-
-def _run_context(run: CalculationRun, error: str | None = None) -> dict:
-    """The run page. A manager sees their people's rows only, with totals over
-    those rows: no company total, no budget (it is the whole company's)."""
-    period = get_scoped_or_404(Period, run.period_id, g.tenant.id)
-    people = _people()
-    plan_names = _plan_names(run)
-    visible = visible_person_ids()
-    cells: dict[int, dict[int, Decimal]] = defaultdict(dict)
-    cut: set[int] = set()
-    plan_totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    lines = 0
-    for pid, plan_id, _side, amount, before, count in _sums(run):
-        cells[pid][plan_id] = cells[pid].get(plan_id, ZERO) + amount
-        plan_totals[plan_id] += amount
-        lines += count
-        if amount != before:
-            cut.add(pid)
-    plan_order = [p["plan_id"] for p in run.plans or [] if p["plan_id"] in plan_totals]
-    plan_order += sorted(set(plan_totals) - set(plan_order))
-    rows = [
-        {
-            "person": people.get(pid),
-            "person_id": pid,
-            "cells": [cells[pid].get(plan_id) for plan_id in plan_order],
-            "total": sum(cells[pid].values(), ZERO),
-            "cut": pid in cut,
-            "statement": True,  # every row shown is one the viewer may see
-        }
-        for pid in sorted(cells, key=lambda pid: _person_key(people, pid))
-    ]
-    previous = previous_run(run) if run.kind == RunKind.FINAL else None
-    latest = latest_run(g.tenant.id, period.id)
-    return {
-        "run": run,
-        "author": run_author(run),
-        "period": period,
-        "partial": visible is not None,
-        "shown_total": run.total if visible is None else sum((r["total"] for r in rows), ZERO),
-        "shown_lines": run.line_count if visible is None else lines,
-        "plans": [{"id": pid, "name": plan_names.get(pid, f"#{pid}")} for pid in plan_order],
-        "plan_totals": [plan_totals[pid] for pid in plan_order],
-        "rows": rows,
-        "budget": _budget(run),
-        "notes": [
-            {"plan_name": n.get("plan_name", ""), "label": plan_status_label(n.get("status", ""))}
-            for n in run.notes or []
-        ],
-        "previous": previous,
-        "diff": _diff_rows(run, previous, people, plan_names, visible),
-        "latest": latest,
-        "is_latest": latest is not None and latest.id == run.id,
-        "error": error,
-        "plan_url": _plan_url,
-    }
-
-
 def _pilot_context(run: CalculationRun) -> dict:
     period = get_scoped_or_404(Period, run.period_id, g.tenant.id)
-    people = _people()
     sides: dict[int, dict[str, Decimal]] = defaultdict(lambda: {"in_force": ZERO, "pilot": ZERO})
-    for pid, _plan, side, amount, _before, _lines in _sums(run):
+    for pid, _plan, side, amount, _before, _lines in sums(run):
         if side in ("in_force", "pilot"):
             sides[pid][side] += amount
+    people = people_by_id(sides)
     rows = [
         {
             "person": people.get(pid),

@@ -99,10 +99,26 @@ def period_visible(period: Period) -> bool:
     return can("statements.team") or period.status in PUBLISHED
 
 
-def _names() -> dict[int, str]:
+def _named_ids(explanations) -> set[int]:
+    """The person ids the explanations name (mentor, newcomer, manager…)."""
+    ids = set()
+    for data in explanations:
+        for key, value in ((data or {}).get("inputs") or {}).items():
+            if key in PERSON_KEYS and str(value).isdigit():
+                ids.add(int(value))
+    return ids
+
+
+def _names(ids) -> dict[int, str]:
+    """The names of these people of the tenant (only those a statement names)."""
+    ids = sorted(ids)
+    if not ids:
+        return {}
     return dict(
         db.session.execute(
-            select(Person.id, Person.name).where(Person.tenant_id == g.tenant.id)
+            select(Person.id, Person.name).where(
+                Person.tenant_id == g.tenant.id, Person.id.in_(ids)
+            )
         ).all()
     )
 
@@ -125,12 +141,13 @@ def statement_context(period: Period, person: Person) -> dict:
     groups: list[dict] = []
     total = total_before = ZERO
     if run is not None:
-        names = _names()
         plan_order = {p["plan_id"]: i for i, p in enumerate(run.plans or [])}
         plan_names = {p["plan_id"]: p["plan_name"] for p in run.plans or []}
         plan_names[corrections.CORRECTIONS_PLAN_ID] = corrections.plan_name()
         by_plan: dict[int, dict] = {}
-        for line in engine_run_lines(run, [person.id]):
+        lines = engine_run_lines(run, [person.id])
+        names = _names(_named_ids(line.explanation for line in lines))
+        for line in lines:
             group = by_plan.get(line.plan_id)
             if group is None:
                 group = by_plan[line.plan_id] = {
