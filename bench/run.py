@@ -225,9 +225,6 @@ def report(data: dict, generated: dict, url: str) -> str:
         f"| ratio calculation / aggregate | {data['ratio_best']:.2f}× | {data['ratio_median']:.2f}× |",
         "",
         _cpu_row(data, dialect),
-        "",
-        f"- load average (1, 5, 15 min) before measuring: {_load(data.get('load_before'))}; "
-        f"after the calculations: {_load(data.get('load_after'))} (2 CPUs)",
         f"- peak memory (ru_maxrss of the measuring process): **{data['peak_rss_mb']:.0f} MB** "
         f"(baseline before calculating {data['baseline_rss_mb']:.0f} MB)",
         f"- lines per run: {data['lines']:,} ({json.dumps(data['lines_per_scheme'], ensure_ascii=False)})",
@@ -291,7 +288,9 @@ def _cpu_row(data: dict, dialect: str) -> str:
     )
     return (
         f"- in CPU time of this process (medians): bare aggregate {data['bare_cpu']:.3f} s, "
-        f"calculation {data['calc_cpu']:.3f} s, ratio **{data['ratio_cpu']:.2f}×** ({note})"
+        f"calculation {data['calc_cpu']:.3f} s, ratio **{data['ratio_cpu']:.2f}×** ({note})\n"
+        f"- load average (1, 5, 15 min) before measuring: {_load(data.get('load_before'))}; "
+        f"after the calculations: {_load(data.get('load_after'))} ({os.cpu_count()} CPUs)"
     )
 
 

@@ -127,27 +127,27 @@ def paid_once_keys(tenant_id: int, period_id: int) -> dict[int, frozenset[str]]:
         .group_by(CalculationRun.period_id)
         .subquery()
     )
-    rows = db.session.execute(
-        select(PayoutLineRecord.plan_id, PayoutLineRecord.once_key)
-        .join(
-            CalculationRun,
-            (CalculationRun.id == PayoutLineRecord.run_id)
-            & (CalculationRun.tenant_id == PayoutLineRecord.tenant_id),
-        )
+    # Those runs first, then only their lines (by the run index): the lines of
+    # this period's own runs, however many, are never read.
+    run_ids = db.session.scalars(
+        select(CalculationRun.id)
         .join(
             latest,
             (latest.c.period_id == CalculationRun.period_id)
             & (latest.c.n == CalculationRun.number),
         )
-        .where(
-            PayoutLineRecord.tenant_id == tenant_id,
-            CalculationRun.kind == RunKind.FINAL,
-            PayoutLineRecord.once_key.is_not(None),
-        )
+        .where(CalculationRun.tenant_id == tenant_id, CalculationRun.kind == RunKind.FINAL)
     ).all()
     out: dict[int, set[str]] = defaultdict(set)
-    for plan_id, key in rows:
-        out[plan_id].add(key)
+    for chunk in (run_ids[i : i + 500] for i in range(0, len(run_ids), 500)):
+        for plan_id, key in db.session.execute(
+            select(PayoutLineRecord.plan_id, PayoutLineRecord.once_key).where(
+                PayoutLineRecord.tenant_id == tenant_id,
+                PayoutLineRecord.run_id.in_(chunk),
+                PayoutLineRecord.once_key.is_not(None),
+            )
+        ):
+            out[plan_id].add(key)
     return {k: frozenset(v) for k, v in out.items()}
 
 
