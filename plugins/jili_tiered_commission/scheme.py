@@ -49,6 +49,7 @@ from jili.schemes import (
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
+ONE = Decimal(1)
 
 BASIS_CHOICES = (
     (Basis.BOOKED.value, _l("Booked revenue")),
@@ -242,11 +243,10 @@ def _apply_coefficients(
     if not (s.region_coefficients or s.product_coefficients) or not person.slices:
         return commission
     weighted = plain = ZERO
+    regions, products = s.region_coefficients, s.product_coefficients  # read once per person
     for piece in person.slices:
         value = piece.amount(basis)
-        region = s.region_coefficients.get(piece.region, Decimal(1))
-        product = s.product_coefficients.get(piece.product_line, Decimal(1))
-        weighted += value * region * product
+        weighted += value * regions.get(piece.region, ONE) * products.get(piece.product_line, ONE)
         plain += value
     if plain == 0 or weighted == plain:
         return commission

@@ -32,7 +32,13 @@ def quantize(amount: Decimal, places: int = 2) -> Decimal:
 
 def fmt_money(amount: Decimal, places: int = 2) -> str:
     """``Decimal("650000")`` → ``"650,000.00"`` (no float on the way)."""
-    return f"{quantize(amount, places):,.{places}f}"
+    # quantize() inlined and the format looked up: this runs several times per line.
+    unit = _UNITS.get(places) or Decimal(1).scaleb(-places)
+    spec = _MONEY_FORMATS.get(places) or f",.{places}f"
+    return format(amount.quantize(unit, rounding=ROUND_HALF_UP), spec)
+
+
+_MONEY_FORMATS = {places: f",.{places}f" for places in range(7)}
 
 
 def fmt_number(value: Decimal) -> str:
@@ -205,11 +211,12 @@ class Explanation:
         return replace(self, arithmetic=(*self.arithmetic, step), rule={**self.rule, **rule})
 
     def to_dict(self) -> dict[str, Any]:
+        # Plain strings as they are without a call (this runs for every line stored).
         return {
             "message": self.message,
-            "inputs": {k: dump(v) for k, v in self.inputs.items()},
-            "rule": {k: dump(v) for k, v in self.rule.items()},
-            "arithmetic": [dump(step) for step in self.arithmetic],
+            "inputs": {k: v if type(v) is str else dump(v) for k, v in self.inputs.items()},
+            "rule": {k: v if type(v) is str else dump(v) for k, v in self.rule.items()},
+            "arithmetic": [s if type(s) is str else dump(s) for s in self.arithmetic],
         }
 
     @classmethod

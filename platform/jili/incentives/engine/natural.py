@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -59,25 +60,60 @@ _PERSON_IDS = {"person_id", "mentor_id"}
 def canonical(value: Any) -> Any:
     """Decimals without their trailing zeros (a database may return 87.5 as
     87.5000), inside tuples and dataclasses too."""
+    kind = type(value)
+    if kind is Decimal:
+        return format(value.normalize(), "f") if value.is_finite() else str(value)
+    if kind in _AS_IS:  # the common plain values, answered without isinstance
+        return value
     if isinstance(value, Decimal):
         return format(value.normalize(), "f") if value.is_finite() else str(value)
     if isinstance(value, tuple):
-        return tuple(canonical(v) for v in value)
+        return tuple([canonical(v) for v in value])
     if hasattr(value, "__dataclass_fields__"):
-        return tuple(canonical(getattr(value, f.name)) for f in fields(value))
+        return _dataclass_row(value)
     return value
+
+
+def _dataclass_row(value: Any) -> tuple:
+    """:func:`canonical` of a dataclass: its fields in order, each canonical
+    (Decimals and plain values answered here, without a call per field)."""
+    out = []
+    for name in _field_names(value):
+        field_value = getattr(value, name)
+        kind = type(field_value)
+        if kind is Decimal and field_value.is_finite():
+            out.append(format(field_value.normalize(), "f"))
+        elif kind in _AS_IS:
+            out.append(field_value)
+        else:
+            out.append(canonical(field_value))
+    return tuple(out)
+
+
+_AS_IS = frozenset({str, int, bool, float, type(None), date})
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(value: Any) -> tuple[str, ...]:
+    """A dataclass's field names in order (``dataclasses.fields``, looked up once
+    per class: it runs for every person and sales slice of a fingerprint)."""
+    cls = value if isinstance(value, type) else type(value)
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
 
 
 def person_row(person: PersonFacts, keys: NaturalKeys) -> tuple:
     """A person's facts with ids replaced by natural keys."""
     out: list[Any] = []
-    for f in fields(person):
-        value = getattr(person, f.name)
-        if f.name == "rating" and value is None:
+    for name in _field_names(person):
+        value = getattr(person, name)
+        if name == "rating" and value is None:
             continue  # no plan reads ratings: the row (and old fingerprints) as before
-        if f.name in _PERSON_IDS:
+        if name in _PERSON_IDS:
             value = keys.person_no(value)
-        elif f.name == "team_id":
+        elif name == "team_id":
             value = keys.team_name(value)
         out.append(canonical(value))
     return tuple(out)

@@ -35,7 +35,7 @@ from jili.incentives.engine.storage import (
     store_final_run,
     store_pilot_run,
 )
-from jili.incentives.engine.timings import LAST_TIMINGS, phase
+from jili.incentives.engine.timings import LAST_TIMINGS, gc_paused, phase, start_timings
 from jili.incentives.engine.versions import PlanEntry, PlanStatus, narrow, plans_for_period
 from jili.incentives.models import (
     ApprovalStatus,
@@ -127,27 +127,27 @@ def paid_once_keys(tenant_id: int, period_id: int) -> dict[int, frozenset[str]]:
         .group_by(CalculationRun.period_id)
         .subquery()
     )
-    rows = db.session.execute(
-        select(PayoutLineRecord.plan_id, PayoutLineRecord.once_key)
-        .join(
-            CalculationRun,
-            (CalculationRun.id == PayoutLineRecord.run_id)
-            & (CalculationRun.tenant_id == PayoutLineRecord.tenant_id),
-        )
+    # Those runs first, then only their lines (by the run index): the lines of
+    # this period's own runs, however many, are never read.
+    run_ids = db.session.scalars(
+        select(CalculationRun.id)
         .join(
             latest,
             (latest.c.period_id == CalculationRun.period_id)
             & (latest.c.n == CalculationRun.number),
         )
-        .where(
-            PayoutLineRecord.tenant_id == tenant_id,
-            CalculationRun.kind == RunKind.FINAL,
-            PayoutLineRecord.once_key.is_not(None),
-        )
+        .where(CalculationRun.tenant_id == tenant_id, CalculationRun.kind == RunKind.FINAL)
     ).all()
     out: dict[int, set[str]] = defaultdict(set)
-    for plan_id, key in rows:
-        out[plan_id].add(key)
+    for chunk in (run_ids[i : i + 500] for i in range(0, len(run_ids), 500)):
+        for plan_id, key in db.session.execute(
+            select(PayoutLineRecord.plan_id, PayoutLineRecord.once_key).where(
+                PayoutLineRecord.tenant_id == tenant_id,
+                PayoutLineRecord.run_id.in_(chunk),
+                PayoutLineRecord.once_key.is_not(None),
+            )
+        ):
+            out[plan_id].add(key)
     return {k: frozenset(v) for k, v in out.items()}
 
 
@@ -197,10 +197,7 @@ def _calculate(
 
 
 def _needed(entries: Iterable[PlanEntry]) -> frozenset[Fact]:
-    needed: set[Fact] = set()
-    for e in entries:
-        needed |= set(e.scheme.facts_for(e.version.settings))
-    return frozenset(needed)
+    return frozenset(f for e in entries for f in e.scheme.facts_for(e.version.settings))
 
 
 def load_subtree(tenant_id: int) -> dict[int, list[int]]:
@@ -234,11 +231,12 @@ def calculate_period(
     if period.status in (PeriodStatus.PUBLISHED, PeriodStatus.CLOSED):
         raise PeriodLocked(period)
     try:
-        run = _store_final_run(tenant, period, actor, confirm, progress)
-        progress("committing", 95)
-        started = time.perf_counter()
-        db.session.commit()
-        phase("commit", started)
+        with gc_paused():
+            run = _store_final_run(tenant, period, actor, confirm, progress)
+            progress("committing", 95)
+            started = time.perf_counter()
+            db.session.commit()
+            phase("commit", started)
     except Exception:
         db.session.rollback()
         raise
@@ -248,7 +246,7 @@ def calculate_period(
 def _store_final_run(
     tenant: Tenant, period: Period, actor, confirm: bool | str = False, progress=_silent
 ) -> CalculationRun:
-    LAST_TIMINGS.clear()
+    start_timings()
     progress("facts", 5)
     t = time.perf_counter()
     entries = plans_for_period(tenant.id, period)
@@ -277,8 +275,11 @@ def _store_final_run(
     places = CURRENCIES.get(tenant.currency, 2)
     calculated, before, outcome, detail = apply_policy(policy, calculated, facts, unrolled, places)
     detail["period_kind"] = period.kind.value
+    fp = None  # hashed once: here when a cut needs confirming, else when stored
     if cuts_more_than_half(outcome):
+        t = phase("budget ceiling", t)
         fp = fingerprint(facts, entries, policy_dict(policy), NaturalKeys.of_tenant(tenant.id))
+        t = phase("fingerprint", t)
         if confirm is not True and confirm != fp:
             budget = {
                 **policy_dict(policy),
@@ -296,7 +297,7 @@ def _store_final_run(
     )
     progress("storing", 80)
     return store_final_run(
-        tenant, period, entries, policy, facts, calculated, before, outcome, actor, t, detail
+        tenant, period, entries, policy, facts, calculated, before, outcome, actor, t, detail, fp
     )
 
 
@@ -310,7 +311,8 @@ def pilot_run(
     if not is_pilotable(pilot) or pilot.tenant_id != tenant.id or period.tenant_id != tenant.id:
         raise ValueError("not a pilot version or proposal of this tenant")
     try:
-        run = _store_pilot_run(tenant, period, pilot, actor, progress)
+        with gc_paused():
+            run = _store_pilot_run(tenant, period, pilot, actor, progress)
         progress("committing", 95)
         db.session.commit()
     except Exception:

@@ -105,30 +105,56 @@ def line_rows(
     calculated: list[Calculated],
     before_budget: list[Decimal] | None = None,
     side: str = "",
-) -> list[dict]:
-    """Line rows to insert; ``before_budget`` holds each line's amount before
-    the budget ceiling cut it (by default its amount)."""
+) -> list[tuple]:
+    """Line rows to insert, as tuples in :data:`LINE_COLUMNS` order with the
+    values converted once, here: money to its integer minor units (as
+    :class:`jili.money.Money` stores it), the explanation to JSON text and its
+    English beside it. ``before_budget`` holds each line's amount before the
+    budget ceiling cut it (by default its amount)."""
+    units = _minor_units
     rows = []
     for i, (entry, version, line) in enumerate(calculated):
+        amount = line.amount
+        before = amount if before_budget is None else before_budget[i]
+        amount_units = units(amount)
+        explanation = line.explanation
         rows.append(
-            {
-                "tenant_id": tenant_id,
-                "run_id": run_id,
-                "person_id": line.person_id,
-                "plan_id": entry.plan.id,
-                "plan_version_id": version.id,
-                "scheme_key": line.scheme_key,
-                "component": line.component,
-                "amount": line.amount,
-                "amount_before_budget": line.amount if before_budget is None else before_budget[i],
-                "once_key": line.once_key,
-                "side": side,
-                "explanation": line.explanation.to_dict(),
-                "explanation_text": line.explanation.plain_text(),
-            }
+            (
+                tenant_id,
+                run_id,
+                line.person_id,
+                entry.plan.id,
+                version.id,
+                line.scheme_key,
+                line.component,
+                amount_units,
+                amount_units if before is amount else units(before),
+                line.once_key,
+                side,
+                _json(explanation.to_dict()),
+                explanation.plain_text(),
+            )
         )
     return rows
 
+
+def _minor_units(amount: Decimal) -> int:
+    """``amount`` in the payout columns' integer minor units, as
+    :meth:`jili.money.Money.process_bind_param` stores it (which answers, and
+    refuses, anything but a finite Decimal in whole minor units that fits)."""
+    if type(amount) is Decimal and amount.is_finite():
+        scaled = amount.scaleb(_MONEY.scale)
+        units = int(scaled)
+        if units == scaled and -(2**63) < units < 2**63:
+            return units
+    return _MONEY.process_bind_param(amount, None)
+
+
+_MONEY = PayoutLineRecord.__table__.c.amount.type
+
+#: JSON as the lines store it (what ``json.dumps(…, ensure_ascii=False,
+#: separators=(",", ":"))`` writes, without building an encoder per line).
+_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 LINE_COLUMNS = (
     "tenant_id",
@@ -145,36 +171,20 @@ LINE_COLUMNS = (
     "explanation",
     "explanation_text",
 )
-_MONEY = frozenset({"amount", "amount_before_budget"})
 
 
-def insert_lines(rows: list[dict]) -> None:
-    """Write payout lines in one bulk statement, with the values converted once
-    here: money to its integer minor units (as :class:`jili.money.Money` stores
-    it), explanations to JSON text.
+def insert_lines(values: list[tuple]) -> None:
+    """Write payout lines (:func:`line_rows`) in one bulk statement.
 
     SQLite: one driver-level ``executemany``. PostgreSQL: ``COPY`` into a
     temporary table, then one ``INSERT … SELECT`` — COPY FROM cannot write a
     table under row-level security, the INSERT can and its policy checks every
     row (the tenant bound in this transaction)."""
-    if not rows:
+    if not values:
         return
-    money = PayoutLineRecord.__table__.c.amount.type
     connection = db.session.connection()
-    dialect = connection.dialect.name
-    values = [
-        tuple(
-            money.process_bind_param(row[c], dialect)
-            if c in _MONEY
-            else json.dumps(row[c], ensure_ascii=False, separators=(",", ":"))
-            if c == "explanation"
-            else row[c]
-            for c in LINE_COLUMNS
-        )
-        for row in rows
-    ]
     columns = ", ".join(LINE_COLUMNS)
-    if dialect == "postgresql":
+    if connection.dialect.name == "postgresql":
         _copy_lines(connection, columns, values)
         return
     sql = f"INSERT INTO payout_line ({columns}) VALUES ({', '.join(['?'] * len(LINE_COLUMNS))})"
@@ -218,12 +228,15 @@ def store_final_run(
     actor,
     t: float,
     detail: dict | None = None,
+    inputs_fingerprint: str | None = None,
 ) -> CalculationRun:
     """Store a final run of ``calculated`` (cut by the budget; ``before`` holds
     the amounts before the cut), move an open period to calculated, audit it.
     ``t`` is when the current timing phase started; ``detail`` is how the
     ceiling came about (period kind, revenue, factor…), kept in the run's budget
-    but not hashed into its fingerprint (the period already is)."""
+    but not hashed into its fingerprint (the period already is);
+    ``inputs_fingerprint`` is that fingerprint when already hashed (a cut that
+    was confirmed), so it is not hashed twice."""
     notes = [
         {"plan_id": e.plan.id, "plan_name": e.plan.name, "status": e.status}
         for e in entries
@@ -235,9 +248,8 @@ def store_final_run(
         period_id=period.id,
         number=run_number_next(tenant.id, period.id),
         kind=RunKind.FINAL,
-        fingerprint=fingerprint(
-            facts, entries, policy_dict(policy), NaturalKeys.of_tenant(tenant.id)
-        ),
+        fingerprint=inputs_fingerprint
+        or fingerprint(facts, entries, policy_dict(policy), NaturalKeys.of_tenant(tenant.id)),
         plans=[e.summary() for e in entries],
         budget={
             **policy_dict(policy),
@@ -257,7 +269,7 @@ def store_final_run(
     db.session.add(run)
     db.session.flush()
     rows = line_rows(tenant.id, run.id, calculated, before)
-    t = phase("line rows (explanations to JSON)", t)
+    t = phase("line rows (money to units, explanations to JSON)", t)
     insert_lines(rows)
     t = phase("insert run and lines", t)
     if period.status == PeriodStatus.OPEN:
