@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 
 from jili.appeals.models import AppealCase, AppealFile, CaseKind, CaseStatus, PayCorrection
 from jili.appeals.services import cases, decisions, rules
-from jili.evaluation.models import ScorecardLine
+from jili.evaluation.models import LineAssessment, ScorecardLine
 from jili.evaluation.services import scorecards
 from jili.extensions import db
 from jili.incentives.engine import calculate_period, latest_run, run_lines
@@ -155,6 +155,28 @@ def test_an_upheld_appeal_on_an_open_period_changes_the_scorecard(world):
         run = calculate_period(w.tenant, w.q3)
         bonus = [x.amount for x in run_lines(run, [w.ex.id]) if x.plan_id == w.bonus.id]
         assert bonus == [D("9216.00")]
+
+
+def test_an_upheld_appeal_goes_through_the_cycle_so_the_managers_assessment_follows(world):
+    """One way to change a score after an appeal (the evaluation cycle's): the
+    manager's assessment of the line follows and the audit entry names the case."""
+    w = world
+    with bound_tenant(w.t):
+        db.session.add(LineAssessment(tenant_id=w.t, line_id=w.visits_line.id,
+                                      period_id=w.q3.id, manager_actual=D(10)))  # fmt: skip
+        db.session.commit()
+        case = w.raise_score()
+        decisions.uphold(w.t, case, w.hr_user, "CRM 记录属实")
+        db.session.commit()
+        assessment = db.session.scalar(
+            select(LineAssessment).where(LineAssessment.line_id == w.visits_line.id)
+        )
+        assert assessment.manager_actual == D(28)
+        entry = db.session.scalar(
+            select(AuditLog).where(AuditLog.action == "scorecard.appeal_upheld")
+        )
+        assert entry.after["case"] == case.id and entry.after["reason"] == "CRM 记录属实"
+        assert D(entry.after["actual"]) == D(28)
 
 
 def test_a_rejected_case_keeps_its_reason_and_the_person_sees_it(world, browser):
