@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from flask_babel import force_locale
+
 from jili.alerts.services import submit
 from jili.evaluation.services import followups, results
 from jili.extensions import db
