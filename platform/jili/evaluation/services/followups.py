@@ -24,11 +24,10 @@ from jili.accounts.roles import can
 from jili.alerts.models import ImprovementPlan
 from jili.alerts.services.plans import status
 from jili.evaluation.models import Scorecard
+from jili.evaluation.services.duties import HR_ROLES, Item
 from jili.extensions import db
 from jili.org.models import Person
 from jili.periods.models import Period
-
-HR_ROLES = (Role.OWNER, Role.ADMIN, Role.HR)
 
 
 @dataclass
@@ -70,14 +69,6 @@ def rating_plans(
         RatingPlan(plan, person, period, card.final_rating, status(plan, today))
         for plan, person, period, card in db.session.execute(q).all()
     ]
-
-
-@dataclass(frozen=True)
-class Item:
-    text: str
-    url: str
-    due: date | None
-    overdue: bool
 
 
 def _mine(row: RatingPlan, today: date, url: str) -> Item | None:
