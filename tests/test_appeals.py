@@ -13,10 +13,11 @@ from sqlalchemy import func, select, update
 
 from jili.appeals.models import AppealCase, AppealFile, CaseKind, CaseStatus, PayCorrection
 from jili.appeals.services import cases, decisions, rules
-from jili.evaluation.models import ScorecardLine
+from jili.evaluation.models import LineAssessment, ScorecardLine
 from jili.evaluation.services import scorecards
 from jili.extensions import db
 from jili.incentives.engine import calculate_period, latest_run, run_lines
+from jili.incentives.engine.corrections import CORRECTIONS_PLAN_ID
 from jili.incentives.models import PayoutLineRecord, TenantScheme
 from jili.models import AuditLog, Notification, Period, PeriodStatus
 from jili.tenancy import bound_tenant
@@ -155,6 +156,28 @@ def test_an_upheld_appeal_on_an_open_period_changes_the_scorecard(world):
         run = calculate_period(w.tenant, w.q3)
         bonus = [x.amount for x in run_lines(run, [w.ex.id]) if x.plan_id == w.bonus.id]
         assert bonus == [D("9216.00")]
+
+
+def test_an_upheld_appeal_goes_through_the_cycle_so_the_managers_assessment_follows(world):
+    """One way to change a score after an appeal (the evaluation cycle's): the
+    manager's assessment of the line follows and the audit entry names the case."""
+    w = world
+    with bound_tenant(w.t):
+        db.session.add(LineAssessment(tenant_id=w.t, line_id=w.visits_line.id,
+                                      period_id=w.q3.id, manager_actual=D(10)))  # fmt: skip
+        db.session.commit()
+        case = w.raise_score()
+        decisions.uphold(w.t, case, w.hr_user, "CRM 记录属实")
+        db.session.commit()
+        assessment = db.session.scalar(
+            select(LineAssessment).where(LineAssessment.line_id == w.visits_line.id)
+        )
+        assert assessment.manager_actual == D(28)
+        entry = db.session.scalar(
+            select(AuditLog).where(AuditLog.action == "scorecard.appeal_upheld")
+        )
+        assert entry.after["case"] == case.id and entry.after["reason"] == "CRM 记录属实"
+        assert D(entry.after["actual"]) == D(28)
 
 
 def test_a_rejected_case_keeps_its_reason_and_the_person_sees_it(world, browser):
@@ -332,17 +355,27 @@ def test_the_demo_company_carries_an_upheld_a_rejected_and_an_open_case(app, tmp
         period = db.session.get(Period, upheld.case_period_id)
         assert period.label == "2026-Q2"
         assert cycles.get_cycle(tenant.id, period.id).stage == CycleStage.FINAL
-        assert upheld.actual_upheld == upheld.actual_before + 8
+        # the manager counted only the visits with a sign-in; the appeal restores the
+        # self-assessed count, a performance-bonus band higher
         line = db.session.get(ScorecardLine, upheld.scorecard_line_id)
-        if period.status in (PeriodStatus.OPEN, PeriodStatus.CALCULATED):
-            assert line.actual == upheld.actual_upheld  # the scorecard itself changed
-            assert db.session.scalars(select(PayCorrection)).all() == []
-        else:  # its pay is out: any difference is paid in the next open quarter
-            fixes = db.session.scalars(select(PayCorrection)).all()
-            assert all(fix.case_id == upheld.id for fix in fixes)
+        assert upheld.actual_upheld > upheld.actual_before == line.actual
+        assert period.status == PeriodStatus.PUBLISHED  # its pay is out: a correction
+        (fix,) = db.session.scalars(select(PayCorrection)).all()
+        assert fix.case_id == upheld.id and fix.amount > 0
+        assert "recalculated" in fix.words and f"#{upheld.id}" in fix.words
+        paid_before = decisions.paid_in_run(tenant.id, period, upheld.person_id)
+        assert fix.amount < paid_before  # a band's difference, not the whole bonus
+        # the next open quarter's run pays it as a line of its own
+        q4 = db.session.get(Period, fix.period_id)
+        assert q4.label == "2026-Q4"
+        run = calculate_period(tenant, q4, confirm=True)
+        mine = [x for x in run_lines(run, [upheld.person_id])
+                if x.plan_id == CORRECTIONS_PLAN_ID]  # fmt: skip
+        assert [x.amount for x in mine] == [fix.amount]
     load_current(tmp_path, date(2026, 12, 1))  # a second load adds nothing
     with bound_tenant(tenant.id):
         assert db.session.scalar(select(func.count(AppealCase.id))) == 3
+        assert db.session.scalar(select(func.count(PayCorrection.id))) == 1
 
 
 def test_a_period_in_the_cycle_is_appealable_in_its_window_and_finalising_waits(world):

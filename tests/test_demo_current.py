@@ -167,6 +167,7 @@ def test_demo_logins_say_what_each_person_sees(runner):
     assert "attainment ranking" in by_email["manager@xinyi.example"]
     assert "huadong, xinyi (consultant)" in by_email["consultant@jili.example"]
     assert "incentive cost against revenue" in by_email["owner@shili.example"]
+    assert "paid as a correction" in by_email["admin@shili.example"]
 
 
 def test_a_managers_own_progress_is_the_team_roll_up(demo):

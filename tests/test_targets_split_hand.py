@@ -109,3 +109,12 @@ def test_who_may_and_another_companys_ids(shop, browser, make_tenant):
     assert outsider.get(
         f"/t/other{HAND}?period_id={shop.ids['2024']}&subject=t{shop.region.id}&metric=revenue"
     ).status_code == 404
+
+
+def test_the_split_button_says_split_down_in_chinese(shop, browser):
+    """The grid's split control is 分解 (to split a target down), not 分配方式."""
+    b = browser(shop.users["hr"])
+    url = shop.url(f"/targets/plan?period_id={shop.ids['2024']}")
+    for lang in ("zh-CN", "zh-TW"):
+        page = b.get(url, headers={"Accept-Language": lang}).text
+        assert '<button class="primary">分解</button>' in page and "分配方式" not in page

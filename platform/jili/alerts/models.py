@@ -74,6 +74,14 @@ class Alert(TenantScoped, db.Model):
     # [[period label, value as text], …] oldest first: what the rule saw
     values: Mapped[list] = mapped_column(JSON, default=list)
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Withdrawn when the rule no longer holds for its periods (kept, not deleted):
+    # when, and what the rule saw then ([[period label, value as text or None], …]).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    withdrawn_values: Mapped[list | None] = mapped_column(JSON, nullable=True)
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 class ImprovementPlan(TenantScoped, db.Model):

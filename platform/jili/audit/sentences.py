@@ -85,8 +85,7 @@ SENTENCES: dict[str, Any] = {
         "%(team_id)s"
     ),
     "adjustment.team_approve": _l(
-        "%(who)s approved changing the %(target)s target of the team %(team_id)s for "
-        "%(period_id)s"
+        "%(who)s approved changing the %(target)s target of the team %(team_id)s for %(period_id)s"
     ),
     "adjustment.team_reject": _l(
         "%(who)s rejected a request to change the %(target)s target of the team %(team_id)s"
@@ -146,6 +145,9 @@ SENTENCES: dict[str, Any] = {
     "alert_rule.update": _l("%(who)s changed an alert rule"),
     "alert_rule.delete": _l("%(who)s removed an alert rule"),
     "alert.raise": _l("%(who)s raised an alert for %(person_id)s"),
+    "alert.withdraw": _l(
+        "The alert for %(person_id)s of %(period_id)s was withdrawn: its rule no longer holds"
+    ),
     "improvement_plan.submit": _l("%(who)s wrote an improvement plan"),
     "improvement_plan.update": _l("%(who)s changed an improvement plan"),
     "improvement_plan.late": _l("%(who)s reported a late improvement plan of %(person_id)s"),
@@ -191,6 +193,7 @@ FIELD_LABELS: dict[str, Any] = {
     "person_id": _l("Person"),
     "period_id": _l("Period"),
     "period": _l("Period"),
+    "measured": _l("What the rule measured"),
     "employee_no": _l("Employee no."),
     "level": _l("Level"),
     "hire_date": _l("Hire date"),

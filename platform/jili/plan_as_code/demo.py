@@ -162,9 +162,13 @@ def _what(data: dict, row: dict) -> str:
     if data.get("kpis"):
         admin += (
             ", KPI library, scorecards and calibration, the evaluation cycle (one final with"
-            " an upheld and a rejected appeal, one in progress), appeals and pay inquiries"
+            " an upheld appeal paid as a correction in the next quarter and a rejected one,"
+            " one in progress), appeals and pay inquiries"
         )
-    admin += ", using the results (C plans, promotion list), the period review"
+    admin += (
+        ", using the results (C plans, also under alerts and in To do; promotion list),"
+        " the period review"
+    )
     if any(v.get("approval") == "proposed" for p in data.get("plans", []) for v in p["versions"]):
         admin += ", a plan change awaiting approval"
     return f"{admin}; {mine}" if mine else admin

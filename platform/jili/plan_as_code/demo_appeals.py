@@ -2,7 +2,10 @@
 publication window is open (demo_cycle calls :func:`add_cycle_appeals`), a
 salesperson's score appeal is upheld — its correction paid in the next open
 quarter — and another of theirs rejected with a reason; then the cycle is
-finalised. :func:`add_appeals` adds one pay inquiry still open, on their latest
+finalised. The upheld one changes their pay: their manager counted only the
+customer visits with a sign-in (:func:`manager_count`, 40 % of the target fewer,
+a performance-bonus band lower); the appeal shows the CRM records and restores
+the self-assessed count, so the correction line is worth something. :func:`add_appeals` adds one pay inquiry still open, on their latest
 published statement. Done once: a company that has such cases already is left
 alone. Cases are operational data: they are not part of what ``jili tenant
 export`` writes."""
@@ -17,7 +20,7 @@ from sqlalchemy import func, select
 from jili.accounts.models import Membership, Role, Tenant, User
 from jili.appeals.models import AppealCase, CaseKind
 from jili.appeals.services import cases, decisions
-from jili.evaluation.models import Kpi, Scorecard, ScorecardLine
+from jili.evaluation.models import Kpi, LineAssessment, Scorecard, ScorecardLine
 from jili.extensions import db
 from jili.org.models import Person
 from jili.periods.models import Period
@@ -26,9 +29,11 @@ from jili.tenancy import bound_tenant
 UPHELD = (  # the KPI, how much more the person claims, their reason, hr's answer
     "客户拜访",
     Decimal(8),
-    "CRM 里有 8 次拜访漏登，附拜访记录。",
-    "核对 CRM 与签到记录，8 次拜访属实。",
+    "CRM 里有 %s 次拜访只缺客户签到，附拜访记录和照片。",
+    "核对 CRM 拜访记录与照片，这些拜访属实，按自评数计。",
 )
+SIGN_IN_SHARE = Decimal("0.4")  # of the target: the visits the manager does not count
+CENT = Decimal("0.01")
 REJECTED = (
     "培训学时",
     Decimal("3.4"),
@@ -82,31 +87,70 @@ def _staff(tid: int):
     return db.session.execute(_staff_query(tid)).first()
 
 
-def _staff_query(tid: int, period_id: int | None = None):
-    query = (
+def _staff_query(tid: int):
+    return (
         select(Person, User)
         .join(User, User.id == Person.user_id)
         .join(Scorecard, (Scorecard.person_id == Person.id) & (Scorecard.tenant_id == tid))
         .where(Person.tenant_id == tid, Scorecard.rating.is_not(None))
         .order_by(Person.employee_no)
     )
-    if period_id is not None:
-        query = query.where(Scorecard.period_id == period_id)
-    return query
+
+
+def appellant(tid: int, period_id: int) -> tuple[Person, User, ScorecardLine] | None:
+    """Who appeals in the demo: the first salesperson (by employee number) with a
+    login and a scorecard of the period whose KPI set has the appealed KPI; with
+    that KPI's line."""
+    query = (
+        select(Person, User)
+        .join(User, User.id == Person.user_id)
+        .join(Scorecard, (Scorecard.person_id == Person.id) & (Scorecard.tenant_id == tid))
+        .where(Person.tenant_id == tid, Scorecard.period_id == period_id)
+        .order_by(Person.employee_no)
+    )
+    for person, user in db.session.execute(query):
+        line = _score_line(tid, person, UPHELD[0], period_id)
+        if line is not None:
+            return person, user, line
+    return None
+
+
+def manager_count(line: ScorecardLine, claimed: Decimal) -> Decimal:
+    """What the appellant's manager counts of the appealed KPI: only the visits
+    with a customer's sign-in, 40 % of the target fewer than claimed (at most the
+    target, never below 0). On a KPI weighted 30 % that is 12 points off the
+    total: a band lower in the performance bonus's coefficients (bands 10 wide
+    below 90), which the upheld appeal gives back."""
+    target = Decimal(line.target or 0)
+    counted = min(Decimal(claimed), target) - target * SIGN_IN_SHARE
+    return max(counted, Decimal(0)).quantize(CENT)
+
+
+def _self_actual(tid: int, line: ScorecardLine) -> Decimal | None:
+    return db.session.scalar(
+        select(LineAssessment.self_actual).where(
+            LineAssessment.tenant_id == tid, LineAssessment.line_id == line.id
+        )
+    )
+
+
+def _claim(tid: int, line: ScorecardLine, more: Decimal, reason: str, upheld: bool):
+    """(the actual claimed, the reason): the upheld appeal claims the person's
+    self-assessed value back when the manager counted less, else ``more``."""
+    current = cases.current_actual(tid, line) or Decimal(0)
+    own = _self_actual(tid, line) if upheld else None
+    claimed = own if own is not None and own > current else current + more
+    if "%s" in reason:
+        reason = reason % format((claimed - current).normalize(), "f")
+    return claimed, reason
 
 
 def add_cycle_appeals(tenant: Tenant, period: Period, raised: date) -> None:
     """An upheld and a rejected score appeal on ``period``, raised on ``raised``
     (inside its publication window) and decided; the caller finalises the cycle."""
     tid = tenant.id
-    staff = next(
-        (
-            (person, user)
-            for person, user in db.session.execute(_staff_query(tid, period.id))
-            if _score_line(tid, person, UPHELD[0], period.id) is not None
-        ),
-        None,
-    )  # the first salesperson whose KPI set has the appealed KPI
+    found = appellant(tid, period.id)
+    staff = found[:2] if found is not None else None
     decider = _decider(tid)
     if _has(tid, CaseKind.SCORE) or staff is None or decider is None:
         return
@@ -115,7 +159,7 @@ def add_cycle_appeals(tenant: Tenant, period: Period, raised: date) -> None:
         line = _score_line(tid, person, kpi, period.id)
         if line is None:
             continue
-        claimed = (cases.current_actual(tid, line) or Decimal(0)) + more
+        claimed, reason = _claim(tid, line, more, reason, upheld)
         case = cases.raise_case(
             tid, user, person, CaseKind.SCORE, today=raised, reason=reason,
             line_id=line.id, claimed=claimed,

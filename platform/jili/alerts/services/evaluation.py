@@ -18,6 +18,7 @@ from sqlalchemy import select
 from jili.accounts.models import Membership, Role, Tenant
 from jili.alerts.models import Alert, AlertRule, ImprovementPlan, Level, Measure
 from jili.alerts.services.measure import actual_value, attainment_percent
+from jili.alerts.services.withdrawal import withdraw_stale
 from jili.audit import services as audit
 from jili.extensions import db
 from jili.notifications.services import notify
@@ -30,6 +31,7 @@ from jili.workdays.services import add_working_days
 class Outcome:
     raised: list[Alert] = field(default_factory=list)
     plans: list[ImprovementPlan] = field(default_factory=list)
+    withdrawn: list[Alert] = field(default_factory=list)
 
 
 def _ended(tenant_id: int, kind: str, today: date) -> list[Period]:
@@ -76,17 +78,22 @@ def hr_user_ids(tenant_id: int) -> list[int]:
     )
 
 
-def _raise(rule: AlertRule, person: Person, streak, values, today: date, out: Outcome):
-    alert = Alert(
-        tenant_id=rule.tenant_id,
-        rule_id=rule.id,
-        person_id=person.id,
-        period_id=streak[-1].id,
-        level=rule.level,
-        metric=rule.metric,
-        values=[[p.label, str(v)] for p, v in zip(streak, values, strict=True)],
-    )
-    db.session.add(alert)
+def _raise(
+    rule: AlertRule, person: Person, streak, values, today: date, out: Outcome,
+    withdrawn: Alert | None = None,
+):  # fmt: skip
+    """A new alert, or ``withdrawn`` (the same rule, person and period) raised again."""
+    seen = [[p.label, str(v)] for p, v in zip(streak, values, strict=True)]
+    if withdrawn is not None:
+        alert = withdrawn
+        alert.withdrawn_at, alert.withdrawn_values = None, None
+        alert.level, alert.metric, alert.values = rule.level, rule.metric, seen
+    else:
+        alert = Alert(
+            tenant_id=rule.tenant_id, rule_id=rule.id, person_id=person.id,
+            period_id=streak[-1].id, level=rule.level, metric=rule.metric, values=seen,
+        )  # fmt: skip
+        db.session.add(alert)
     db.session.flush()
     out.raised.append(alert)
     audit.record(
@@ -99,7 +106,12 @@ def _raise(rule: AlertRule, person: Person, streak, values, today: date, out: Ou
               "metric": rule.metric}  # fmt: skip
     for pid in _people_to_tell(rule.tenant_id, person):
         notify(rule.tenant_id, person_id=pid, kind="alert_raised", params=params, link=link(alert))
-    if rule.level == Level.RED and rule.plan_days > 0:
+    has_plan = withdrawn is not None and db.session.scalar(
+        select(ImprovementPlan.id).where(
+            ImprovementPlan.tenant_id == rule.tenant_id, ImprovementPlan.alert_id == alert.id
+        )
+    )
+    if rule.level == Level.RED and rule.plan_days > 0 and not has_plan:
         plan = ImprovementPlan(
             tenant_id=rule.tenant_id,
             alert_id=alert.id,
@@ -115,9 +127,18 @@ def _raise(rule: AlertRule, person: Person, streak, values, today: date, out: Ou
                    link=link(alert))  # fmt: skip
 
 
+def _existing(tenant_id: int, person_ids: Iterable[int] | None) -> list[Alert]:
+    query = select(Alert).where(Alert.tenant_id == tenant_id)
+    if person_ids is not None:
+        query = query.where(Alert.person_id.in_(sorted(set(person_ids)) or [-1]))
+    return list(db.session.scalars(query.order_by(Alert.id)))
+
+
 def evaluate(tenant_id: int, today: date, person_ids: Iterable[int] | None = None) -> Outcome:
-    """Raise what the active rules find as of ``today`` (the caller commits);
-    for ``person_ids`` only, when given (after a change that concerns them)."""
+    """Raise what the active rules find as of ``today``, and withdraw the alerts
+    whose rule no longer holds (:mod:`jili.alerts.services.withdrawal`); the
+    caller commits. For ``person_ids`` only, when given (after a change that
+    concerns them)."""
     out = Outcome()
     rules = db.session.scalars(
         select(AlertRule)
@@ -130,14 +151,23 @@ def evaluate(tenant_id: int, today: date, person_ids: Iterable[int] | None = Non
     people = db.session.scalars(query.order_by(Person.employee_no)).all()
     if not people:
         return out
-    # the periods each rule has already alerted a person about: an alert covers the
-    # periods of its streak, and a new alert needs periods not covered yet
-    covered: dict[tuple[int, int], set[str]] = {}
-    for rule_id, person_id, values in db.session.execute(
-        select(Alert.rule_id, Alert.person_id, Alert.values).where(Alert.tenant_id == tenant_id)
-    ).all():
-        covered.setdefault((rule_id, person_id), set()).update(v[0] for v in values or ())
     ended: dict[str, list[Period]] = {}
+    existing = _existing(tenant_id, person_ids)
+    out.withdrawn = withdraw_stale(
+        tenant_id, rules, existing, today, lambda kind: ended.setdefault(
+            kind, _ended(tenant_id, kind, today)), _value,
+    )  # fmt: skip
+    # the periods each rule has already alerted a person about: an alert covers the
+    # periods of its streak, and a new alert needs periods not covered yet (a
+    # withdrawn alert covers none: its rule may hold again)
+    covered: dict[tuple[int, int], set[str]] = {}
+    gone: dict[tuple[int, int, int], Alert] = {}
+    for alert in existing:
+        if alert.is_withdrawn:
+            gone[alert.rule_id, alert.person_id, alert.period_id] = alert
+        else:
+            key = (alert.rule_id, alert.person_id)
+            covered.setdefault(key, set()).update(v[0] for v in alert.values or ())
     for rule in rules:
         periods = ended.setdefault(rule.period_kind, _ended(tenant_id, rule.period_kind, today))
         if len(periods) < rule.periods:
@@ -149,5 +179,6 @@ def evaluate(tenant_id: int, today: date, person_ids: Iterable[int] | None = Non
                 continue
             values = [_value(rule, tenant_id, p, person.id, today) for p in streak]
             if all(v is not None and v < threshold for v in values):
-                _raise(rule, person, streak, values, today, out)
+                again = gone.get((rule.id, person.id, streak[-1].id))
+                _raise(rule, person, streak, values, today, out, again)
     return out

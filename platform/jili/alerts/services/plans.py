@@ -76,13 +76,19 @@ def submit(
 
 
 def notify_late(tenant_id: int, today: date) -> list[ImprovementPlan]:
-    """Tell the manager and hr (once) about each plan past its due date."""
+    """Tell the manager and hr (once) about each plan past its due date (not
+    the plans of withdrawn alerts)."""
+    withdrawn = select(Alert.id).where(
+        Alert.tenant_id == tenant_id, Alert.withdrawn_at.is_not(None)
+    )
     plans = db.session.scalars(
         select(ImprovementPlan).where(
             ImprovementPlan.tenant_id == tenant_id,
             ImprovementPlan.submitted_on.is_(None),
             ImprovementPlan.due_date < today,
             ImprovementPlan.late_notified.is_(False),
+            # a withdrawn alert's plan is no longer asked for
+            ImprovementPlan.alert_id.is_(None) | ImprovementPlan.alert_id.not_in(withdrawn),
         )
     ).all()
     for plan in plans:

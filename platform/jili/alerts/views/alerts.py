@@ -19,6 +19,8 @@ from jili.alerts import services
 from jili.alerts.models import Alert, AlertRule, ImprovementPlan
 from jili.alerts.services.plans import STATUS_LABELS
 from jili.alerts.services.rules import LEVEL_LABELS, MEASURE_LABELS, metric_label
+from jili.evaluation.services import followups
+from jili.evaluation.services.results import OUTCOMES, lowest_label
 from jili.extensions import db
 from jili.org import visibility
 from jili.org.models import Person
@@ -53,7 +55,7 @@ def _rows(late_only: bool) -> list[dict]:
     rows = []
     for alert, person, period, rule, plan in db.session.execute(q).all():
         state = services.status(plan, today) if plan is not None else None
-        if late_only and state not in ("late", "submitted_late"):
+        if late_only and (state not in ("late", "submitted_late") or alert.is_withdrawn):
             continue
         rows.append(
             dict(alert=alert, person=person, period=period, rule=rule, plan=plan, state=state)
@@ -61,9 +63,22 @@ def _rows(late_only: bool) -> list[dict]:
     return rows
 
 
+def _rating_plans(late_only: bool) -> list:
+    """The improvement plans C ratings opened, along the same visibility rule."""
+    rows = followups.rating_plans(
+        g.tenant.id, _today(), condition=visibility.person_condition(ImprovementPlan.person_id)
+    )
+    if late_only:
+        rows = [r for r in rows if r.state in ("late", "submitted_late")]
+    return rows
+
+
 def _context(late_only: bool = False) -> dict:
     return {
         "rows": _rows(late_only),
+        "rating_plans": _rating_plans(late_only),
+        "outcomes": OUTCOMES,
+        "low_label": lowest_label(g.tenant.id),
         "late_only": late_only,
         "describe": services.describe,
         "level_label": lambda v: LEVEL_LABELS.get(v, v),

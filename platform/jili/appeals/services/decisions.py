@@ -34,8 +34,9 @@ from jili.appeals.services.cases import log, tell
 from jili.appeals.services.rules import AppealError
 from jili.audit import services as audit
 from jili.dbtypes import utcnow
-from jili.evaluation.models import Scorecard, ScorecardLine
-from jili.evaluation.services import scorecards
+from jili.evaluation.models import ScorecardLine
+from jili.evaluation.services import cycle
+from jili.evaluation.services.library import EvaluationError
 from jili.extensions import db
 from jili.incentives.engine import corrections, latest_run
 from jili.incentives.engine.corrections import CORRECTIONS_PLAN_ID
@@ -121,7 +122,7 @@ def uphold(
             raise AppealError(_("Enter the actual value to uphold (0 or more)."))
         case.actual_upheld = actual
         if period.status in CALCULABLE:
-            score_changed_after_appeal(tenant_id, case, actual, user)
+            score_changed_after_appeal(tenant_id, case, actual, user, note)
         else:  # published or closed: its pay is out, the correction pays the difference
             correction = _score_correction(tenant_id, case, period, user)
     else:
@@ -145,26 +146,24 @@ def _finish(tenant_id: int, case: AppealCase, user, status: CaseStatus, note: st
 # --- score appeals ------------------------------------------------------------------
 
 
-def score_changed_after_appeal(tenant_id: int, case: AppealCase, actual: Decimal, user) -> None:
+def score_changed_after_appeal(
+    tenant_id: int, case: AppealCase, actual: Decimal, user, reason: str
+) -> None:
     """Change the appealed scorecard line's actual and recompute the scorecard
-    (total, rating, the metric values the performance bonus reads). Audited."""
+    (total, rating, the metric values the performance bonus reads), through the
+    evaluation cycle's own :func:`jili.evaluation.services.cycle.score_changed_after_appeal`
+    so the manager's assessment of the line follows; audited with the case."""
     line = db.session.scalar(
         select(ScorecardLine).where(
             ScorecardLine.tenant_id == tenant_id, ScorecardLine.id == case.scorecard_line_id
         )
     )
-    card = db.session.scalar(
-        select(Scorecard).where(Scorecard.tenant_id == tenant_id, Scorecard.id == line.scorecard_id)
-    )
-    before = {"actual": line.actual, "total": card.total, "rating": card.rating}
-    line.actual = actual
-    scorecards.compute(card)
-    audit.record(
-        "scorecard.appeal", card, tenant_id=tenant_id, actor=user,
-        before={**before, "person_id": card.person_id},
-        after={"actual": line.actual, "total": card.total, "rating": card.rating,
-               "person_id": card.person_id, "kpi": case.kpi_name, "case": case.id},
-    )  # fmt: skip
+    try:
+        cycle.score_changed_after_appeal(
+            line, actual, reason, user, case_id=case.id, kpi=case.kpi_name
+        )  # fmt: skip
+    except EvaluationError as exc:
+        raise AppealError(str(exc)) from exc
 
 
 def kpi_total_with(

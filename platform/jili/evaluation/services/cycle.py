@@ -84,7 +84,11 @@ def save_settings(tenant_id: int, values: dict[str, int]) -> bool:
             raise EvaluationError(_("Unknown setting %(key)s.", key=key))
         if not isinstance(value, int) or not 0 <= value <= MAX_DAYS:
             raise EvaluationError(
-                _("%(field)s: a whole number from 0 to %(n)d.", field=SETTING_LABELS[key], n=MAX_DAYS)
+                _(
+                    "%(field)s: a whole number from 0 to %(n)d.",
+                    field=SETTING_LABELS[key],
+                    n=MAX_DAYS,
+                )
             )
     before = settings(tenant_id)
     after = {**before, **values}
@@ -97,7 +101,9 @@ def save_settings(tenant_id: int, values: dict[str, int]) -> bool:
     for key, value in after.items():
         setattr(row, key, value)
     db.session.flush()
-    record("evaluation_cycle.settings", row, object_type="CycleSettings", before=before, after=after)
+    record(
+        "evaluation_cycle.settings", row, object_type="CycleSettings", before=before, after=after
+    )
     return True
 
 
@@ -143,7 +149,9 @@ def open_cycles(tenant_id: int) -> list[EvaluationCycle]:
     return list(
         db.session.scalars(
             select(EvaluationCycle)
-            .where(EvaluationCycle.tenant_id == tenant_id, EvaluationCycle.stage != CycleStage.FINAL)
+            .where(
+                EvaluationCycle.tenant_id == tenant_id, EvaluationCycle.stage != CycleStage.FINAL
+            )
             .order_by(EvaluationCycle.period_id)
         )
     )
@@ -189,7 +197,9 @@ def start(tenant_id: int, period: Period, today: date) -> EvaluationCycle:
             _("Period %(label)s is closed: its scorecards cannot change.", label=period.label)
         )
     if get_cycle(tenant_id, period.id) is not None:
-        raise EvaluationError(_("The evaluation cycle of %(label)s has started already.", label=period.label))
+        raise EvaluationError(
+            _("The evaluation cycle of %(label)s has started already.", label=period.label)
+        )
     if not scorecards.cards(tenant_id, period):
         raise EvaluationError(_("Create the scorecards of %(label)s first.", label=period.label))
     cycle = EvaluationCycle(
@@ -306,11 +316,18 @@ def appeal_window_open(tenant_id: int, period_id: int, today: date) -> bool:
 
 
 def score_changed_after_appeal(
-    scorecard_line: ScorecardLine, new_actual_or_score: Decimal, reason: str, actor=None
+    scorecard_line: ScorecardLine,
+    new_actual_or_score: Decimal,
+    reason: str,
+    actor=None,
+    *,
+    case_id: int | None = None,
+    kpi: str | None = None,
 ) -> Scorecard:
-    """Apply an upheld appeal on a score: the line's actual becomes
-    ``new_actual_or_score``, the card is scored, totalled and rated again (and
-    the performance bonus reads it). Only in an open period; audited."""
+    """Apply an upheld appeal on a score: the line's actual (and the manager's
+    assessment of it) becomes ``new_actual_or_score``, the card is scored,
+    totalled and rated again (and the performance bonus reads it). Only in an
+    open period; audited, with the appeal case and KPI when given."""
     period = db.session.get(Period, scorecard_line.period_id)
     if period is None or period.is_closed:
         raise EvaluationError(
@@ -349,6 +366,7 @@ def score_changed_after_appeal(
         before=before,
         after={"actual": value, "score": scorecard_line.score, "total": card.total,
                "rating": card.final_rating, "reason": reason, "person_id": card.person_id,
-               "period_id": card.period_id},
+               "period_id": card.period_id,
+               **({"case": case_id, "kpi": kpi} if case_id is not None else {})},
     )  # fmt: skip
     return card

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from jili.accounts.roles import can, require
+from jili.alerts import tasks as alert_tasks
 from jili.evaluation.forms import AdjustForm
 from jili.evaluation.models import KpiSource, Scorecard
 from jili.evaluation.services import assessments, library, ratings, scorecards
@@ -77,7 +78,8 @@ def _list_context() -> dict:
         "cycle": cycle,
         "cycle_label": cycles.STAGE_LABELS[cycle.stage.value] if cycle else "",
         "me_id": me.id if me else None,
-        "hide_own": bool(period) and not can("scorecards.edit")
+        "hide_own": bool(period)
+        and not can("scorecards.edit")
         and not cycles.published(g.tenant.id, period.id),
         "scorable": {c.id for c in rows if c.person_id in team} if me else set(),
         "rows": rows,
@@ -173,6 +175,8 @@ def scorecard(card_id: int):
         page = render_template("evaluation/scorecard.html", **_card_context(card, str(exc)))
         return page, 422
     db.session.commit()
+    # KPI values the alert rules may read changed: raise or withdraw alerts now
+    alert_tasks.after_change(g.tenant.id, person_ids=[card.person_id], queued=False)
     flash(_("Scorecard saved."), "success")
     url = url_for("tenant.scorecard", card_id=card.id)
     return saved(url, "evaluation/scorecard.html", **_card_context(card))

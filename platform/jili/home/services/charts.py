@@ -34,6 +34,33 @@ class Words:
 
 
 _COLOURS = {"low": "#b42318", "mid": "#b7791f", "done": "#1e7d4f", "": "#2f6fb0"}
+FONT_PX = 14
+GUTTER_MIN = 96  # the label gutter of a chart with short labels (names of people)
+GUTTER_SHARE = Decimal("0.4")  # long labels widen the gutter up to this share of the width
+
+
+def text_px(text: str, size: int = FONT_PX) -> int:
+    """About how wide ``text`` is drawn: a full em for CJK and other wide
+    characters, 0.6 em for the rest (generous for Latin letters and digits)."""
+    wide = sum(1 for ch in text if ord(ch) >= 0x1100)
+    px = size * wide + Decimal("0.6") * size * (len(text) - wide)
+    return int(px.to_integral_value(rounding=ROUND_CEILING))
+
+
+def fit(text: str, room: int) -> str:
+    """``text`` cut with an ellipsis to fit ``room`` pixels (whole when it fits)."""
+    if text_px(text) <= room:
+        return text
+    while text and text_px(text + "…") > room:
+        text = text[:-1]
+    return text + "…"
+
+
+def gutter(labels: Sequence[str], width: int) -> int:
+    """The label gutter: wide enough for the longest label, at least
+    ``GUTTER_MIN``, at most ``GUTTER_SHARE`` of the chart's width."""
+    longest = max((text_px(label) for label in labels), default=0)
+    return max(GUTTER_MIN, min(longest + 16, int(width * GUTTER_SHARE)))
 
 
 def _open(width: int, height: int, words: Words, chart_id: str) -> list[str]:
@@ -61,9 +88,12 @@ def hbar_chart(
     """Horizontal bars, one per row, largest first as given (a ranking): the label
     on the left, the value at the bar's end, dashed lines at ``marks`` (e.g. 70, 80,
     100 %). ``format_tick`` writes the axis' numbers (default ``format_value``: give
-    a shorter one for amounts); ``right`` leaves room for the longest value."""
+    a shorter one for amounts); ``right`` leaves room for the longest value. The
+    label gutter widens for long labels (:func:`gutter`); a label still too long
+    is cut with an ellipsis and carries its whole text in a ``<title>``."""
     format_tick = format_tick or format_value
-    left, top, bottom, row = 96, 30, 52, 28
+    left = gutter([b.label for b in bars], width)
+    top, bottom, row = 30, 52, 28
     height = top + bottom + row * max(len(bars), 1)
     plot_w = Decimal(width - left - right)
     high = max([b.value for b in bars] + list(marks) + [Decimal(1)])
@@ -93,10 +123,11 @@ def hbar_chart(
     for i, bar in enumerate(bars):
         y = top + row * i
         w = _px(x_of(bar.value) - left)
-        label = bar.label if len(bar.label) <= 8 else bar.label[:7] + "…"
+        label = fit(bar.label, left - 12)
+        whole = f"<title>{escape(bar.label)}</title>" if label != bar.label else ""
         out.append(
             f'<text class="y-tick" x="{left - 8}" y="{y + row // 2}" text-anchor="end" '
-            f'dominant-baseline="middle" fill="#1f2933">{escape(label)}</text>'
+            f'dominant-baseline="middle" fill="#1f2933">{whole}{escape(label)}</text>'
             f'<rect class="bar {escape(bar.css)}" x="{left}" y="{y + 4}" width="{w}" '
             f'height="{row - 8}" fill="{_COLOURS.get(bar.css, _COLOURS[""])}">'
             f"<title>{escape(bar.label)}: {escape(format_value(bar.value))}</title></rect>"

@@ -30,6 +30,15 @@ def _evaluation(tenant_id: int, me, role: str, today: date) -> list:
 PROVIDERS.append(_evaluation)
 
 
+def _improvement_plans(tenant_id: int, me, role: str, today: date) -> list:
+    from jili.evaluation.services.followups import home_items
+
+    return home_items(tenant_id, me, role, today)
+
+
+PROVIDERS.append(_improvement_plans)
+
+
 def owed_items(tenant_id: int, me, role: str, today: date) -> list:
     """Every provider's items, overdue first, then by due date (undated last)."""
     items = [item for provider in PROVIDERS for item in provider(tenant_id, me, role, today)]
