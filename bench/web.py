@@ -76,9 +76,27 @@ def generate_with_logins(url: str, people: int, transactions: int) -> dict:
     company.QUARTER = current_quarter(datetime.now(ZoneInfo("Asia/Shanghai")).date())
     made = company.generate(url, people, transactions)
     made["quarter"] = company.QUARTER[0]
+    _advance_sequences(url)
     _build_facts(url)  # the generator writes credits past the facts table's upkeep
     made["seen"] = _logins(url)
     return made
+
+
+def _advance_sequences(url: str) -> None:
+    """PostgreSQL: the generator inserts rows with their ids, past the sequences;
+    move each to its table's highest id so the logins' rows get new ones."""
+    if not url.startswith("postgresql"):
+        return
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for table in ("person", "team", "period", "sales_transaction", "sales_credit"):
+            conn.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT coalesce(max(id), 1) FROM {table}))"
+            )
+    engine.dispose()
 
 
 def _build_facts(url: str) -> None:
@@ -293,39 +311,23 @@ def _count(box: list[int]) -> None:
 
 ANALYSIS = """## Where the time goes
 
-- **The company part of the estimate, once per inputs stamp.** Pools (excess pool,
-  profit sharing), the mentor award and a manager's roll-up pay one person according to
-  everyone else, so an estimate needs every active plan calculated over the company.
-  ``jili.incentives.services.estimates`` does that once per *inputs stamp* and keeps it
-  in the worker's memory (an LRU of 8 tenant-periods); a staff home reads one person's
-  amounts from it, a manager home sums the team's, and the simulator varies one person
-  on its facts. The **first** column is that calculation: building the facts (about
-  3 s at 10,000 people on a quiet machine) and the six plans (0.1 s excess pool, 0.2 s
-  mentor award, 0.5 s performance bonus, 0.4 s profit sharing, 0.4 s special awards,
-  1.3 s tiered commission). Each gunicorn worker pays it once per change of the inputs.
-- **The stamp is the floor of every later request.** It is read on each request so a
-  changed input is never served stale: one string aggregate each over the people,
-  teams and the period's targets, KPI values, profit and awards, and a count / highest
-  id / id sum over the period's credits (one pass over the covering index, 210,000
-  entries) — roughly 0.2–0.3 s on a quiet machine, several times that under load. To
-  go below it, the inputs need a version that writes maintain (a per-tenant counter
-  bumped by triggers on the input tables), making the stamp one row read.
-- **Manager views.** The team's payout is a sum over the cached per-person amounts,
-  the ranking reads the cached facts (own sales, no roll-up), and revenue by region
-  and product line is one grouped query that reads the team's people first and then
-  only their credits (the person × date index), not the company's. A region manager's
-  page also renders every one of 2,500 names in the under-80 % / under-70 % lists
-  (one ``url_for`` for the page, not per name).
-- **Simulator.** After the first request of a period the company's facts come from the
-  same cache; a person's curve (21 points) is then cached per inputs stamp, so moving
-  the slider along the 10 % steps costs the stamp and the rendering, and a value off
-  the steps one more calculation per plan, once. A person's **first** curve of a pool
-  plan still calculates that plan 21 times over 10,000 people (about 0.7 s a point for
-  the three pool plans together): that is where the 0.3 s target is missed. Meeting it
-  needs an optional hook in the scheme API letting a pool plugin prepare the rest of
-  the company once and pay one changed person (the team's pool and the other members'
-  excess; the sum of KPI weights; a mentee's first deal) — plugins and the scheme API,
-  not done here."""
+- **The company part of the estimate, once per inputs version.** Pools, the mentor
+  award and a manager's roll-up pay one person according to everyone else, so an
+  estimate needs every active plan calculated over the company:
+  ``jili.incentives.services.estimates`` does it once per *inputs stamp* and keeps it
+  in the worker's memory (an LRU of 8 tenant-periods). The **first** column is that
+  calculation (building the facts and the six plans); each gunicorn worker pays it once
+  per change of the inputs.
+- **The stamp is one row read.** The database renews a company's ``inputs_version``
+  token on every write to an input table (triggers, migration 0023: per row on SQLite,
+  once per transaction on PostgreSQL), so a request reads that row and the plans and
+  budget policy it reads anyway — no aggregate over the people, targets or credits.
+- **Manager views.** The team's payout sums the cached per-person amounts, the ranking
+  reads the cached facts, region and product line sum the cached slices; the alert
+  lists show the 20 lowest and link to the whole list, 50 a page. What is left is
+  loading the team's people (2,500 rows for a region) and rendering.
+- **Simulator** (not changed here): a person's first curve of a pool plan calculates
+  that plan 21 times over the company; see the scheme hook for pool plugins."""
 
 
 def _row(words: str, seen: int, p: dict, owner: float, target: float, first=None):

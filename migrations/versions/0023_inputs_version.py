@@ -8,8 +8,8 @@ The estimate cache (``jili.incentives.services.estimates``) used to read a diges
 every input on each request (string aggregates over people, teams, targets, KPI
 values, profit and awards, and sums over the period's credits). ``inputs_version``
 holds one row per company whose ``token`` triggers on the input tables renew on every
-insert, update and delete — per row on SQLite, per statement on PostgreSQL (from the
-statement's transition table) — so the stamp becomes one row read, and raw-SQL and
+insert, update and delete — per row on SQLite; on PostgreSQL per statement (from the
+statement's transition table) and once per transaction (``xact``) — so the stamp becomes one row read, and raw-SQL and
 bulk writes count too. Tenant-owned: row-level security and, on PostgreSQL, the
 ``(tenant_id, id)`` primary key like every other tenant table.
 """
@@ -31,6 +31,7 @@ def upgrade():
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("changes", sa.BigInteger(), nullable=False),
         sa.Column("token", sa.BigInteger(), nullable=False),
+        sa.Column("xact", sa.BigInteger(), nullable=True),
         sa.Column("tenant_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["tenant_id"],

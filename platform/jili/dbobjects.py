@@ -111,20 +111,29 @@ _SQLITE_BUMP = """CREATE TRIGGER IF NOT EXISTS {table}_inputs_{op} AFTER {event}
          ON CONFLICT (tenant_id) DO UPDATE SET changes = changes + 1, token = excluded.token;
    END"""
 
-#: One bump per statement and tenant, from the statement's transition table.
+#: One bump per transaction and tenant, from the statement's transition table. A
+#: transaction renews the token at its first write and records its id (``xact``); its
+#: later statements leave the row alone (``WHERE``) — updating one row once per
+#: statement would leave a chain of row versions the next update must walk, quadratic
+#: over a transaction of many statements. The estimate cache never shares a result
+#: computed inside a transaction that wrote inputs (``xact`` is its own).
 PG_BUMP_FUNCTION = """CREATE OR REPLACE FUNCTION jili_inputs_changed() RETURNS trigger
    LANGUAGE plpgsql AS $$
    BEGIN
      IF TG_OP = 'DELETE' THEN
-       INSERT INTO inputs_version AS v (tenant_id, changes, token)
-       SELECT t, 1, floor((random() - 0.5) * 9e18)::bigint
+       INSERT INTO inputs_version AS v (tenant_id, changes, token, xact)
+       SELECT t, 1, floor((random() - 0.5) * 9e18)::bigint, txid_current()
          FROM (SELECT DISTINCT tenant_id AS t FROM jili_old_rows) s
-       ON CONFLICT (tenant_id) DO UPDATE SET changes = v.changes + 1, token = excluded.token;
+       ON CONFLICT (tenant_id) DO UPDATE
+         SET changes = v.changes + 1, token = excluded.token, xact = excluded.xact
+         WHERE v.xact IS DISTINCT FROM excluded.xact;
      ELSE
-       INSERT INTO inputs_version AS v (tenant_id, changes, token)
-       SELECT t, 1, floor((random() - 0.5) * 9e18)::bigint
+       INSERT INTO inputs_version AS v (tenant_id, changes, token, xact)
+       SELECT t, 1, floor((random() - 0.5) * 9e18)::bigint, txid_current()
          FROM (SELECT DISTINCT tenant_id AS t FROM jili_new_rows) s
-       ON CONFLICT (tenant_id) DO UPDATE SET changes = v.changes + 1, token = excluded.token;
+       ON CONFLICT (tenant_id) DO UPDATE
+         SET changes = v.changes + 1, token = excluded.token, xact = excluded.xact
+         WHERE v.xact IS DISTINCT FROM excluded.xact;
      END IF;
      RETURN NULL;
    END $$"""
@@ -138,7 +147,8 @@ _PG_EVENTS = (
 
 def inputs_version_statements(dialect_name: str, tables: Iterable[str] = INPUT_TABLES) -> list[str]:
     """Triggers bumping ``inputs_version`` on every write to the input ``tables``:
-    SQLite per row (it has no statement triggers), PostgreSQL per statement.
+    SQLite per row (it has no statement triggers), PostgreSQL per statement, once
+    per transaction (:data:`PG_BUMP_FUNCTION`).
 
     SQLite drops a table's triggers when Alembic's batch mode copies the table: a
     migration that rebuilds one of these tables must run these statements again

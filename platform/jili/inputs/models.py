@@ -235,7 +235,8 @@ class InputsVersion(TenantScoped, db.Model):
     awards, scorecards and rating bands.
 
     Kept by the database itself (triggers from :mod:`jili.dbobjects`, so raw SQL and
-    bulk statements count as much as the ORM; PostgreSQL bumps once per statement).
+    bulk statements count as much as the ORM): SQLite renews it on every row written,
+    PostgreSQL once per writing transaction (at its first write; ``xact`` says which).
     The token is random, not a counter, so a rolled-back write or a rebuilt database
     never hands out a version an earlier state already had. No code writes it."""
 
@@ -244,3 +245,5 @@ class InputsVersion(TenantScoped, db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     changes: Mapped[int] = mapped_column(BigInteger, default=0)
     token: Mapped[int] = mapped_column(BigInteger, default=0)
+    # PostgreSQL: the transaction that renewed the token (its later writes do not)
+    xact: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from sqlalchemy import func, select
 
@@ -93,11 +94,11 @@ class TeamPeriod:
     budget: BudgetShare | None = None
     places: int = 2
 
-    @property
+    @cached_property
     def under_80(self) -> list[Attainment]:
         return in_band(self.ranking, "under-80")
 
-    @property
+    @cached_property
     def under_70(self) -> list[Attainment]:
         return in_band(self.ranking, "under-70")
 

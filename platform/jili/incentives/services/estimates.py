@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import event, select
+from sqlalchemy import event, func, literal, select
 from sqlalchemy.orm import Session
 
 from jili.extensions import db
@@ -148,7 +148,9 @@ def _company_estimate(tenant_id, currency, period, entries) -> CompanyEstimate:
     with key_lock:  # one calculation per stamp, even when requests arrive together
         with _LOCK:
             found = _CACHE.get(key)
-        if found is None:
+        if found is None and stamp.endswith(":own"):  # this transaction wrote inputs
+            found = _calculate(tenant_id, currency, period, entries, policy, once, key)
+        elif found is None:
             found = _calculate(tenant_id, currency, period, entries, policy, once, key)
             with _LOCK:
                 _CACHE[key] = found
@@ -253,20 +255,31 @@ def inputs_stamp(
         ("once", sorted((k, sorted(v)) for k, v in once.items())),
     ]
     digest.update(json.dumps(head, default=str, sort_keys=True, ensure_ascii=False).encode())
-    digest.update(b"\x1e" + inputs_version(tenant_id).encode())
-    return digest.hexdigest()
+    version = inputs_version(tenant_id)
+    digest.update(b"\x1e" + version.encode())
+    return digest.hexdigest() + (":own" if ":own-" in version else "")
 
 
 def inputs_version(tenant_id: int) -> str:
     """The company's inputs version: one row the database renews on every write to
     an input table (:class:`jili.inputs.models.InputsVersion`); "none" before the
-    first write."""
+    first write.
+
+    On PostgreSQL a transaction renews the token once, at its first write, so inside
+    a transaction that has written inputs the token does not move with its later
+    writes: there the version is unique to this read, and what is calculated on it
+    is never shared with another request."""
+    mine = literal(False)
+    if db.session.get_bind().dialect.name == "postgresql":
+        mine = func.coalesce(InputsVersion.xact == func.txid_current_if_assigned(), False)
     row = db.session.execute(
-        select(InputsVersion.token, InputsVersion.changes).where(
+        select(InputsVersion.token, InputsVersion.changes, mine).where(
             InputsVersion.tenant_id == tenant_id
         )
     ).one_or_none()
-    return "none" if row is None else f"{row[1]}:{row[0]}"
+    if row is None:
+        return "none"
+    return f"{row[1]}:{row[0]}" + (f":own-{uuid.uuid4().hex}" if row[2] else "")
 
 
 def _plan_part(entry: PlanEntry) -> list:
