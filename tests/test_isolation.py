@@ -212,6 +212,7 @@ def _process_objects(tenant, person, period) -> dict:
         "request_id": request.id, "note_id": note.id, "alert_id": alert.id,
         "evidence_id": card.id,  # the card is B's: any evidence id under it is a 404
         "improvement_id": plan.id,
+        "band": "under-70",  # the manager's alert list (with B's period: a 404)
     }  # fmt: skip
 
 

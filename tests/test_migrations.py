@@ -121,6 +121,11 @@ def test_flask_db_upgrade_on_an_empty_sqlite_file_reaches_head_and_matches_the_m
     _assert_database_objects(app)
 
 
+def _inputs_triggers() -> set[str]:
+    """The triggers renewing the inputs version (migration 0023): three per input table."""
+    return {f"{t}_inputs_{op}" for t in dbobjects.INPUT_TABLES for op in ("ins", "upd", "del")}
+
+
 def _assert_database_objects(app) -> None:
     """The triggers (and on PostgreSQL the policies) the migrations must create."""
     with app.app_context(), db.engine.connect() as conn:
@@ -129,6 +134,7 @@ def _assert_database_objects(app) -> None:
                 conn.scalars(text("select name from sqlite_master where type = 'trigger'"))
             )
             assert {"audit_log_no_update", "audit_log_no_delete"} <= triggers
+            assert _inputs_triggers() <= triggers, sorted(_inputs_triggers() - triggers)
             return
         assert (
             conn.scalar(
@@ -139,6 +145,15 @@ def _assert_database_objects(app) -> None:
             )
             == 1
         )
+        inputs = set(
+            conn.scalars(
+                text(
+                    "select tgname from pg_trigger where not tgisinternal "
+                    "and tgfoid = to_regproc('jili_inputs_changed')"
+                )
+            )
+        )
+        assert _inputs_triggers() <= inputs, sorted(_inputs_triggers() - inputs)
         missing = []
         for table in dbobjects.tenant_tables(db.metadata):
             row = conn.execute(

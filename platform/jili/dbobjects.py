@@ -88,6 +88,105 @@ END $$"""
     ]
 
 
+#: The tables an estimate reads (jili.incentives.services.estimates): a write to any of
+#: them gives its tenant a new ``inputs_version.token``.
+INPUT_TABLES = (
+    "metric_value",
+    "one_off_award",
+    "period",
+    "person",
+    "profit_entry",
+    "rating_band",
+    "sales_credit",
+    "sales_fact",
+    "sales_target",
+    "sales_transaction",
+    "scorecard",
+    "team",
+)
+
+_SQLITE_BUMP = """CREATE TRIGGER IF NOT EXISTS {table}_inputs_{op} AFTER {event} ON {table}
+   BEGIN INSERT INTO inputs_version (tenant_id, changes, token)
+         VALUES ({row}.tenant_id, 1, random())
+         ON CONFLICT (tenant_id) DO UPDATE SET changes = changes + 1, token = excluded.token;
+   END"""
+
+#: One bump per transaction and tenant, from the statement's transition table. A
+#: transaction renews the token at its first write and records its id (``xact``); its
+#: later statements leave the row alone (``WHERE``) — updating one row once per
+#: statement would leave a chain of row versions the next update must walk, quadratic
+#: over a transaction of many statements. The estimate cache never shares a result
+#: computed inside a transaction that wrote inputs (``xact`` is its own).
+PG_BUMP_FUNCTION = """CREATE OR REPLACE FUNCTION jili_inputs_changed() RETURNS trigger
+   LANGUAGE plpgsql AS $$
+   BEGIN
+     IF TG_OP = 'DELETE' THEN
+       INSERT INTO inputs_version AS v (tenant_id, changes, token, xact)
+       SELECT t, 1, floor((random() - 0.5) * 9e18)::bigint, txid_current()
+         FROM (SELECT DISTINCT tenant_id AS t FROM jili_old_rows) s
+       ON CONFLICT (tenant_id) DO UPDATE
+         SET changes = v.changes + 1, token = excluded.token, xact = excluded.xact
+         WHERE v.xact IS DISTINCT FROM excluded.xact;
+     ELSE
+       INSERT INTO inputs_version AS v (tenant_id, changes, token, xact)
+       SELECT t, 1, floor((random() - 0.5) * 9e18)::bigint, txid_current()
+         FROM (SELECT DISTINCT tenant_id AS t FROM jili_new_rows) s
+       ON CONFLICT (tenant_id) DO UPDATE
+         SET changes = v.changes + 1, token = excluded.token, xact = excluded.xact
+         WHERE v.xact IS DISTINCT FROM excluded.xact;
+     END IF;
+     RETURN NULL;
+   END $$"""
+
+_PG_EVENTS = (
+    ("ins", "INSERT", "NEW TABLE AS jili_new_rows"),
+    ("upd", "UPDATE", "NEW TABLE AS jili_new_rows"),
+    ("del", "DELETE", "OLD TABLE AS jili_old_rows"),
+)
+
+
+def inputs_version_statements(dialect_name: str, tables: Iterable[str] = INPUT_TABLES) -> list[str]:
+    """Triggers bumping ``inputs_version`` on every write to the input ``tables``:
+    SQLite per row (it has no statement triggers), PostgreSQL per statement, once
+    per transaction (:data:`PG_BUMP_FUNCTION`).
+
+    SQLite drops a table's triggers when Alembic's batch mode copies the table: a
+    migration that rebuilds one of these tables must run these statements again
+    (``tests/test_migrations.py`` checks they exist at head)."""
+    out: list[str] = []
+    if dialect_name == "sqlite":
+        for table in tables:
+            for op, event_name, row in (
+                ("ins", "INSERT", "NEW"),
+                ("upd", "UPDATE", "NEW"),
+                ("del", "DELETE", "OLD"),
+            ):
+                out.append(_SQLITE_BUMP.format(table=table, op=op, event=event_name, row=row))
+    elif dialect_name == "postgresql":
+        out.append(PG_BUMP_FUNCTION)
+        for table in tables:
+            for op, event_name, referencing in _PG_EVENTS:
+                out.append(f"DROP TRIGGER IF EXISTS {table}_inputs_{op} ON {table}")
+                out.append(
+                    f"CREATE TRIGGER {table}_inputs_{op} AFTER {event_name} ON {table} "
+                    f"REFERENCING {referencing} FOR EACH STATEMENT "
+                    "EXECUTE FUNCTION jili_inputs_changed()"
+                )
+    return out
+
+
+def inputs_version_drop_statements(dialect_name: str, tables: Iterable[str] = INPUT_TABLES):
+    out = [
+        f"DROP TRIGGER IF EXISTS {table}_inputs_{op}"
+        + (f" ON {table}" if dialect_name == "postgresql" else "")
+        for table in tables
+        for op in ("ins", "upd", "del")
+    ]
+    if dialect_name == "postgresql":
+        out.append("DROP FUNCTION IF EXISTS jili_inputs_changed()")
+    return out
+
+
 def tenant_tables(metadata) -> list[str]:
     """Every table of ``metadata`` with a ``tenant_id`` column."""
     return sorted(t.name for t in metadata.sorted_tables if "tenant_id" in t.c)
@@ -127,3 +226,7 @@ def _after_create(target, connection, **kw) -> None:
     append_only = [t for t in APPEND_ONLY_TABLES if t in existing]
     for stmt in statements_for(connection.dialect.name, target, append_only=append_only):
         connection.exec_driver_sql(stmt)
+    if "inputs_version" in existing:
+        inputs = [t for t in INPUT_TABLES if t in existing]
+        for stmt in inputs_version_statements(connection.dialect.name, inputs):
+            connection.exec_driver_sql(stmt)

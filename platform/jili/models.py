@@ -30,6 +30,7 @@ from jili.incentives.models import (
     TenantScheme,
 )
 from jili.inputs.models import (
+    InputsVersion,
     MetricValue,
     OneOffAwardGrant,
     ProfitEntry,
@@ -47,6 +48,7 @@ from jili.targets.models import TargetMetric, TargetPublication
 from jili.workdays.models import CalendarDay
 
 __all__ = [
+    "InputsVersion",
     "Job",
     "JobStatus",
     "AdjustmentRequest",

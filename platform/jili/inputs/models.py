@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -225,3 +226,24 @@ class SalesFact(TenantScoped, db.Model):
     credits: Mapped[int] = mapped_column(Integer)  # every credit, refunds included
     # the earliest day of the month with a positive credit (a first deal)
     first_deal: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class InputsVersion(TenantScoped, db.Model):
+    """A company's inputs version: a new random ``token`` (and one more in ``changes``)
+    whenever a statement writes any input an estimate reads — people, teams, periods,
+    transactions and credits, the facts table, targets, KPI values, profit, one-off
+    awards, scorecards and rating bands.
+
+    Kept by the database itself (triggers from :mod:`jili.dbobjects`, so raw SQL and
+    bulk statements count as much as the ORM): SQLite renews it on every row written,
+    PostgreSQL once per writing transaction (at its first write; ``xact`` says which).
+    The token is random, not a counter, so a rolled-back write or a rebuilt database
+    never hands out a version an earlier state already had. No code writes it."""
+
+    __tablename__ = "inputs_version"
+    __table_args__ = (UniqueConstraint("tenant_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    changes: Mapped[int] = mapped_column(BigInteger, default=0)
+    token: Mapped[int] = mapped_column(BigInteger, default=0)
+    # PostgreSQL: the transaction that renewed the token (its later writes do not)
+    xact: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from sqlalchemy import func, select
 
@@ -33,6 +34,16 @@ ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 YELLOW = Decimal(80)  # DOMAIN.md: yellow alert under 80 % of target
 RED = Decimal(70)
+
+
+#: The alert bands a manager sees: under 70 %, and from 70 % to under 80 %.
+BANDS = ("under-70", "under-80")
+
+
+def in_band(ranking: list[Attainment], band: str) -> list[Attainment]:
+    """Who of ``ranking`` (best first) is in ``band``, the lowest attainment first."""
+    low, high = (None, RED) if band == "under-70" else (RED, YELLOW)
+    return [a for a in reversed(ranking) if (low is None or a.pct >= low) and a.pct < high]
 
 
 @dataclass
@@ -83,13 +94,13 @@ class TeamPeriod:
     budget: BudgetShare | None = None
     places: int = 2
 
-    @property
+    @cached_property
     def under_80(self) -> list[Attainment]:
-        return [a for a in self.ranking if RED <= a.pct < YELLOW]
+        return in_band(self.ranking, "under-80")
 
-    @property
+    @cached_property
     def under_70(self) -> list[Attainment]:
-        return [a for a in self.ranking if a.pct < RED]
+        return in_band(self.ranking, "under-70")
 
     @property
     def team_target(self) -> Decimal:
@@ -125,18 +136,7 @@ def team_period(
     ids = frozenset(p.id for p in people)
     out.payout_by_plan, company, own = team_estimate(tenant_id, currency, period, ids)
     out.payout = sum((a for _name, a in out.payout_by_plan if a is not None), ZERO)
-    if own is None:  # no plan calculated: read only the team's own sales and targets
-        facts, _rolled = build_facts_and_own(
-            tenant_id, period, frozenset({Fact.SALES, Fact.TARGETS}), only=ids
-        )
-        own = facts.people
-    published = is_published(tenant_id, period.id)  # draft targets are not shown yet
-    for person in people:
-        row = own.get(person.id)
-        target = row.target if row and published else None
-        a = Attainment(person, row.booked_revenue if row else ZERO, target)
-        (out.ranking if a.pct is not None else out.without_target).append(a)
-    out.ranking.sort(key=lambda a: (-a.pct, a.person.employee_no))
+    out.ranking, out.without_target = _attainments(tenant_id, period, people, own)
     out.by_region, out.by_product = team_slices(
         tenant_id,
         period,
@@ -148,6 +148,40 @@ def team_period(
         ceiling, revenue = company
         out.budget = BudgetShare(ceiling, revenue, out.team_revenue)
     return out
+
+
+def team_ranking(
+    tenant_id: int, currency: str, period: Period, people: list[Person]
+) -> tuple[list[Attainment], list[Attainment]]:
+    """(with a target, best first; without one): each of ``people``'s own booked
+    revenue against their revenue target to date — from the estimate's cached facts
+    when a plan is active, else the people's own facts alone."""
+    company = company_estimate(tenant_id, currency, period) if people else None
+    own = None
+    if company is not None:
+        own = {p.id: row for p in people if (row := company.own(p.id)) is not None}
+    return _attainments(tenant_id, period, people, own)
+
+
+def _attainments(tenant_id, period, people, own) -> tuple[list[Attainment], list[Attainment]]:
+    if not people:
+        return [], []
+    if own is None:  # no plan calculated: read only these people's own sales and targets
+        ids = frozenset(p.id for p in people)
+        facts, _rolled = build_facts_and_own(
+            tenant_id, period, frozenset({Fact.SALES, Fact.TARGETS}), only=ids
+        )
+        own = facts.people
+    published = is_published(tenant_id, period.id)  # draft targets are not shown yet
+    ranking: list[Attainment] = []
+    without: list[Attainment] = []
+    for person in people:
+        row = own.get(person.id)
+        target = row.target if row and published else None
+        a = Attainment(person, row.booked_revenue if row else ZERO, target)
+        (ranking if a.pct is not None else without).append(a)
+    ranking.sort(key=lambda a: (-a.pct, a.person.employee_no))
+    return ranking, without
 
 
 def _cached_slices(tenant_id: int, currency: str, period: Period, ids: frozenset[int]):

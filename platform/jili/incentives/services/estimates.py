@@ -11,12 +11,15 @@ kept with the facts so a page can read one person's amount, a team's sum, or var
 one person in the simulator.
 
 **The stamp** (:func:`inputs_stamp`) is a cheap digest of everything the result
-depends on, read in a few aggregate queries instead of building the facts: the
-period, the active plans with their versions, settings and eligibility, the budget
-policy, the once-keys already paid, the people and teams (their rows), and for the
-credits, targets, KPI values, profit and awards of the period their counts, highest
-ids and id-weighted sums of every value the facts read. An insert, a deletion or an
-edit of any of them changes the stamp, so a stale result is never served.
+depends on: the period, the active plans with their versions, settings and
+eligibility, the budget policy and the once-keys already paid (read anyway), and the
+company's **inputs version** — one row (``inputs_version``) whose token the database
+itself renews on every insert, update or delete of people, teams, periods,
+transactions, credits, the facts table, targets, KPI values, profit, one-off awards,
+scorecards and rating bands (triggers, :func:`jili.dbobjects.inputs_version_statements`;
+raw SQL and bulk statements included). A write to any of them changes the stamp, so
+a stale result is never served; the version is per company, so a write for another
+period also starts a new calculation.
 
 **Where it is kept**: in process, an LRU of :data:`CACHE_SIZE` entries keyed by
 tenant, period, currency and stamp (and the app, as one process may serve several
@@ -40,8 +43,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import Integer, String, cast, event, func, literal, select, type_coerce
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import event, func, literal, select
 from sqlalchemy.orm import Session
 
 from jili.extensions import db
@@ -51,9 +53,8 @@ from jili.incentives.engine.facts import build_facts_and_own, without_rollup
 from jili.incentives.engine.runs import paid_once_keys
 from jili.incentives.engine.storage import policy_dict
 from jili.incentives.engine.versions import PlanEntry
-from jili.inputs.models import MetricValue, OneOffAwardGrant, ProfitEntry, SalesCredit, SalesTarget
+from jili.inputs.models import InputsVersion
 from jili.money import CURRENCIES
-from jili.org.models import Level, Person, Team
 from jili.periods.models import Period
 from jili.schemes import CalculationContext, Fact, PeriodFacts, PersonFacts
 
@@ -147,7 +148,9 @@ def _company_estimate(tenant_id, currency, period, entries) -> CompanyEstimate:
     with key_lock:  # one calculation per stamp, even when requests arrive together
         with _LOCK:
             found = _CACHE.get(key)
-        if found is None:
+        if found is None and stamp.endswith(":own"):  # this transaction wrote inputs
+            found = _calculate(tenant_id, currency, period, entries, policy, once, key)
+        elif found is None:
             found = _calculate(tenant_id, currency, period, entries, policy, once, key)
             with _LOCK:
                 _CACHE[key] = found
@@ -252,36 +255,31 @@ def inputs_stamp(
         ("once", sorted((k, sorted(v)) for k, v in once.items())),
     ]
     digest.update(json.dumps(head, default=str, sort_keys=True, ensure_ascii=False).encode())
-    t, p = tenant_id, period.id
-    texts = [
-        _digest((Person.id, Person.employee_no, Person.name, Person.level, Person.team_id,
-                 Person.hire_date, Person.mentor_id, Person.base_salary),
-                Person.tenant_id == t),
-        _digest((Team.id, Team.name, Team.kind, Team.parent_id), Team.tenant_id == t),
-        _digest((SalesTarget.id, SalesTarget.person_id, SalesTarget.team_id, SalesTarget.metric,
-                 SalesTarget.baseline, SalesTarget.challenge),
-                SalesTarget.tenant_id == t, SalesTarget.period_id == p),
-        _digest((MetricValue.id, MetricValue.person_id, MetricValue.team_id, MetricValue.metric,
-                 MetricValue.weight, MetricValue.actual, MetricValue.target,
-                 MetricValue.higher_is_better, MetricValue.cap),
-                MetricValue.tenant_id == t, MetricValue.period_id == p),
-        _digest((ProfitEntry.id, ProfitEntry.amount),
-                ProfitEntry.tenant_id == t, ProfitEntry.period_id == p),
-        _digest((OneOffAwardGrant.id, OneOffAwardGrant.person_id, OneOffAwardGrant.kind,
-                 OneOffAwardGrant.amount, OneOffAwardGrant.reason,
-                 OneOffAwardGrant.approved_by_label),
-                OneOffAwardGrant.tenant_id == t, OneOffAwardGrant.period_id == p),
-    ]  # fmt: skip
-    for text in texts:
-        digest.update(b"\x1e" + (text or "").encode())
-    sales = [
-        *_credit_sums(SalesCredit.deal_date >= period.start_date,
-                      SalesCredit.deal_date <= period.end_date, tenant_id=t),
-        *_credit_sums(SalesCredit.deal_date < period.start_date,
-                      SalesCredit.person_id.in_(_first_deal_candidates(t)), tenant_id=t),
-    ]  # fmt: skip
-    digest.update(json.dumps(sales, default=str).encode())
-    return digest.hexdigest()
+    version = inputs_version(tenant_id)
+    digest.update(b"\x1e" + version.encode())
+    return digest.hexdigest() + (":own" if ":own-" in version else "")
+
+
+def inputs_version(tenant_id: int) -> str:
+    """The company's inputs version: one row the database renews on every write to
+    an input table (:class:`jili.inputs.models.InputsVersion`); "none" before the
+    first write.
+
+    On PostgreSQL a transaction renews the token once, at its first write, so inside
+    a transaction that has written inputs the token does not move with its later
+    writes: there the version is unique to this read, and what is calculated on it
+    is never shared with another request."""
+    mine = literal(False)
+    if db.session.get_bind().dialect.name == "postgresql":
+        mine = func.coalesce(InputsVersion.xact == func.txid_current_if_assigned(), False)
+    row = db.session.execute(
+        select(InputsVersion.token, InputsVersion.changes, mine).where(
+            InputsVersion.tenant_id == tenant_id
+        )
+    ).one_or_none()
+    if row is None:
+        return "none"
+    return f"{row[1]}:{row[0]}" + (f":own-{uuid.uuid4().hex}" if row[2] else "")
 
 
 def _plan_part(entry: PlanEntry) -> list:
@@ -296,44 +294,3 @@ def _plan_part(entry: PlanEntry) -> list:
         version.settings,
         version.eligibility,
     ]
-
-
-def _digest(columns: tuple, *where) -> str | None:
-    """The rows' columns as one text, in id order (a single aggregate in the
-    database: ``string_agg`` on PostgreSQL, ``group_concat`` on SQLite)."""
-    row = None
-    for column in columns:
-        part = func.coalesce(cast(column, String), "~")
-        row = part if row is None else row + "|" + part
-    key = columns[0]
-    if db.session.get_bind().dialect.name == "postgresql":
-        return db.session.scalar(
-            select(func.string_agg(row, aggregate_order_by(literal(";"), key))).where(*where)
-        )
-    ordered = select(row.label("r")).where(*where).order_by(key).subquery()
-    return db.session.scalar(select(func.group_concat(ordered.c.r, ";")))
-
-
-def _credit_sums(*where, tenant_id: int) -> list:
-    """Credits are only ever inserted (an import adds rows; nothing edits or
-    deletes one), so their count, highest id and id sum say whether any came or
-    went (the amounts are summed in too). One pass over the covering index."""
-    c = SalesCredit
-    row = db.session.execute(
-        select(
-            func.count(c.id),
-            func.max(c.id),
-            func.sum(c.id),
-            func.sum(type_coerce(c.amount, Integer)),
-            func.sum(c.person_id),
-        ).where(c.tenant_id == tenant_id, *where)
-    ).one()
-    return list(row)
-
-
-def _first_deal_candidates(tenant_id: int):
-    """Newcomers and mentees: the people whose earlier credits give a first deal."""
-    return select(Person.id).where(
-        Person.tenant_id == tenant_id,
-        (Person.level == Level.NEWCOMER) | Person.mentor_id.is_not(None),
-    )
