@@ -1,7 +1,7 @@
 """alerts are withdrawn when their rule no longer holds
 
 Revision ID: 0027
-Revises: 0022
+Revises: 0023
 Create Date: 2026-12-01
 
 An alert whose rule no longer holds for its periods (after a correction, an
@@ -17,7 +17,7 @@ from alembic import op
 import jili.dbtypes
 
 revision = "0027"
-down_revision = "0022"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
