@@ -188,3 +188,23 @@ def test_an_import_page_takes_a_larger_upload_than_other_pages(app, make_tenant,
     # any other page keeps the general limit
     resp = b.post("/account", data={"name": "x" * 5_000})
     assert resp.status_code == 413
+
+
+def test_an_xlsx_file_streams_through_the_job(app, make_tenant, browser):
+    from openpyxl import Workbook
+
+    app.config.update(JOB_IMPORT_MIN_BYTES=1_000)
+    shop = _tenant(make_tenant, "shop")
+    wb = Workbook()
+    ws = wb.active
+    rows = [line.split(",") for line in _file(rows=250).splitlines()]
+    for row in rows:
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    resp = upload(browser(shop.owner), shop, buf.getvalue(), name="deals.xlsx")
+    job = _job(shop)
+    assert resp.status_code == 303 and job.status == JobStatus.DONE, job.result
+    assert count(shop, Transaction) == 250
+    with bound_tenant(shop.id):
+        assert facts.verify(db.session(), shop.id) == []

@@ -271,15 +271,23 @@ class _Loader:
         return None
 
     def _existing(self, external_ids: list[str]) -> dict[str, tuple[str, int]]:
+        """``{external id: (row hash, id)}`` of the batch's rows already stored —
+        one plain query a batch (PostgreSQL: ``= ANY`` of an array, no statement
+        of thousands of parameters to parse)."""
         found: dict[str, tuple[str, int]] = {}
-        for start in range(0, len(external_ids), 1000):
-            chunk = external_ids[start : start + 1000]
-            for ext, row_hash, txn_id in db.session.execute(
-                select(Transaction.external_id, Transaction.row_hash, Transaction.id).where(
-                    Transaction.tenant_id == self.tid, Transaction.external_id.in_(chunk)
-                )
-            ):
-                found[ext] = (row_hash, txn_id)
+        head = "SELECT external_id, row_hash, id FROM sales_transaction WHERE tenant_id = "
+        if self.sql.pg:
+            rows = self.conn.exec_driver_sql(
+                head + "%(t)s AND external_id = ANY(%(ids)s)", {"t": self.tid, "ids": external_ids}
+            )
+            return {ext: (row_hash, txn_id) for ext, row_hash, txn_id in rows}
+        for start in range(0, len(external_ids), 5000):
+            chunk = external_ids[start : start + 5000]
+            marks = ", ".join(["?"] * len(chunk))
+            rows = self.conn.exec_driver_sql(
+                f"{head}? AND external_id IN ({marks})", (self.tid, *chunk)
+            )
+            found.update((ext, (row_hash, txn_id)) for ext, row_hash, txn_id in rows)
         return found
 
     # -- writing -------------------------------------------------------------------
