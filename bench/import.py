@@ -30,7 +30,6 @@ import cProfile
 import csv
 import io
 import json
-import os
 import pstats
 import random
 import resource
@@ -69,13 +68,13 @@ def write_csv(path: Path, rows: int, people: int, seed: int = 11) -> int:
             amount = Decimal(cents).scaleb(-2)
             collected = Decimal(cents * 9 // 10).scaleb(-2)
             margin = Decimal(cents // 4).scaleb(-2)
-            credits = ""
+            split = ""
             if n % 20 == 0 and people > 1:
-                credits = f"E{who:06d}:50;E{(who + 1) % people:06d}:50"
+                split = f"E{who:06d}:50;E{(who + 1) % people:06d}:50"
             f.write(
                 f"I{n:08d},{day.isoformat()},E{who:06d},客户{n % 5000},"
                 f"{('设备', '耗材', '服务')[n % 3]},{REGIONS[who % 4]},{amount},{collected},"
-                f"{margin},{'yes' if n % 7 == 0 else 'no'},no,{credits}\n"
+                f"{margin},{'yes' if n % 7 == 0 else 'no'},no,{split}\n"
             )
     return path.stat().st_size
 
@@ -85,6 +84,17 @@ def write_csv(path: Path, rows: int, people: int, seed: int = 11) -> int:
 
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _floor_sql(mark: str) -> tuple[str, str]:
+    return (
+        "INSERT INTO sales_transaction (tenant_id, id, external_id, deal_date, "
+        "person_id, customer, product_line, region, amount, collected_amount, margin, "
+        f"new_customer, strategic, row_hash, imported_at) VALUES ({', '.join([mark] * 15)})",
+        "INSERT INTO sales_credit (tenant_id, transaction_id, person_id, share_bp, "
+        "deal_date, region, product_line, amount, collected_amount, margin) VALUES "
+        f"({', '.join([mark] * 10)})",
+    )
 
 
 def floor(url: str, path: Path) -> dict:
@@ -112,25 +122,26 @@ def floor(url: str, path: Path) -> dict:
             )
             next_id = conn.execute(text("SELECT coalesce(max(id), 0) FROM sales_transaction"))
             next_id = next_id.scalar() + 1
-            txn_sql = (
-                "INSERT INTO sales_transaction (tenant_id, id, external_id, deal_date, "
-                "person_id, customer, product_line, region, amount, collected_amount, margin, "
-                "new_customer, strategic, row_hash, imported_at) VALUES "
-                f"({', '.join([mark] * 15)})"
-            )
-            credit_sql = (
-                "INSERT INTO sales_credit (tenant_id, transaction_id, person_id, share_bp, "
-                "deal_date, region, product_line, amount, collected_amount, margin) VALUES "
-                f"({', '.join([mark] * 10)})"
-            )
+            txn_sql, credit_sql = _floor_sql(mark)
             now = "2026-01-01 00:00:00.000000"
-            txns, credits, rows = [], [], 0
+            txns, shares, rows = [], [], 0
             with open(path, encoding="utf-8", newline="") as f:
                 reader = csv.reader(f)
                 next(reader)
-                for ext, day, seller, cust, product, region, amt, coll, mar, new, strat, cr in (
-                    reader
-                ):
+                for (
+                    ext,
+                    day,
+                    seller,
+                    cust,
+                    product,
+                    region,
+                    amt,
+                    coll,
+                    mar,
+                    new,
+                    strat,
+                    cr,
+                ) in reader:
                     d = date.fromisoformat(day) if pg else day
                     a, c, m = (int(Decimal(v).scaleb(2)) for v in (amt, coll, mar))
                     pid = people[seller]
@@ -141,19 +152,23 @@ def floor(url: str, path: Path) -> dict:
                     if cr:
                         (n1, _s1), (n2, _s2) = (part.split(":") for part in cr.split(";"))
                         half = a // 2
-                        credits.append((t, next_id, people[n1], 5000, d, region, product, a - half, 0, 0))
-                        credits.append((t, next_id, people[n2], 5000, d, region, product, half, 0, 0))
+                        shares.append(
+                            (t, next_id, people[n1], 5000, d, region, product, a - half, 0, 0)
+                        )
+                        shares.append(
+                            (t, next_id, people[n2], 5000, d, region, product, half, 0, 0)
+                        )
                     else:
-                        credits.append((t, next_id, pid, 10000, d, region, product, a, c, m))
+                        shares.append((t, next_id, pid, 10000, d, region, product, a, c, m))
                     next_id += 1
                     rows += 1
                     if len(txns) >= 5000:
                         conn.exec_driver_sql(txn_sql, txns)
-                        conn.exec_driver_sql(credit_sql, credits)
-                        txns, credits = [], []
+                        conn.exec_driver_sql(credit_sql, shares)
+                        txns, shares = [], []
             if txns:
                 conn.exec_driver_sql(txn_sql, txns)
-                conn.exec_driver_sql(credit_sql, credits)
+                conn.exec_driver_sql(credit_sql, shares)
             db.session.commit()
             seconds = time.perf_counter() - started
     return {"seconds": seconds, "rows": rows, "peak_rss_mb": round(_peak_mb(), 1)}
@@ -194,6 +209,7 @@ def real(url: str, path: Path, profile: bool = False) -> dict:
     app = app_for(url)
     files_dir = tempfile.mkdtemp(prefix="jili-bench-jobs-")
     app.config.update(WTF_CSRF_ENABLED=False, HUEY_IMMEDIATE=True, JOB_FILES_DIR=files_dir)
+    app.config["JOB_IMPORT_MIN_ROWS"] = 1  # (a small --rows goes through the job too)
     from jili.jobs import queue
 
     queue.configure(app)
@@ -343,7 +359,9 @@ def main(argv: list[str] | None = None) -> int:
 def _pg(url: str, sql: str) -> None:
     import psycopg
 
-    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as c:
+    with psycopg.connect(
+        url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True
+    ) as c:
         c.execute(sql)
 
 

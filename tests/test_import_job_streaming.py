@@ -49,11 +49,11 @@ def _file(rows: int = ROWS, last: str | None = None) -> str:
     for n in range(rows):
         seller = f"E00{n % 7 + 1}"
         amount = f"{'-' if n % 13 == 0 else ''}{1000 + n * 7}.{n % 100:02d}"
-        credits = f"{seller}:33.33;E00{(n + 3) % 7 + 1}:66.67" if n % 9 == 0 else ""
+        split = f"{seller}:33.33;E00{(n + 3) % 7 + 1}:66.67" if n % 9 == 0 else ""
         lines.append(
             f"D{n:05d},2024-{7 + n % 3:02d}-{n % 28 + 1:02d},{seller},客户{n % 40},"
             f"{('设备', '服务')[n % 2]},{('华东', '华北', '华南')[n % 3]},{amount},"
-            f"{n % 500},{n % 300}.5,{'yes' if n % 4 == 0 else 'no'},no,{credits}\n"
+            f"{n % 500},{n % 300}.5,{'yes' if n % 4 == 0 else 'no'},no,{split}\n"
         )
     if last is not None:
         lines[-1] = last
@@ -105,7 +105,7 @@ def _snapshot(tenant) -> tuple:
             for t in db.session.scalars(select(Transaction))
         }
         ext = {t.id: t.external_id for t in db.session.scalars(select(Transaction))}
-        credits = sorted(
+        credit_rows = sorted(
             (ext[c.transaction_id], no[c.person_id], c.share_bp, c.amount)
             + (c.collected_amount, c.margin, c.deal_date)
             for c in db.session.scalars(select(SalesCredit))
@@ -115,7 +115,7 @@ def _snapshot(tenant) -> tuple:
         fact_rows = sorted(
             ((k[0], no[k[1]], *k[2:]), v) for k, v in stored.items()
         )  # (month, employee no, region, product, new) → sums
-    return txns, credits, fact_rows
+    return txns, credit_rows, fact_rows
 
 
 def test_a_good_file_equals_the_inline_import(make_tenant, browser):
