@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export FLASK_APP := jili.wsgi:app
 
-.PHONY: run dev test lint bench bench-web bench-load install translations db demo clean browser-deps
+.PHONY: run dev test lint bench bench-web bench-load bench-import install translations db demo clean browser-deps
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found); set PYTHON=..."; exit 1; }
@@ -77,6 +77,7 @@ bench: install
 	$(BIN)/python bench/run.py --postgresql $(BENCH_POSTGRESQL) --out bench/RESULTS-postgresql.md
 	$(MAKE) bench-web
 	$(MAKE) bench-load
+	$(MAKE) bench-import
 
 bench-web: install
 	$(BIN)/python bench/web.py
@@ -87,6 +88,14 @@ bench-web: install
 # once (a few minutes) and cached under /tmp/jili-bench-load.
 bench-load: install
 	$(BIN)/python bench/load.py
+
+# A 1,000,000-row transactions CSV through the upload handler and the import job against
+# raw executemany of the same rows (bench/import.py, some minutes each): SQLite, then
+# PostgreSQL in a schema of its own (jili_bench_import, dropped afterwards) in
+# $(BENCH_POSTGRESQL). Results: bench/RESULTS-import.md, bench/RESULTS-import-postgresql.md.
+bench-import: install
+	$(BIN)/python bench/import.py
+	$(BIN)/python bench/import.py --postgresql $(BENCH_POSTGRESQL) --out bench/RESULTS-import-postgresql.md
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3

@@ -51,6 +51,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         )
     _init_db(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    from jili.uploads import allow_large_imports
+
+    app.url_value_preprocessor(allow_large_imports)  # before anything reads the body
     csrf.init_app(app)
     limiter.init_app(app)
 

@@ -51,6 +51,11 @@ JOB_QUEUED_STALE_SECONDS = 6 * 3600
 # (default instance/uploads/<tenant>/<job>/, exports in instance/exports/<tenant>/).
 JOB_IMPORT_MIN_ROWS = 5_000
 JOB_IMPORT_MIN_BYTES = 2 * 1024 * 1024
+# What a job imports at most: the upload of an import page (JILI_JOB_IMPORT_MAX_BYTES;
+# other requests stay within MAX_CONTENT_LENGTH; a 1,000,000-row transactions CSV
+# is about 80 MB) and its data rows (JILI_JOB_IMPORT_MAX_ROWS; inline: IMPORT_MAX_ROWS).
+JOB_IMPORT_MAX_BYTES = 256 * 1024 * 1024
+JOB_IMPORT_MAX_ROWS = 2_000_000
 JOB_EXPORT_MIN_LINES = 20_000
 JOB_FILES_DIR = None
 

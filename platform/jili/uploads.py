@@ -32,6 +32,30 @@ class TableError(ValueError):
     """The file cannot be read as a table; the message is for the user."""
 
 
+#: The pages whose upload may be a large file for a background import job: they
+#: take up to ``JOB_IMPORT_MAX_BYTES`` (other requests ``MAX_CONTENT_LENGTH``).
+IMPORT_ENDPOINTS = frozenset(
+    {
+        "tenant.transactions_import",
+        "tenant.targets_import",
+        "tenant.metrics_import",
+        "tenant.people_import",
+    }
+)
+JOB_IMPORT_MAX_BYTES = 256 * 1024 * 1024
+
+
+def allow_large_imports(endpoint: str | None, _values) -> None:
+    """(a URL value preprocessor, the first: ahead of anything that reads the
+    form) An import page's upload may be as large as a job imports; werkzeug
+    spools it to a temporary file, never into memory."""
+    from flask import request
+
+    if request.method == "POST" and endpoint in IMPORT_ENDPOINTS:
+        limit = current_app.config.get("JOB_IMPORT_MAX_BYTES") or JOB_IMPORT_MAX_BYTES
+        request.max_content_length = max(int(limit), current_app.config["MAX_CONTENT_LENGTH"] or 0)
+
+
 def max_rows() -> int:
     """Data rows an import may have (``IMPORT_MAX_ROWS``, default 200,000)."""
     if has_app_context():
@@ -115,16 +139,93 @@ def _read_xlsx(data: bytes, limit: int) -> list[list[str]]:
         wb.close()
 
 
-def _check_zip(data: bytes, limit: int) -> None:
+def _check_zip(data, limit: int) -> None:
     """Refuse a workbook whose parts declare more bytes than ``limit`` rows can
-    need, before unpacking anything."""
+    need, before unpacking anything (``data``: the bytes, or a path)."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        source = io.BytesIO(data) if isinstance(data, bytes) else data
+        with zipfile.ZipFile(source) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
         raise TableError(_("The file is not a readable XLSX workbook.")) from exc
     if unpacked > max(XLSX_MIN_BYTES, limit * XLSX_BYTES_PER_ROW):
         raise too_many_rows(limit)
+
+
+# --- a large file, streamed from disk (a background import job) -----------------------
+
+
+def file_lines(path, filename: str, limit: int) -> tuple[int, str | None]:
+    """Before streaming ``path``: its line count (an upper bound on its rows,
+    for the progress shown and the row limit) and its text encoding (None for
+    an XLSX). Reads the file once in chunks, never whole; raises :class:`TableError`."""
+    import codecs
+
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        _check_zip(path, limit)
+        return 0, None
+    if not (name.endswith(".csv") or name.endswith(".txt")):
+        raise TableError(_("Upload a .csv or .xlsx file."))
+    for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        lines = 0
+        try:
+            with open(path, "rb") as f:
+                while chunk := f.read(1 << 20):
+                    decoder.decode(chunk)
+                    lines += chunk.count(b"\n")
+                    if lines > limit + 1:
+                        raise too_many_rows(limit)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return lines + 1, encoding
+    raise TableError(_("The file is neither UTF-8 nor GB18030 text."))
+
+
+def stream_rows(path, encoding: str | None, limit: int):
+    """The rows of the file at ``path`` one by one, as :func:`read_rows` reads
+    them (blank rows kept); ``encoding`` from :func:`file_lines` (None: XLSX).
+    Raises :class:`TableError` when a row cannot be read."""
+    if encoding is None:
+        yield from _stream_xlsx(path, limit)
+        return
+    count = 0
+    with open(path, encoding=encoding, newline="") as f:
+        try:
+            for row in csv.reader(f):
+                count += 1
+                if count > limit + 1:
+                    raise too_many_rows(limit)
+                yield row
+        except csv.Error as exc:
+            raise TableError(
+                _("Row %(row)d cannot be read as CSV: %(reason)s", row=count + 1, reason=exc)
+            ) from exc
+
+
+def _stream_xlsx(path, limit: int):
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a broken file
+        raise TableError(_("The file is not a readable XLSX workbook.")) from exc
+    try:
+        ws = wb.worksheets[0]
+        if ws.max_row is not None and ws.max_row > limit + 1:
+            raise too_many_rows(limit)
+        for count, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            if count > limit + 1:
+                raise too_many_rows(limit)
+            yield [cell_text(v) for v in values]
+    except TableError:
+        raise
+    except Exception as exc:
+        raise TableError(_("The file is not a readable XLSX workbook.")) from exc
+    finally:
+        wb.close()
 
 
 def cell_text(value) -> str:

@@ -38,12 +38,14 @@ KIND_PERMISSION = {
     "import_transactions": "inputs.edit",
     "import_targets": "inputs.edit",
     "import_metrics": "inputs.edit",
+    "import_people": "org.edit",
     "export_payroll": "runs.export",
 }
 IMPORT_PAGES = {
     "import_transactions": ("transactions", "tenant.transactions_import", "tenant.transactions"),
     "import_targets": ("targets", "tenant.targets_import", "tenant.targets"),
     "import_metrics": ("metrics", "tenant.metrics_import", "tenant.metrics"),
+    "import_people": ("people", "tenant.people_import", "tenant.people"),
 }
 
 
@@ -162,7 +164,8 @@ def job_again(job_id: int):
     except JobBusy as exc:
         return render_template("jobs/job.html", **job_context(exc.job or job), busy=True), 409
     if upload is not None:
-        files.save_upload(fresh, fresh.params.get("filename", ""), upload.read_bytes())
+        with open(upload, "rb") as stream:
+            files.save_upload_stream(fresh, fresh.params.get("filename", ""), stream)
         files.remove_upload(job)
     enqueue(fresh)
     url = url_for("tenant.job_detail", job_id=fresh.id)

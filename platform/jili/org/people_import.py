@@ -68,7 +68,7 @@ LEVEL_WORDS = {
 
 @dataclass
 class RowError:
-    row: int  # as the user sees it in the file: the header is row 1
+    row: int | None  # as the user sees it in the file: the header is row 1 (None: the file)
     column: str
     message: str
 
@@ -81,6 +81,8 @@ class ImportResult:
     # (row, person, e-mail) of every written row with an e-mail, in file order
     emails: list[tuple[int, Person, str]] = field(default_factory=list)
     email_column: str = ""  # the file's own header of the e-mail column
+    source: str = ""  # the file's name (a job's import)
+    unchanged: int = 0  # (every written row counts as created or updated)
 
     @property
     def ok(self) -> bool:
@@ -91,6 +93,30 @@ def read_rows(filename: str, data: bytes) -> list[list[str]]:
     """The file as rows of strings; raises ValueError with a readable reason
     (see :mod:`jili.uploads` for the limits)."""
     return uploads.read_rows(filename, data)
+
+
+def import_people_file(tenant, filename: str, data: bytes) -> ImportResult:
+    """The people import of a background job (a large file, no invitations):
+    read, validate and write all rows or none, with the audit entry; the caller
+    commits when ``ok``."""
+    from jili.audit import services as audit
+
+    result = ImportResult(source=filename)
+    try:
+        rows = read_rows(filename, data)
+    except ValueError as exc:
+        result.errors.append(RowError(None, "", str(exc)))
+        return result
+    found = import_people(tenant.id, rows)
+    found.source = filename
+    if found.ok:
+        audit.record(
+            "people.import",
+            tenant_id=tenant.id,
+            object_type="Person",
+            after={"file": filename, "created": found.created, "updated": found.updated},
+        )
+    return found
 
 
 def _map_headers(header: list[str]) -> tuple[dict[str, int], list[RowError]]:

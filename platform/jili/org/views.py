@@ -13,6 +13,7 @@ from jili.accounts.services import send_invitation_mail
 from jili.audit import services as audit
 from jili.extensions import db
 from jili.home.services import links
+from jili.jobs.services import imports as import_jobs
 from jili.money import to_decimal
 from jili.org.forms import PersonForm, TeamForm
 from jili.org.models import Level, Person, Team, TeamKind
@@ -275,6 +276,10 @@ def people_import():
             errors = [_error(_("Only an owner or admin can send invitations."))]
         elif upload is None or not upload.filename:
             errors = [_error(_("Choose a file to upload."))]
+        elif not invite and import_jobs.is_large(upload):
+            # a large file: a background job, its progress on the job's page
+            # (invitations are sent from a request, so a file asking for them stays here)
+            return import_jobs.start_import("people", upload)
         else:
             try:
                 rows = read_rows(upload.filename, upload.read())

@@ -36,6 +36,17 @@ TITLES = {
     500: lambda: _("Something went wrong"),
     503: lambda: _("Busy, try again"),
 }
+
+
+def _upload_limit():
+    """The largest body this request could have (an import page takes more)."""
+    from flask import has_request_context, request
+
+    if has_request_context():
+        return request.max_content_length
+    return current_app.config.get("MAX_CONTENT_LENGTH")
+
+
 MESSAGES = {
     400: lambda: _("The request could not be understood. Go back and try again."),
     403: lambda: _("Your role in this company does not allow this."),
@@ -46,7 +57,7 @@ MESSAGES = {
     413: lambda: _(
         "The upload is larger than %(mb)s MB, the most Jili takes. Split the file "
         "into smaller files and import them one after the other.",
-        mb=_megabytes(current_app.config.get("MAX_CONTENT_LENGTH")),
+        mb=_megabytes(_upload_limit()),
     ),
     422: lambda: _("The input could not be processed. Check it and try again."),
     500: lambda: _(

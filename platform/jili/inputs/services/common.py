@@ -145,11 +145,28 @@ def read_table(
     if first is None:
         outcome.error(None, "", _("The file is empty."))
         return [], {}
+    mapping, labels = map_header(table[first], first + 1, headers, required, outcome)
+    if outcome.errors:
+        return [], labels
+    rows = _data_rows(table, first, mapping, labels, outcome)
+    if not rows and not outcome.errors:
+        outcome.error(None, "", _("The file has a header row but no data rows."))
+    return rows, labels
+
+
+def map_header(
+    header: list[str],
+    header_row: int,
+    headers: Mapping[str, Iterable[str]],
+    required: Iterable[str],
+    outcome: Outcome,
+) -> tuple[dict[str, int], dict[str, str]]:
+    """``({key: column index}, {key: the header text the file used})`` from the
+    header row (row ``header_row`` as the user sees it); problems go to ``outcome``."""
     index = header_index(headers)
     mapping: dict[str, int] = {}
     labels: dict[str, str] = {}
-    header_row = first + 1
-    for idx, raw in enumerate(table[first]):
+    for idx, raw in enumerate(header):
         text = raw.replace("\ufeff", "").strip()
         if not text:
             continue
@@ -174,12 +191,29 @@ def read_table(
     for key in required:
         if key not in mapping:
             outcome.error(header_row, column_name(key), _("Required column is missing."))
-    if outcome.errors:
-        return [], labels
-    rows = _data_rows(table, first, mapping, labels, outcome)
-    if not rows and not outcome.errors:
-        outcome.error(None, "", _("The file has a header row but no data rows."))
-    return rows, labels
+    return mapping, labels
+
+
+def data_row(
+    number: int,
+    row: list[str],
+    width: int,
+    mapping: dict[str, int],
+    labels: dict[str, str],
+    outcome: Outcome,
+) -> dict[str, str]:
+    """One data row keyed by column; a cell right of the header's ``width``
+    columns and a cell with a character that cannot be stored go to ``outcome``."""
+    extra = extra_cells(row, width) if len(row) > width else None
+    if extra is not None:
+        outcome.error(number, column_letter(extra), extra_cells_message(row, width))
+    size = len(row)
+    cells = {key: row[idx].strip() if idx < size else "" for key, idx in mapping.items()}
+    if has_bad_characters("".join(row)):  # (rare: then find the cells)
+        for key, text in cells.items():
+            if has_bad_characters(text):
+                outcome.error(number, labels.get(key, key), bad_character_message())
+    return cells
 
 
 def _data_rows(
@@ -198,14 +232,7 @@ def _data_rows(
     for number, row in enumerate(table[first + 1 :], start=first + 2):
         if not any(c.strip() for c in row):
             continue
-        extra = extra_cells(row, width)
-        if extra is not None:
-            outcome.error(number, column_letter(extra), extra_cells_message(row, width))
-        cells = {key: row[idx].strip() if idx < len(row) else "" for key, idx in mapping.items()}
-        for key, text in cells.items():
-            if has_bad_characters(text):
-                outcome.error(number, labels.get(key, key), bad_character_message())
-        rows.append((number, cells))
+        rows.append((number, data_row(number, row, width, mapping, labels, outcome)))
     return rows
 
 
@@ -240,9 +267,21 @@ def money_places(tenant: Tenant) -> int:
     return min(2, CURRENCIES.get(tenant.currency, 2))
 
 
+# A plain amount (at most 13 digits before the point, so below MAX_AMOUNT, and at
+# most 2 after): read at once, without the general parser's checks.
+_PLAIN_AMOUNT = re.compile(r"-?[0-9]{1,13}(?:\.[0-9]{1,2})?")
+_UNITS = {n: Decimal(1).scaleb(-n) for n in range(3)}
+
+
 def parse_money(text: str, places: int = 2, *, negative: bool = True) -> Decimal:
     """An exact amount: ``1234.5``, ``1,234.50``, ``¥1,234.50``, ``-500``; in
     the currency's minor units, as stored (``1,000`` → ``1000.00``)."""
+    unit = _UNITS.get(places)
+    if unit is not None and _PLAIN_AMOUNT.fullmatch(text) and (negative or text[0] != "-"):
+        number = Decimal(text)
+        rounded = number.quantize(unit)
+        if rounded == number:
+            return rounded + 0  # (-0 becomes 0)
     cleaned = text.replace(" ", "").replace("\u00a0", "").replace("\u2212", "-")
     text = shorten(text)
     try:

@@ -72,6 +72,7 @@ class ImportOutcome(Outcome):
     with the same values; ``errors`` non-empty means nothing was written."""
 
     credits: int = 0
+    more_errors: int = 0  # problems found beyond those kept in ``errors`` (a job's import)
     first_date: date | None = None
     last_date: date | None = None
 

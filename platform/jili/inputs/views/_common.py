@@ -16,7 +16,7 @@ from jili.accounts.roles import can
 from jili.alerts import tasks as alert_tasks
 from jili.extensions import db
 from jili.i18n import KIND_LABELS
-from jili.inputs.views import import_jobs
+from jili.jobs.services import imports as import_jobs
 from jili.org.models import Person
 from jili.org.visibility import person_condition
 from jili.periods.models import Period, PeriodKind
@@ -110,11 +110,8 @@ def import_page(kind: str, importer, **context):
             abort(403)
         # -- a large file is imported by a background job (jili.jobs) --
         upload = request.files.get("file")
-        if upload is not None and upload.filename:
-            data = upload.read()
-            if import_jobs.is_large(upload.filename, data):
-                return import_jobs.start_import(kind, upload.filename, data)
-            upload.stream.seek(0)
+        if upload is not None and upload.filename and import_jobs.is_large(upload):
+            return import_jobs.start_import(kind, upload)
         outcome, errors = _upload_and_import(importer)
     total_errors = len(outcome.errors) if outcome is not None and outcome.errors else len(errors)
     status = 422 if errors else 200

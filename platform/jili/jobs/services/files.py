@@ -43,6 +43,18 @@ def save_upload(job: Job, filename: str, data: bytes) -> Path:
     return path
 
 
+def save_upload_stream(job: Job, filename: str, stream) -> Path:
+    """Save an upload from its stream, a chunk at a time (a large file is never
+    held whole)."""
+    folder = upload_dir(job)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / safe_name(filename)
+    stream.seek(0)
+    with open(path, "wb") as out:
+        shutil.copyfileobj(stream, out, 1 << 20)
+    return path
+
+
 def upload_path(job: Job) -> Path:
     return upload_dir(job) / safe_name(job.params.get("filename", ""))
 

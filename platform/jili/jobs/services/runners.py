@@ -200,16 +200,24 @@ def pilot(job: Job, tracker: Tracker) -> Finish:
 
 
 def _importers() -> dict[str, Callable]:
-    from jili.inputs.services import metrics, targets, transactions
+    """Each import kind's importer of the saved file: ``(tenant, path, name, progress)``.
+    Transactions stream from disk (:mod:`jili.inputs.services.transactions_job`);
+    the others are small enough to read whole, as the inline import does."""
+    from jili.inputs.services import metrics, targets, transactions_job
+    from jili.org.people_import import import_people_file
+
+    def whole(importer):
+        return lambda tenant, path, name, _progress: importer(tenant, name, path.read_bytes())
 
     return {
-        "import_transactions": transactions.import_transaction_file,
-        "import_targets": targets.import_target_file,
-        "import_metrics": metrics.import_metric_file,
+        "import_transactions": transactions_job.import_transaction_path,
+        "import_targets": whole(targets.import_target_file),
+        "import_metrics": whole(metrics.import_metric_file),
+        "import_people": whole(import_people_file),
     }
 
 
-IMPORT_KINDS = ("import_transactions", "import_targets", "import_metrics")
+IMPORT_KINDS = ("import_transactions", "import_targets", "import_metrics", "import_people")
 
 
 def _import(job: Job, tracker: Tracker) -> Finish:
@@ -217,11 +225,10 @@ def _import(job: Job, tracker: Tracker) -> Finish:
     path = files.upload_path(job)
     if not path.is_file():
         return Finish(JobStatus.FAILED, "file_missing")
-    tracker("reading", 10)
-    data = path.read_bytes()
-    tracker("checking", 30)
+    tracker("reading", 5)
+    name = job.params.get("filename", path.name)
     try:
-        outcome = _importers()[job.kind](tenant, job.params.get("filename", path.name), data)
+        outcome = _importers()[job.kind](tenant, path, name, tracker)
         if outcome.ok:
             tracker("committing", 95)
             db.session.commit()
@@ -235,10 +242,11 @@ def _import(job: Job, tracker: Tracker) -> Finish:
             {"row": e.row or "", "column": e.column, "message": e.message}
             for e in outcome.errors[:MAX_ERRORS_KEPT]
         ]
+        total = len(outcome.errors) + getattr(outcome, "more_errors", 0)
         return Finish(
             JobStatus.FAILED,
             "import_refused",
-            result={"errors": errors, "total_errors": len(outcome.errors)},
+            result={"errors": errors, "total_errors": total},
         )
     return Finish(JobStatus.DONE, result={"outcome": _outcome_dict(outcome)})
 

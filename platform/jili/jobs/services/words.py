@@ -13,6 +13,7 @@ KIND_LABELS = {
     "import_transactions": _l("Transactions import"),
     "import_targets": _l("Targets import"),
     "import_metrics": _l("Metric values import"),
+    "import_people": _l("People import"),
     "export_payroll": _l("Payroll export"),
 }
 

@@ -1,9 +1,9 @@
-"""Large imports as background jobs (:mod:`jili.jobs`): a file over
+"""Large imports as background jobs: a file over
 ``JOB_IMPORT_MIN_ROWS`` rows or ``JOB_IMPORT_MIN_BYTES`` bytes is saved under
 ``instance/uploads/<tenant>/<job>/`` and imported by the worker, all rows or
-none, with the same importer and the same row errors as the inline import; the
+none, with the same checks and the same row errors as the inline import; the
 browser goes to the job's page, which polls for progress. Smaller files stay
-inline."""
+inline. (The import pages of :mod:`jili.inputs` and the people import use it.)"""
 
 from __future__ import annotations
 
@@ -18,17 +18,34 @@ from jili.jobs.services.tracking import JobBusy, start
 from jili.jobs.tasks import enqueue
 
 
-def is_large(filename: str, data: bytes) -> bool:
+def is_large(upload) -> bool:
+    """Whether the uploaded file (a werkzeug ``FileStorage``, spooled to disk when
+    large) is for a job: its size, or its lines counted a chunk at a time up to
+    the threshold — never read whole into memory. The stream is left at its start."""
     config = current_app.config
-    if len(data) >= int(config.get("JOB_IMPORT_MIN_BYTES") or 2 * 1024 * 1024):
+    stream = upload.stream
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(0)
+    if size >= int(config.get("JOB_IMPORT_MIN_BYTES") or 2 * 1024 * 1024):
         return True
-    if filename.lower().endswith(".xlsx"):
+    if (upload.filename or "").lower().endswith(".xlsx"):
         return False  # compressed: its size says little, and reading it is the job's work
-    return data.count(b"\n") > int(config.get("JOB_IMPORT_MIN_ROWS") or 5000)
+    threshold = int(config.get("JOB_IMPORT_MIN_ROWS") or 5000)
+    lines = 0
+    try:
+        while lines <= threshold and (chunk := stream.read(1 << 16)):
+            lines += chunk.count(b"\n")
+    finally:
+        stream.seek(0)
+    return lines > threshold
 
 
-def start_import(kind: str, filename: str, data: bytes):
-    """Start the job, save the file for it, queue it; then its page."""
+def start_import(kind: str, upload):
+    """``kind``: transactions, targets, metrics or people (the job is ``import_<kind>``)."""
+    """Start the job, save the file for it (copied from werkzeug's spool a chunk at
+    a time), queue it; then its page."""
+    filename = upload.filename
     try:
         job = start(
             g.tenant.id,
@@ -40,7 +57,7 @@ def start_import(kind: str, filename: str, data: bytes):
     except JobBusy as exc:
         url = url_for("tenant.job_detail", job_id=exc.job.id) if exc.job is not None else None
         return render_template("inputs/import_busy.html", job_url=url), 409
-    files.save_upload(job, filename, data)
+    files.save_upload_stream(job, filename, upload.stream)
     enqueue(job)
     url = url_for("tenant.job_detail", job_id=job.id)
     if g.htmx:
