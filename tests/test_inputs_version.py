@@ -121,6 +121,6 @@ def test_postgresql_renews_once_per_transaction_sqlite_per_row(app, make_tenant)
             )
         db.session.commit()
         step = changes() - before
-    # PostgreSQL's statement trigger renews the token at the transaction's first
-    # write only; SQLite's row triggers at each of the six rows
+    # PostgreSQL renews the token once per writing transaction, at its commit
+    # (inputs_pending); SQLite's row triggers at each of the six rows
     assert step == (1 if db.engine.dialect.name == "postgresql" else 6)

@@ -111,44 +111,61 @@ _SQLITE_BUMP = """CREATE TRIGGER IF NOT EXISTS {table}_inputs_{op} AFTER {event}
          ON CONFLICT (tenant_id) DO UPDATE SET changes = changes + 1, token = excluded.token;
    END"""
 
-#: One bump per transaction and tenant, from the statement's transition table. A
-#: transaction renews the token at its first write and records its id (``xact``); its
-#: later statements leave the row alone (``WHERE``) — updating one row once per
-#: statement would leave a chain of row versions the next update must walk, quadratic
-#: over a transaction of many statements. The estimate cache never shares a result
-#: computed inside a transaction that wrote inputs (``xact`` is its own).
+#: PostgreSQL: once per transaction and tenant, from the statement's transition table,
+#: note the transaction in ``inputs_pending`` (guarded by a transaction-local setting,
+#: ``jili.inputs_pending_<tenant>``, holding the transaction's id). The version itself
+#: is renewed at commit (:data:`PG_COMMIT_FUNCTION`): renewing it here would lock the
+#: company's version row until the transaction ends, so a long import would make
+#: every other write of that company wait for it. The estimate cache never shares a
+#: result computed inside a transaction that wrote inputs (the setting is its own).
 PG_BUMP_FUNCTION = """CREATE OR REPLACE FUNCTION jili_inputs_changed() RETURNS trigger
    LANGUAGE plpgsql AS $$
+   DECLARE
+     t integer;
+     x text := txid_current()::text;
    BEGIN
-     IF TG_OP = 'DELETE' THEN
-       INSERT INTO inputs_version AS v (tenant_id, changes, token, xact)
-       SELECT t, 1, floor((random() - 0.5) * 9e18)::bigint, txid_current()
-         FROM (SELECT DISTINCT tenant_id AS t FROM jili_old_rows) s
-       ON CONFLICT (tenant_id) DO UPDATE
-         SET changes = v.changes + 1, token = excluded.token, xact = excluded.xact
-         WHERE v.xact IS DISTINCT FROM excluded.xact;
-     ELSE
-       INSERT INTO inputs_version AS v (tenant_id, changes, token, xact)
-       SELECT t, 1, floor((random() - 0.5) * 9e18)::bigint, txid_current()
-         FROM (SELECT DISTINCT tenant_id AS t FROM jili_new_rows) s
-       ON CONFLICT (tenant_id) DO UPDATE
-         SET changes = v.changes + 1, token = excluded.token, xact = excluded.xact
-         WHERE v.xact IS DISTINCT FROM excluded.xact;
-     END IF;
+     FOR t IN SELECT DISTINCT tenant_id FROM jili_rows LOOP
+       IF current_setting('jili.inputs_pending_' || t, true) IS DISTINCT FROM x THEN
+         PERFORM set_config('jili.inputs_pending_' || t, x, true);
+         INSERT INTO inputs_pending (tenant_id, xact) VALUES (t, x::bigint);
+       END IF;
+     END LOOP;
      RETURN NULL;
    END $$"""
 
+#: At commit (a deferred constraint trigger on ``inputs_pending``): renew the
+#: company's version and forget the pending row. The row lock lasts from here to the
+#: end of the commit. ``jili.bypass`` for the function's duration only: the company
+#: bound at commit may not be the one written (the pending row itself passed the
+#: tenant policy when it was inserted).
+PG_COMMIT_FUNCTION = """CREATE OR REPLACE FUNCTION jili_inputs_commit() RETURNS trigger
+   LANGUAGE plpgsql SET jili.bypass = 'on' AS $$
+   BEGIN
+     INSERT INTO inputs_version AS v (tenant_id, changes, token)
+     VALUES (NEW.tenant_id, 1, floor((random() - 0.5) * 9e18)::bigint)
+     ON CONFLICT (tenant_id) DO UPDATE
+       SET changes = v.changes + 1, token = excluded.token;
+     DELETE FROM inputs_pending WHERE tenant_id = NEW.tenant_id AND id = NEW.id;
+     RETURN NULL;
+   END $$"""
+
+_PG_COMMIT_TRIGGER = (
+    "CREATE CONSTRAINT TRIGGER inputs_pending_commit AFTER INSERT ON inputs_pending "
+    "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION jili_inputs_commit()"
+)
+
 _PG_EVENTS = (
-    ("ins", "INSERT", "NEW TABLE AS jili_new_rows"),
-    ("upd", "UPDATE", "NEW TABLE AS jili_new_rows"),
-    ("del", "DELETE", "OLD TABLE AS jili_old_rows"),
+    ("ins", "INSERT", "NEW TABLE AS jili_rows"),
+    ("upd", "UPDATE", "NEW TABLE AS jili_rows"),
+    ("del", "DELETE", "OLD TABLE AS jili_rows"),
 )
 
 
 def inputs_version_statements(dialect_name: str, tables: Iterable[str] = INPUT_TABLES) -> list[str]:
     """Triggers bumping ``inputs_version`` on every write to the input ``tables``:
     SQLite per row (it has no statement triggers), PostgreSQL per statement, once
-    per transaction (:data:`PG_BUMP_FUNCTION`).
+    per transaction and at its commit (:data:`PG_BUMP_FUNCTION`,
+    :data:`PG_COMMIT_FUNCTION`).
 
     SQLite drops a table's triggers when Alembic's batch mode copies the table: a
     migration that rebuilds one of these tables must run these statements again
@@ -163,7 +180,12 @@ def inputs_version_statements(dialect_name: str, tables: Iterable[str] = INPUT_T
             ):
                 out.append(_SQLITE_BUMP.format(table=table, op=op, event=event_name, row=row))
     elif dialect_name == "postgresql":
-        out.append(PG_BUMP_FUNCTION)
+        out += [
+            PG_COMMIT_FUNCTION,
+            "DROP TRIGGER IF EXISTS inputs_pending_commit ON inputs_pending",
+            _PG_COMMIT_TRIGGER,
+            PG_BUMP_FUNCTION,
+        ]
         for table in tables:
             for op, event_name, referencing in _PG_EVENTS:
                 out.append(f"DROP TRIGGER IF EXISTS {table}_inputs_{op} ON {table}")
@@ -183,7 +205,11 @@ def inputs_version_drop_statements(dialect_name: str, tables: Iterable[str] = IN
         for op in ("ins", "upd", "del")
     ]
     if dialect_name == "postgresql":
-        out.append("DROP FUNCTION IF EXISTS jili_inputs_changed()")
+        out += [
+            "DROP FUNCTION IF EXISTS jili_inputs_changed()",
+            "DROP TRIGGER IF EXISTS inputs_pending_commit ON inputs_pending",
+            "DROP FUNCTION IF EXISTS jili_inputs_commit()",
+        ]
     return out
 
 

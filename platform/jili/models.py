@@ -30,6 +30,7 @@ from jili.incentives.models import (
     TenantScheme,
 )
 from jili.inputs.models import (
+    InputsPending,
     InputsVersion,
     MetricValue,
     OneOffAwardGrant,
@@ -48,6 +49,7 @@ from jili.targets.models import TargetMetric, TargetPublication
 from jili.workdays.models import CalendarDay
 
 __all__ = [
+    "InputsPending",
     "InputsVersion",
     "Job",
     "JobStatus",

@@ -236,14 +236,24 @@ class InputsVersion(TenantScoped, db.Model):
 
     Kept by the database itself (triggers from :mod:`jili.dbobjects`, so raw SQL and
     bulk statements count as much as the ORM): SQLite renews it on every row written,
-    PostgreSQL once per writing transaction (at its first write; ``xact`` says which).
-    The token is random, not a counter, so a rolled-back write or a rebuilt database
-    never hands out a version an earlier state already had. No code writes it."""
+    PostgreSQL once per writing transaction, at its commit (:class:`InputsPending`),
+    so the row is locked only for the commit's last instant. The token is random, not
+    a counter, so a rolled-back write or a rebuilt database never hands out a version
+    an earlier state already had. No code writes it."""
 
     __tablename__ = "inputs_version"
     __table_args__ = (UniqueConstraint("tenant_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     changes: Mapped[int] = mapped_column(BigInteger, default=0)
     token: Mapped[int] = mapped_column(BigInteger, default=0)
-    # PostgreSQL: the transaction that renewed the token (its later writes do not)
-    xact: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class InputsPending(TenantScoped, db.Model):
+    """PostgreSQL only: a transaction that wrote a company's inputs and has not
+    committed yet. Its first write inserts the row; a deferred constraint trigger
+    renews :class:`InputsVersion` at commit and deletes the row, so the table is empty
+    between transactions (and stays empty on SQLite). No code writes it."""
+
+    __tablename__ = "inputs_pending"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    xact: Mapped[int] = mapped_column(BigInteger)

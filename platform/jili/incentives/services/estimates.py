@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import current_app
-from sqlalchemy import event, func, literal, select
+from sqlalchemy import String, cast, event, func, literal, select
 from sqlalchemy.orm import Session
 
 from jili.extensions import db
@@ -265,21 +265,28 @@ def inputs_version(tenant_id: int) -> str:
     an input table (:class:`jili.inputs.models.InputsVersion`); "none" before the
     first write.
 
-    On PostgreSQL a transaction renews the token once, at its first write, so inside
-    a transaction that has written inputs the token does not move with its later
+    On PostgreSQL a transaction renews the token once, at its commit, so inside a
+    transaction that has written inputs (its first write set
+    ``jili.inputs_pending_<tenant>`` to its id) the token does not yet move with its
     writes: there the version is unique to this read, and what is calculated on it
     is never shared with another request."""
+    current = select(InputsVersion.token, InputsVersion.changes).where(
+        InputsVersion.tenant_id == tenant_id
+    )
     mine = literal(False)
     if db.session.get_bind().dialect.name == "postgresql":
-        mine = func.coalesce(InputsVersion.xact == func.txid_current_if_assigned(), False)
-    row = db.session.execute(
-        select(InputsVersion.token, InputsVersion.changes, mine).where(
-            InputsVersion.tenant_id == tenant_id
+        pending = func.current_setting(f"jili.inputs_pending_{int(tenant_id)}", True)
+        writing = cast(func.txid_current_if_assigned(), String)
+        mine = func.coalesce(pending == writing, False)
+    token, changes, own = db.session.execute(
+        select(
+            current.with_only_columns(InputsVersion.token).scalar_subquery(),
+            current.with_only_columns(InputsVersion.changes).scalar_subquery(),
+            mine,
         )
-    ).one_or_none()
-    if row is None:
-        return "none"
-    return f"{row[1]}:{row[0]}" + (f":own-{uuid.uuid4().hex}" if row[2] else "")
+    ).one()
+    version = "none" if token is None else f"{changes}:{token}"
+    return version + (f":own-{uuid.uuid4().hex}" if own else "")
 
 
 def _plan_part(entry: PlanEntry) -> list:
