@@ -140,3 +140,92 @@ def test_on_a_phone_the_sidebar_is_a_menu_behind_a_button(server, chromium):  # 
     wide.wait_for_load_state("networkidle")
     assert _sidebar_shown(wide) and not wide.locator("button.menu-toggle").is_visible()
     wide.close()
+
+
+# A table cell this narrow (in em of its own font) holding two characters or more
+# shows them one per line: the column was squeezed, the table needs nowrap or room.
+SQUEEZED_EM = 1.9
+
+
+def _squeezed(page) -> list[str]:
+    return page.evaluate(
+        """(em) => [...document.querySelectorAll('main td, main th')]
+        .filter(c => c.offsetParent !== null)
+        .filter(c => {
+          const s = getComputedStyle(c), text = c.innerText.trim();
+          const inner = c.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+          return text.length >= 2 && inner < em * parseFloat(s.fontSize);
+        })
+        .slice(0, 3).map(c => c.innerText.trim())""",
+        SQUEEZED_EM,
+    )
+
+
+def _fits_unsqueezed(page, url: str, lang: str) -> None:
+    """Fits the phone (as _fits) and is in ``lang``, without a column squeezed to
+    one character a line."""
+    _fits(page, url)
+    assert page.evaluate("document.documentElement.lang") == lang, url
+    assert page.locator("main h1").first.is_visible(), url
+    assert _squeezed(page) == [], (url, _squeezed(page))
+
+
+def _team_periods(page, base: str) -> list[str]:
+    """The period ids the manager's home shows the team of (its links to the simulator)."""
+    page.goto(base + "/")
+    page.wait_for_load_state("networkidle")
+    hrefs = page.locator(".home-team a[href*='period_id=']").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))"
+    )
+    return sorted({re.search(r"period_id=(\d+)", h).group(1) for h in hrefs})
+
+
+def _a_run(page, base: str, number: int) -> str:
+    """The address of the first run numbered ``number`` of a quarter (#2: a run with
+    a previous one to compare with)."""
+    page.goto(base + "/periods")
+    page.wait_for_load_state("networkidle")
+    quarters = page.locator("tr", has_text="-Q").locator("a[href$='/runs']")
+    for href in quarters.evaluate_all("links => links.map(a => a.getAttribute('href'))"):
+        page.goto(base.split("/t/")[0] + href)
+        page.wait_for_load_state("networkidle")
+        run = page.locator("a[href*='/runs/']", has_text=re.compile(rf"^#{number}$"))
+        if run.count():
+            return run.first.get_attribute("href")
+    raise AssertionError(f"no quarter of the demo has a run #{number}")
+
+
+PHONE_LOCALES = [("zh-CN", "zh-Hans"), ("en-US", "en")]
+
+
+def test_alert_list_and_run_pages_fit_a_phone(server, chromium):  # noqa: F811
+    """The manager's full alert lists (both bands, every period the home shows) and
+    the run page (hr, and the owner on a run with changes), and /alerts, fit a
+    390 px phone in Chinese and English, no column squeezed to one character a line."""
+    logins_by_email = {x.email: x for x in logins(TENANTS)}
+    manager = logins_by_email["manager@huadong.example"]
+    people_shown = 0
+    for locale, lang in PHONE_LOCALES:
+        page = chromium.new_page(locale=locale, viewport=PHONE)
+        _login(page, server, manager.email, manager.password)
+        base = f"{server}/t/{manager.slug}"
+        periods = _team_periods(page, base)
+        assert periods, "the demo manager's home shows no period of the team"
+        for period_id in periods:
+            for band in ("under-70", "under-80"):
+                _fits_unsqueezed(page, f"{base}/home/team/{period_id}/{band}", lang)
+                people_shown += page.locator("ol.alert-list li").count()
+        page.close()
+        for email in ("hr@huadong.example", "owner@shili.example"):
+            login = logins_by_email[email]
+            page = chromium.new_page(locale=locale, viewport=PHONE)
+            _login(page, server, login.email, login.password)
+            base = f"{server}/t/{login.slug}"
+            _fits_unsqueezed(page, f"{base}/alerts", lang)
+            number = 2 if login.slug == "shili" else 1
+            _fits_unsqueezed(page, server + _a_run(page, base, number), lang)
+            if number == 2:
+                assert page.locator("#changes table tbody tr").count() >= 1
+            assert page.locator("table#totals tbody tr").count() >= 1
+            page.close()
+    assert people_shown >= 2  # the demo team has someone under 80 % (in each language)
