@@ -135,17 +135,22 @@ PG_BUMP_FUNCTION = """CREATE OR REPLACE FUNCTION jili_inputs_changed() RETURNS t
 
 #: At commit (a deferred constraint trigger on ``inputs_pending``): renew the
 #: company's version and forget the pending row. The row lock lasts from here to the
-#: end of the commit. ``jili.bypass`` for the function's duration only: the company
+#: end of the commit. ``jili.bypass`` for the function's duration only (set and put
+#: back with ``set_config``: a ``SET`` clause on a function needs a superuser for a
+#: custom parameter on PostgreSQL 15, and restores run as the app's role): the company
 #: bound at commit may not be the one written (the pending row itself passed the
 #: tenant policy when it was inserted).
 PG_COMMIT_FUNCTION = """CREATE OR REPLACE FUNCTION jili_inputs_commit() RETURNS trigger
-   LANGUAGE plpgsql SET jili.bypass = 'on' AS $$
+   LANGUAGE plpgsql AS $$
+   DECLARE was text := coalesce(current_setting('jili.bypass', true), '');
    BEGIN
+     PERFORM set_config('jili.bypass', 'on', true);
      INSERT INTO inputs_version AS v (tenant_id, changes, token)
      VALUES (NEW.tenant_id, 1, floor((random() - 0.5) * 9e18)::bigint)
      ON CONFLICT (tenant_id) DO UPDATE
        SET changes = v.changes + 1, token = excluded.token;
      DELETE FROM inputs_pending WHERE tenant_id = NEW.tenant_id AND id = NEW.id;
+     PERFORM set_config('jili.bypass', was, true);
      RETURN NULL;
    END $$"""
 
