@@ -201,6 +201,7 @@ PAY_PAGES = (
     frozenset(
         {
             "tenant.home",
+            "tenant.team_alerts",
             "tenant.period_runs",
             "tenant.run_detail",
             "tenant.run_export_csv",
@@ -267,6 +268,12 @@ def matrix(w: PayWorld) -> dict[str, list[tuple[str, dict]]]:
         **review_matrix(w),
         "tenant.home": [
             ("/", case((200, []), (200, ["33,333.33"]), (200, ["12,345.67"]))),
+        ],
+        # a manager's whole under-70 % / 70–80 % list: their own subtree only (the
+        # THEIRS figures never appear); no one else has such a list on their home
+        "tenant.team_alerts": [
+            (f"/home/team/{q3}/under-70", case(HIDDEN, (200, []), HIDDEN)),
+            (f"/home/team/{q3}/under-80", case(HIDDEN, (200, []), HIDDEN)),
         ],
         "tenant.period_runs": [
             (f"/periods/{q3}/runs", case((200, ["36,417.04", "23,700.00"]), (200, ["18,471.86", "17,700.00"]), REFUSED)),
