@@ -37,7 +37,8 @@ import loadgen
 import web
 
 ROOT = Path(__file__).resolve().parents[1]
-GENERATOR_VERSION = 3  # change when what build() makes or the schema changes: the cache key holds it
+# Change when what build() makes or the schema changes: the cache key holds it.
+GENERATOR_VERSION = 3
 TARGET_P95 = 0.050
 TARGET_SHARE = 0.30
 
