@@ -36,6 +36,7 @@ from jili.tenancy import bound_tenant
 from jili_tiered_commission import TieredCommission
 from pay_appeals import APPEAL_NO_PAY, APPEAL_PAGES, appeal_matrix
 from pay_cycle import CYCLE_PAGES, cycle_matrix
+from pay_home import HOME_PAGES, home_matrix
 from pay_jobs import job_matrix
 from pay_letters import LETTER_NO_PAY, LETTER_PAGES, letter_matrix
 from pay_results import RESULTS_NO_PAY, RESULTS_PAGES, results_matrix
@@ -201,7 +202,6 @@ PAY_PAGES = (
     frozenset(
         {
             "tenant.home",
-            "tenant.team_alerts",
             "tenant.period_runs",
             "tenant.run_detail",
             "tenant.run_export_csv",
@@ -232,6 +232,7 @@ PAY_PAGES = (
     | APPEAL_PAGES
     | CYCLE_PAGES
     | RESULTS_PAGES
+    | HOME_PAGES
 )
 REFUSED = (403, [])
 HIDDEN = (404, [])
@@ -264,16 +265,10 @@ def matrix(w: PayWorld) -> dict[str, list[tuple[str, dict]]]:
     q3, r2 = w.q3.id, w.run2.id
     own_statement = ["11,700.00", "张伟"]
     return {
-        **letter_matrix(w, case),
+        **letter_matrix(w, case) | home_matrix(w, case),
         **review_matrix(w),
         "tenant.home": [
             ("/", case((200, []), (200, ["33,333.33"]), (200, ["12,345.67"]))),
-        ],
-        # a manager's whole under-70 % / 70–80 % list: their own subtree only (the
-        # THEIRS figures never appear); no one else has such a list on their home
-        "tenant.team_alerts": [
-            (f"/home/team/{q3}/under-70", case(HIDDEN, (200, []), HIDDEN)),
-            (f"/home/team/{q3}/under-80", case(HIDDEN, (200, []), HIDDEN)),
         ],
         "tenant.period_runs": [
             (f"/periods/{q3}/runs", case((200, ["36,417.04", "23,700.00"]), (200, ["18,471.86", "17,700.00"]), REFUSED)),
