@@ -137,11 +137,7 @@ class ExcessPool(SchemeType):
         """One line per member of every team with a target (0 when no pool)."""
         s = cls.load_settings(settings)
         basis = Basis(s.basis)
-        teams = [
-            facts.teams[k]
-            for k in sorted(facts.teams)
-            if s.team_kind == "any" or facts.teams[k].kind == s.team_kind
-        ]
+        teams = _teams_in_scope(facts, s.team_kind)
         top = _collaboration_top(teams, s.collaboration_top_pct)
         lines, no_target = [], []
         for team in teams:
@@ -166,11 +162,7 @@ class ExcessPool(SchemeType):
         (the team's sum moved by their difference, the pool split again)."""
         s = cls.load_settings(settings)
         basis = Basis(s.basis)
-        teams = [
-            facts.teams[k]
-            for k in sorted(facts.teams)
-            if s.team_kind == "any" or facts.teams[k].kind == s.team_kind
-        ]
+        teams = _teams_in_scope(facts, s.team_kind)
         top = _collaboration_top(teams, s.collaboration_top_pct)
         counts_for: dict[int, list[TeamFacts]] = defaultdict(list)
         for team in teams:
@@ -358,3 +350,12 @@ def _collaboration_top(teams: list[TeamFacts], top_pct: Decimal | None) -> set[i
         return set()
     edge = scored[count - 1].collaboration_score
     return {t.team_id for t in scored if t.collaboration_score >= edge}
+
+
+def _teams_in_scope(facts: PeriodFacts, team_kind: str) -> list:
+    """The teams the plan pools over, in a stable order."""
+    return [
+        facts.teams[k]
+        for k in sorted(facts.teams)
+        if team_kind == "any" or facts.teams[k].kind == team_kind
+    ]

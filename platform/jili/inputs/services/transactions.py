@@ -137,21 +137,26 @@ def _import(
             return outcome
         _write(tenant, parsed, outcome)
         facts.apply_pending(db.session())  # the facts table, while the tenant is bound
-        audit.record(
-            "transactions.import",
-            tenant_id=tenant.id,
-            object_type="Transaction",
-            after={
-                "source": outcome.source,
-                "created": outcome.created,
-                "unchanged": outcome.unchanged,
-                "credits": outcome.credits,
-                "first_date": outcome.first_date,
-                "last_date": outcome.last_date,
-            },
-        )
-        db.session.flush()
+        record_import(tenant, outcome)
     return outcome
+
+
+def record_import(tenant: Tenant, outcome: ImportOutcome) -> None:
+    """The audit entry of an import (inline or as a job), in the same transaction."""
+    audit.record(
+        "transactions.import",
+        tenant_id=tenant.id,
+        object_type="Transaction",
+        after={
+            "source": outcome.source,
+            "created": outcome.created,
+            "unchanged": outcome.unchanged,
+            "credits": outcome.credits,
+            "first_date": outcome.first_date,
+            "last_date": outcome.last_date,
+        },
+    )
+    db.session.flush()
 
 
 def _validate(

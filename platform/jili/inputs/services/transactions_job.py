@@ -33,7 +33,6 @@ from sqlalchemy import select, text
 
 from jili import uploads
 from jili.accounts.models import Tenant
-from jili.audit import services as audit
 from jili.dbtypes import utcnow
 from jili.extensions import db
 from jili.inputs.models import SalesCredit, Transaction
@@ -53,6 +52,7 @@ from jili.inputs.services.transactions import (
     ImportOutcome,
     _parse_row,
     _Row,
+    record_import,
     split_credit_amounts,
 )
 from jili.org.models import Person
@@ -104,20 +104,7 @@ def import_transaction_path(
             facts.mark(db.session(), tenant.id, None, month)
         loader.progress("committing", 92)
         facts.apply_pending(db.session())  # the months this file touched, recomputed
-        audit.record(
-            "transactions.import",
-            tenant_id=tenant.id,
-            object_type="Transaction",
-            after={
-                "source": outcome.source,
-                "created": outcome.created,
-                "unchanged": outcome.unchanged,
-                "credits": outcome.credits,
-                "first_date": outcome.first_date,
-                "last_date": outcome.last_date,
-            },
-        )
-        db.session.flush()
+        record_import(tenant, outcome)
     return outcome
 
 
